@@ -1,0 +1,41 @@
+# Switchboard: the Makefile is the contract. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv comes from PyPI into a private tools venv when the machine has none.
+UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
+LAUNCH := $(UV) run --frozen python infra/local/launcher.py
+PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
+
+.PHONY: help run test lint fmt bench sync clean-test
+
+help: ## list every target with what it does
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.local/tools/bin/uv:
+	python3 -m venv .local/tools
+	.local/tools/bin/pip install --quiet uv
+
+sync: $(UV) ## install the Python workspace (one lock file) into .venv
+	$(UV) sync --frozen --all-packages
+
+run: sync ## provision what is missing, then run the whole system at http://localhost:8080 (Ctrl-C stops it)
+	$(LAUNCH) run
+
+test: sync ## provision, start the real services on test ports, run the whole suite, stop everything
+	$(LAUNCH) test $(ARGS)
+
+lint: sync ## ruff (lint + format check) and mypy --strict on the source
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy $(PY_SRC)
+
+fmt: sync ## apply ruff's fixes and formatting
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: sync ## run the benchmarks under bench/ and print figures against their baselines
+	$(LAUNCH) bench $(ARGS)
+
+clean-test: ## remove the test profile's state (.local/test)
+	rm -rf .local/test

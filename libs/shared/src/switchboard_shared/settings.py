@@ -1,0 +1,47 @@
+"""The one way every service reads its configuration: a prefixed env-var settings class.
+
+Each service declares one ``pydantic_settings.BaseSettings`` subclass with an
+``env_prefix`` (``API_``, ``RT_``, ``PBXSIM_``...) and loads it once with
+:func:`load_settings`, which also refuses env vars that carry the prefix but name no
+field: a misspelled setting fails the start instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TypeVar
+
+from pydantic_settings import BaseSettings
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+class UnknownSettingError(ValueError):
+    """An environment variable carries a service's prefix but names no setting."""
+
+
+def env_names(settings_cls: type[BaseSettings]) -> set[str]:
+    """The environment variable names a settings class reads."""
+    prefix = str(settings_cls.model_config.get("env_prefix", "")).upper()
+    return {prefix + name.upper() for name in settings_cls.model_fields}
+
+
+def check_no_unknown(
+    settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None
+) -> None:
+    """Raise when the environment has prefixed variables the class does not know."""
+    prefix = str(settings_cls.model_config.get("env_prefix", "")).upper()
+    if not prefix:
+        return
+    known = env_names(settings_cls)
+    env = os.environ if environ is None else environ
+    unknown = sorted(k for k in env if k.upper().startswith(prefix) and k.upper() not in known)
+    if unknown:
+        raise UnknownSettingError(f"unknown settings: {', '.join(unknown)}")
+
+
+def load_settings(settings_cls: type[SettingsT]) -> SettingsT:
+    """Load and validate a service's settings from the environment, failing fast."""
+    check_no_unknown(settings_cls)
+    return settings_cls()

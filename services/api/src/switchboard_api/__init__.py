@@ -1,0 +1,1 @@
+"""Switchboard REST API and background worker."""

@@ -1,0 +1,48 @@
+"""The Litestar application factory: routes, dependencies, lifecycle, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from switchboard_api.health.controllers import healthz, readyz
+from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.settings import ApiSettings, get_settings
+
+
+def _provide_resources(state: State) -> Resources:
+    resources: Resources = state.resources
+    return resources
+
+
+def create_app(settings: ApiSettings | None = None) -> Litestar:
+    """Build the API application; connections open in the lifespan, not here."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_resources(settings) as resources:
+            app.state.resources = resources
+            yield
+
+    api = Router(path="/api", route_handlers=[healthz, readyz])
+    return Litestar(
+        route_handlers=[api],
+        lifespan=[lifespan],
+        dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
+        openapi_config=OpenAPIConfig(
+            title="Switchboard API",
+            version="1.0.0",
+            path="/api",
+            render_plugins=[ScalarRenderPlugin(path="/docs")],
+        ),
+        debug=False,
+    )

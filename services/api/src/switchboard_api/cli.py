@@ -1,0 +1,86 @@
+"""``switchboard-api``: operate the API: migrate, wait for dependencies, prepare storage."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from switchboard_api.health.checks import check_readiness
+from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.settings import get_settings
+
+log = logging.getLogger("switchboard_api.cli")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the packaged migrations and the configured DB."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", get_settings().database_url.get_secret_value())
+    return cfg
+
+
+def migrate(revision: str = "head") -> None:
+    """Apply the migrations up to ``revision``."""
+    command.upgrade(alembic_config(), revision)
+
+
+async def _ensure_bucket(res: Resources) -> None:
+    async with res.s3_client() as s3:
+        try:
+            await s3.head_bucket(Bucket=res.settings.s3_bucket)
+        except Exception:
+            await s3.create_bucket(Bucket=res.settings.s3_bucket)
+
+
+async def _wait_ready(deadline_seconds: float) -> bool:
+    deadline = time.monotonic() + deadline_seconds
+    async with open_resources(get_settings()) as res:
+        while True:
+            report = await check_readiness(res)
+            missing_bucket_only = report.failed == ["s3"]
+            if missing_bucket_only:
+                try:
+                    await _ensure_bucket(res)
+                    report = await check_readiness(res)
+                except Exception as exc:
+                    log.debug("bucket not ready: %s", exc)
+            if report.ok:
+                return True
+            if time.monotonic() > deadline:
+                for name in report.failed:
+                    log.error("%s not ready: %s", name, report.checks[name].detail)
+                return False
+            await asyncio.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``switchboard-api`` command."""
+    parser = argparse.ArgumentParser(prog="switchboard-api", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations up to head")
+    wait = sub.add_parser(
+        "wait-ready", help="wait for PostgreSQL, Redis and S3 (creates the bucket)"
+    )
+    wait.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "migrate":
+        migrate()
+        return 0
+    if args.command == "wait-ready":
+        return 0 if asyncio.run(_wait_ready(args.timeout)) else 1
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

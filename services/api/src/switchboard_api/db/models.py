@@ -1,0 +1,8 @@
+"""Import point for every model, so Alembic and the app see the whole metadata."""
+
+from __future__ import annotations
+
+from switchboard_api.db.base import Base
+from switchboard_api.db.users import User
+
+__all__ = ["Base", "User"]

@@ -1,0 +1,22 @@
+"""Employees: the people who log in, with their role and PBX extension."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String, text
+from sqlalchemy.dialects.postgresql import CITEXT
+from sqlalchemy.orm import Mapped, mapped_column
+
+from switchboard_api.db.base import Base, LifecycleColumns
+
+
+class User(LifecycleColumns, Base):
+    """An employee account."""
+
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(CITEXT(), nullable=False, unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'agent'"))
+    extension: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)

@@ -1,0 +1,65 @@
+"""Foundation: extensions and the users table.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-27
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def lifecycle_columns() -> list[sa.Column[object]]:
+    """The columns every lifecycle table starts with (see db.base.LifecycleColumns)."""
+    return [
+        sa.Column(
+            "id",
+            postgresql.UUID(as_uuid=True),
+            nullable=False,
+            server_default=sa.text("gen_random_uuid()"),
+        ),
+        sa.Column("version", sa.Integer(), nullable=False, server_default=sa.text("1")),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("created_by", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("updated_by", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by", postgresql.UUID(as_uuid=True), nullable=True),
+    ]
+
+
+def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute("CREATE EXTENSION IF NOT EXISTS citext")
+    op.create_table(
+        "users",
+        *lifecycle_columns(),
+        sa.Column("email", postgresql.CITEXT(), nullable=False),
+        sa.Column("full_name", sa.String(200), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False, server_default=sa.text("'agent'")),
+        sa.Column("extension", sa.String(16), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.text("true")),
+        sa.Column("password_hash", sa.String(255), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_users"),
+        sa.UniqueConstraint("email", name="uq_users_email"),
+        sa.UniqueConstraint("extension", name="uq_users_extension"),
+        sa.CheckConstraint("role IN ('admin', 'supervisor', 'agent')", name="ck_users_role"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("users")

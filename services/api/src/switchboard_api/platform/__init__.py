@@ -1,0 +1,1 @@
+"""Connections the API owns for its lifetime: PostgreSQL, Redis, S3."""

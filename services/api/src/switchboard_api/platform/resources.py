@@ -1,0 +1,76 @@
+"""Startup and shutdown of the API's connections; nothing connects at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aioboto3
+from botocore.config import Config as BotoConfig
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from switchboard_api.settings import ApiSettings
+
+
+@dataclass(slots=True)
+class Resources:
+    """Everything with a connection pool, created at startup and closed at shutdown."""
+
+    settings: ApiSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis
+    s3_session: aioboto3.Session
+
+    def s3_client(self) -> Any:
+        """An async context manager yielding an S3 client bound to the configured endpoint."""
+        return self.s3_session.client(
+            "s3",
+            endpoint_url=self.settings.s3_endpoint_url,
+            region_name=self.settings.s3_region,
+            aws_access_key_id=self.settings.s3_access_key.get_secret_value(),
+            aws_secret_access_key=self.settings.s3_secret_key.get_secret_value(),
+            config=BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                connect_timeout=2,
+                read_timeout=30,
+                retries={"max_attempts": 2},
+            ),
+        )
+
+
+@asynccontextmanager
+async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
+    """Open every pool; close them all on exit, whatever happened."""
+    engine = create_async_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.database_pool_size,
+        pool_pre_ping=True,
+        connect_args={"timeout": 5},
+    )
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+    )
+    try:
+        yield Resources(
+            settings=settings,
+            engine=engine,
+            sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+            redis=redis,
+            s3_session=aioboto3.Session(),
+        )
+    finally:
+        await redis.aclose()
+        await engine.dispose()

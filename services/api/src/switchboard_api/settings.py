@@ -1,0 +1,72 @@
+"""The API's one settings object, read from ``API_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from switchboard_shared.settings import load_settings
+
+DEV_ONLY = "dev-only-"
+
+
+class ApiSettings(BaseSettings):
+    """Configuration of the API and worker processes. Defaults are for local development only."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+
+    database_url: SecretStr = Field(
+        default=SecretStr(
+            "postgresql+asyncpg://switchboard:switchboard@127.0.0.1:8110/switchboard"
+        ),
+        description="SQLAlchemy URL of PostgreSQL >= 16 (asyncpg driver).",
+    )
+    database_pool_size: int = Field(default=10, ge=1, description="Connections per process.")
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:8111/0"), description="Redis URL."
+    )
+    s3_endpoint_url: str = Field(
+        default="http://127.0.0.1:8127", description="S3 endpoint the API talks to."
+    )
+    s3_public_url: str = Field(
+        default="http://localhost:8080/s3",
+        description="Base URL browsers use to reach S3 through nginx (presigned links).",
+    )
+    s3_region: str = Field(default="us-east-1", description="S3 region name.")
+    s3_bucket: str = Field(default="switchboard", description="Bucket for recordings and files.")
+    s3_access_key: SecretStr = Field(default=SecretStr("dev-only-access"), description="S3 key id.")
+    s3_secret_key: SecretStr = Field(
+        default=SecretStr(DEV_ONLY + "s3-secret"), description="S3 secret key."
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_ONLY + "secret-key-change-me"),
+        description="Secret for signing (CSRF tokens, realtime channel auth fallbacks).",
+    )
+    readiness_timeout_seconds: float = Field(
+        default=1.5, gt=0, description="Per-dependency time limit of /api/readyz."
+    )
+    default_phone_region: str = Field(
+        default="RU", description="Region for phone numbers written without a country code."
+    )
+    trash_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a record stays in the trash before the worker purges it.",
+    )
+    realtime_api_url: str = Field(
+        default="http://127.0.0.1:8101",
+        description="Internal base URL of the realtime service's publish API.",
+    )
+    realtime_app_id: str = Field(default="switchboard", description="Pusher app id.")
+    realtime_key: str = Field(default="switchboard-key", description="Pusher app key.")
+    realtime_secret: SecretStr = Field(
+        default=SecretStr(DEV_ONLY + "realtime-secret"), description="Pusher app secret."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ApiSettings:
+    """The process-wide settings, loaded and validated once."""
+    return load_settings(ApiSettings)

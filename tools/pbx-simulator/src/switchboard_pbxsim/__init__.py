@@ -1,0 +1,1 @@
+"""A Mango Office VPBX API simulator for Switchboard development and tests."""

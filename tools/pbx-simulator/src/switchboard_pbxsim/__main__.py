@@ -1,0 +1,5 @@
+"""``python -m switchboard_pbxsim`` starts the simulator."""
+
+from switchboard_pbxsim.server import main
+
+main()
