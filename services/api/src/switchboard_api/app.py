@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
@@ -37,6 +38,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
         dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
         openapi_config=OpenAPIConfig(
             title="Switchboard API",

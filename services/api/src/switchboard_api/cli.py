@@ -28,8 +28,8 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate(revision: str = "head") -> None:
-    """Apply the migrations up to ``revision``."""
+def migrate(revision: str = "heads") -> None:
+    """Apply the migrations up to ``revision`` (every head: domains add their own branches)."""
     command.upgrade(alembic_config(), revision)
 
 

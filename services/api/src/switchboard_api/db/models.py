@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from switchboard_api.db.base import Base
+from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.users import User
 
-__all__ = ["Base", "User"]
+__all__ = ["Base", "EntityEvent", "User"]

@@ -60,6 +60,54 @@ def upgrade() -> None:
         sa.CheckConstraint("role IN ('admin', 'supervisor', 'agent')", name="ck_users_role"),
     )
 
+    op.create_table(
+        "entity_events",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=True),
+        sa.Column("entity_type", sa.String(32), nullable=False),
+        sa.Column("entity_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("actor_id", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "changes", postgresql.JSONB(), nullable=False, server_default=sa.text("'{}'::jsonb")
+        ),
+        sa.Column(
+            "occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_entity_events"),
+        sa.UniqueConstraint("offset", name="uq_entity_events_offset"),
+    )
+    op.create_index("ix_entity_events_entity", "entity_events", ["entity_type", "entity_id", "id"])
+    op.create_index(
+        "ix_entity_events_unsequenced",
+        "entity_events",
+        ["id"],
+        postgresql_where=sa.text('"offset" IS NULL'),
+    )
+    op.create_index(
+        "ix_entity_events_unpublished",
+        "entity_events",
+        ["offset"],
+        postgresql_where=sa.text('"offset" IS NOT NULL AND published_at IS NULL'),
+    )
+    # Wake the sequencer as soon as a writer commits (NOTIFY is delivered on commit only).
+    op.execute(
+        """
+        CREATE FUNCTION notify_entity_event() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('entity_events', '');
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER entity_events_notify AFTER INSERT ON entity_events
+            FOR EACH STATEMENT EXECUTE FUNCTION notify_entity_event();
+        """
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS entity_events_notify ON entity_events")
+    op.execute("DROP FUNCTION IF EXISTS notify_entity_event()")
+    op.drop_table("entity_events")
     op.drop_table("users")

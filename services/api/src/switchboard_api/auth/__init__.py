@@ -1,0 +1,1 @@
+"""Who the caller is (sessions, API tokens) and what they may do (the permission matrix)."""

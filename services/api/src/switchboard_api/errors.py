@@ -1,0 +1,259 @@
+"""The one error tree of the API and its one mapping to RFC 9457 problem details.
+
+Services raise :class:`AppError` subclasses (never HTTP exceptions); Litestar's own
+exceptions (validation, routing, auth) are mapped here too, so every error response in
+the API is ``application/problem+json`` with a stable ``type``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("switchboard_api.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:switchboard:problem:"
+
+
+class FieldError(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One invalid input field: where it is and what is wrong with it."""
+
+    field: str
+    message: str
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An RFC 9457 problem details body."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+class AppError(Exception):
+    """Base of every error a service may raise; subclasses fix status, slug and title."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class InvalidInput(AppError):
+    """The request is well-formed but a field's value is not acceptable (422)."""
+
+    status, slug, title = 422, "invalid-input", "Invalid input"
+
+
+class BadRequest(AppError):
+    """The request cannot be understood (malformed syntax, bad cursor...)."""
+
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthenticated(AppError):
+    """No valid credentials."""
+
+    status, slug, title = 401, "unauthenticated", "Authentication required"
+
+
+class Forbidden(AppError):
+    """Authenticated but not allowed."""
+
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    """The resource does not exist (or the caller may not know it exists)."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state (duplicate, wrong lifecycle state)."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    """If-Match named a version that is no longer current."""
+
+    status, slug, title = 412, "stale-version", "The record was changed by someone else"
+
+
+class PreconditionRequired(AppError):
+    """A conditional header is required for this write."""
+
+    status, slug, title = 428, "precondition-required", "If-Match is required"
+
+
+class PayloadTooLarge(AppError):
+    """The request body exceeds the limit."""
+
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class RateLimited(AppError):
+    """Too many attempts; ``Retry-After`` says when to try again."""
+
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (provider, storage) is unavailable; try again later."""
+
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    """Build the problem+json response; the one place the body's shape is decided."""
+    body = Problem(
+        type=TYPE_PREFIX + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+        request_id=request.headers.get("x-request-id"),
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
+    return problem_response(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for item in extra if isinstance(extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            source = item.get("source")
+            errors.append(
+                FieldError(
+                    field=key,
+                    message=str(item.get("message", "invalid")),
+                    source=str(source) if source else None,
+                )
+            )
+    return errors
+
+
+_HTTP_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
+}
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc.extra)
+        fields = ", ".join(e.field for e in errors)
+        return problem_response(
+            request,
+            status=400,
+            slug="invalid-request",
+            title="The request is not valid",
+            detail=f"{exc.detail}" + (f" (fields: {fields})" if fields else ""),
+            errors=errors or None,
+        )
+    slug, title = _HTTP_SLUGS.get(status, ("http-error", "HTTP error"))
+    if status >= 500:
+        log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
+    return problem_response(
+        request,
+        status=status,
+        slug=slug,
+        title=title,
+        detail=exc.detail,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        slug="internal",
+        title="Internal error",
+        detail="An unexpected error occurred; it has been logged.",
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    AppError: _app_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+"""Pass to ``Litestar(exception_handlers=...)``."""
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "AppError",
+    "BadRequest",
+    "Conflict",
+    "FieldError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "Problem",
+    "RateLimited",
+    "ServiceUnavailable",
+    "Unauthenticated",
+    "problem_response",
+]
