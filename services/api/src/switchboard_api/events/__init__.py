@@ -1,0 +1,1 @@
+"""The change-event log: history, realtime outbox and recovery feed."""

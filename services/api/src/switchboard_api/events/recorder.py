@@ -1,0 +1,38 @@
+"""Writing change events in the caller's transaction (the outbox's write side)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.db.events import EntityEvent
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: str,
+    actor_id: uuid.UUID | None,
+    version: int,
+    changes: dict[str, Any],
+) -> None:
+    """Insert one change event; it commits or rolls back with the change itself.
+
+    ``changes`` maps each changed field to ``{"before": ..., "after": ...}`` (JSON values).
+    The event gets its offset later, from the sequencer, once the transaction is visible.
+    """
+    await session.execute(
+        insert(EntityEvent).values(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            actor_id=actor_id,
+            version=version,
+            changes=changes,
+        )
+    )
