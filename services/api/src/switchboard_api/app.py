@@ -11,9 +11,11 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.types import ControllerRouterHandler
 
 from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.health.controllers import healthz, readyz
+from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
 
@@ -21,6 +23,11 @@ from switchboard_api.settings import ApiSettings, get_settings
 def _provide_resources(state: State) -> Resources:
     resources: Resources = state.resources
     return resources
+
+
+def domain_route_handlers() -> list[ControllerRouterHandler]:
+    """Every domain's routes. Each domain adds its one import and list entry here."""
+    return []
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:
@@ -34,12 +41,15 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             app.state.resources = resources
             yield
 
-    api = Router(path="/api", route_handlers=[healthz, readyz])
+    api = Router(path="/api", route_handlers=[healthz, readyz, *domain_route_handlers()])
     return Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
+        dependencies={
+            "resources": Provide(_provide_resources, sync_to_thread=False),
+            "uow": Provide(provide_uow),
+        },
         openapi_config=OpenAPIConfig(
             title="Switchboard API",
             version="1.0.0",

@@ -1,0 +1,46 @@
+"""One transaction per request, and work that must only happen after it commits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.platform.resources import Resources
+
+log = logging.getLogger("switchboard_api.db")
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """The request's session plus callbacks run after a successful commit (cache
+    invalidation and the like); dropped on rollback. Services ``flush()``, never commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._after_commit: list[AfterCommit] = []
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        """Run ``callback`` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+    async def run_after_commit(self) -> None:
+        """Run the queued callbacks; a failing one is logged and does not stop the rest."""
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
+
+async def provide_uow(resources: Resources) -> AsyncGenerator[UnitOfWork, None]:
+    """Litestar dependency: a transaction around the handler, committed before the
+    response is sent, rolled back if the handler raises."""
+    async with resources.sessionmaker() as session:
+        uow = UnitOfWork(session)
+        async with session.begin():
+            yield uow
+        await uow.run_after_commit()
