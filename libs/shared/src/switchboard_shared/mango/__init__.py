@@ -1,0 +1,118 @@
+"""Mango Office VPBX protocol: signing, the signed form and the JSON payloads we use.
+
+Everything here is I/O free and shared by the API's telephony adapter and the PBX
+simulator, so both sides sign, verify and (de)serialise exactly the same way.
+Reference: ``shared/protocols/mango-vpbx.md``.
+"""
+
+from switchboard_shared.mango.codec import PayloadError, decode_payload, encode_json
+from switchboard_shared.mango.codes import ResultCode
+from switchboard_shared.mango.commands import (
+    CallbackCommand,
+    CallbackFrom,
+    RecordingLinkQuery,
+    ResultReply,
+)
+from switchboard_shared.mango.config import (
+    IncomingLine,
+    IncomingLinesReply,
+    MemberCreate,
+    MemberCreated,
+    MemberDelete,
+    MemberNumber,
+    MemberUpdate,
+    UserGeneral,
+    UserNumber,
+    UserRecord,
+    UsersReply,
+    UsersRequest,
+    UserTelephony,
+)
+from switchboard_shared.mango.lists import (
+    BwList,
+    BwListNumber,
+    BwNumberAdd,
+    BwNumberDelete,
+    BwNumbersData,
+    BwNumbersReply,
+    BwStateReply,
+)
+from switchboard_shared.mango.signing import (
+    BadSignatureError,
+    MissingFieldError,
+    SignedForm,
+    SigningError,
+    UnknownKeyError,
+    build_form,
+    parse_form,
+    sign,
+    sign_recording_link,
+    verify,
+    verify_form,
+)
+from switchboard_shared.mango.webhooks import (
+    WEBHOOK_PATHS,
+    CallDirection,
+    CallEvent,
+    CallParty,
+    CallState,
+    CommandResult,
+    Location,
+    RecordAddedEvent,
+    RecordingEvent,
+    RecordingState,
+    SummaryEvent,
+)
+
+__all__ = [
+    "WEBHOOK_PATHS",
+    "BadSignatureError",
+    "BwList",
+    "BwListNumber",
+    "BwNumberAdd",
+    "BwNumberDelete",
+    "BwNumbersData",
+    "BwNumbersReply",
+    "BwStateReply",
+    "CallDirection",
+    "CallEvent",
+    "CallParty",
+    "CallState",
+    "CallbackCommand",
+    "CallbackFrom",
+    "CommandResult",
+    "IncomingLine",
+    "IncomingLinesReply",
+    "Location",
+    "MemberCreate",
+    "MemberCreated",
+    "MemberDelete",
+    "MemberNumber",
+    "MemberUpdate",
+    "MissingFieldError",
+    "PayloadError",
+    "RecordAddedEvent",
+    "RecordingEvent",
+    "RecordingLinkQuery",
+    "RecordingState",
+    "ResultCode",
+    "ResultReply",
+    "SignedForm",
+    "SigningError",
+    "SummaryEvent",
+    "UnknownKeyError",
+    "UserGeneral",
+    "UserNumber",
+    "UserRecord",
+    "UserTelephony",
+    "UsersReply",
+    "UsersRequest",
+    "build_form",
+    "decode_payload",
+    "encode_json",
+    "parse_form",
+    "sign",
+    "sign_recording_link",
+    "verify",
+    "verify_form",
+]
