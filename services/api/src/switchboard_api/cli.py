@@ -12,8 +12,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from switchboard_api import app as _app  # noqa: F401 - importing the app registers seed steps
 from switchboard_api.health.checks import check_readiness
 from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.seed import run_seed
 from switchboard_api.settings import get_settings
 
 log = logging.getLogger("switchboard_api.cli")
@@ -62,6 +64,22 @@ async def _wait_ready(deadline_seconds: float) -> bool:
             await asyncio.sleep(0.5)
 
 
+async def _seed_demo() -> None:
+    async with open_resources(get_settings()) as res, res.sessionmaker.begin() as session:
+        names = await run_seed(session, res.settings)
+    log.info("demo data ready (%s)", ", ".join(names) or "no seed steps registered")
+
+
+def prepare(*, seed_demo: bool, timeout: float) -> int:
+    """Wait for the dependencies, apply migrations, optionally load the demo data."""
+    if not asyncio.run(_wait_ready(timeout)):
+        return 1
+    migrate()
+    if seed_demo:
+        asyncio.run(_seed_demo())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``switchboard-api`` command."""
     parser = argparse.ArgumentParser(prog="switchboard-api", description=__doc__)
@@ -71,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         "wait-ready", help="wait for PostgreSQL, Redis and S3 (creates the bucket)"
     )
     wait.add_argument("--timeout", type=float, default=60.0)
+    prep = sub.add_parser("prepare", help="wait-ready, migrate, and (optionally) seed demo data")
+    prep.add_argument("--seed-demo", action="store_true")
+    prep.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
@@ -78,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "wait-ready":
         return 0 if asyncio.run(_wait_ready(args.timeout)) else 1
+    if args.command == "prepare":
+        return prepare(seed_demo=args.seed_demo, timeout=args.timeout)
     parser.error(f"unknown command {args.command}")
     return 2
 

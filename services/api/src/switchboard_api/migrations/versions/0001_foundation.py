@@ -99,7 +99,11 @@ def upgrade() -> None:
         BEGIN
             PERFORM pg_notify('entity_events', '');
             RETURN NULL;
-        END $$;
+        END $$
+        """
+    )
+    op.execute(
+        """
         CREATE TRIGGER entity_events_notify AFTER INSERT ON entity_events
             FOR EACH STATEMENT EXECUTE FUNCTION notify_entity_event();
         """

@@ -1,0 +1,222 @@
+"""The local launcher behind ``make run`` and ``make test``.
+
+``run``: provision what is missing, then run every process in the foreground under honcho
+(Procfile generated for the profile); Ctrl-C stops them all.
+``test``: the same on the test profile's own ports and fresh state, then pytest, then stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from procfile import procfile_lines
+from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
+from provision import ProvisionError, provision
+
+BUCKET = "switchboard"
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports_free(p: Profile, ext: External) -> None:
+    """Fail early and clearly when another stack holds this profile's ports."""
+    ports = p.ports
+    wanted = {"nginx": ports.nginx, "api": ports.api, "realtime": ports.realtime}
+    wanted["pbx-simulator"] = ports.pbxsim
+    if ext.database_url is None:
+        wanted["postgres"] = ports.postgres
+    if ext.redis_url is None:
+        wanted["redis"] = ports.redis
+    if ext.s3_endpoint_url is None:
+        wanted["s3"] = ports.s3
+    busy = [f"{name} ({port})" for name, port in wanted.items() if _port_busy(port)]
+    if busy:
+        raise ProvisionError(
+            f"ports in use for the {p.name} profile: {', '.join(busy)}; "
+            "is another stack of this profile running?"
+        )
+
+
+def write_stack_files(p: Profile, ext: External, user: str | None) -> tuple[Path, Path]:
+    """Write the profile's Procfile and env file; returns their paths."""
+    env = service_env(p, ext)
+    env_file = p.state / "stack.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
+    env_file.chmod(0o600)
+    proc = p.state / "Procfile"
+    proc.write_text("\n".join(procfile_lines(p, ext, user, BUCKET)) + "\n")
+    return proc, env_file
+
+
+def start_supervisor(proc: Path, env_file: Path, log: Path | None) -> subprocess.Popen[bytes]:
+    """Start honcho on the Procfile, in its own session so we can always stop it whole."""
+    out = log.open("ab") if log else None
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "honcho",
+            "start",
+            "-f",
+            str(proc),
+            "-e",
+            str(env_file),
+            "-d",
+            str(ROOT),
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
+        start_new_session=True,
+    )
+
+
+def stop_supervisor(sup: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM honcho (it stops every process), then make sure nothing is left."""
+    if sup.poll() is None:
+        sup.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            sup.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(sup.pid, signal.SIGKILL)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - fixed local URLs
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_ready(p: Profile, sup: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait until nginx answers readyz and the realtime node and simulator are up."""
+    urls = [
+        f"{p.base_url}/api/readyz",
+        f"http://127.0.0.1:{p.ports.realtime}/healthz",
+        f"http://127.0.0.1:{p.ports.pbxsim}/healthz",
+    ]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sup.poll() is not None:
+            return False
+        if all(_http_ok(u) for u in urls):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def cmd_run() -> int:
+    """``make run``: the whole system in the foreground until Ctrl-C."""
+    p = profile("run")
+    ext = External.from_env()
+    user = provision(p, ext, BUCKET)
+    check_ports_free(p, ext)
+    proc, env_file = write_stack_files(p, ext, user)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # honcho gets Ctrl-C too and stops the rest
+    sup = start_supervisor(proc, env_file, None)
+    signal.signal(signal.SIGINT, lambda *_: sup.send_signal(signal.SIGTERM))
+    signal.signal(signal.SIGTERM, lambda *_: sup.send_signal(signal.SIGTERM))
+    if wait_ready(p, sup, timeout=180):
+        email, password = DEMO_LOGIN
+        print(
+            f"\n  Switchboard is running at {p.public_url}\n"
+            f"  demo login: {email} / {password}\n"
+            f"  API docs:   {p.public_url}/api/docs\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+    try:
+        return sup.wait()
+    finally:
+        stop_supervisor(sup)
+
+
+def cmd_test(pytest_args: Sequence[str]) -> int:
+    """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
+    p = profile("test")
+    ext = External.from_env()
+    if p.state.exists():
+        shutil.rmtree(p.state / "pg", ignore_errors=True)
+        shutil.rmtree(p.state / "s3", ignore_errors=True)
+        shutil.rmtree(p.state / "logs", ignore_errors=True)
+    user = provision(p, ext, BUCKET)
+    check_ports_free(p, ext)
+    proc, env_file = write_stack_files(p, ext, user)
+    log = p.logs / "stack.log"
+    sup = start_supervisor(proc, env_file, log)
+    try:
+        if not wait_ready(p, sup, timeout=240):
+            print(f"the test stack did not become ready; last lines of {log}:", file=sys.stderr)
+            print("".join(log.read_text(errors="replace").splitlines(True)[-60:]), file=sys.stderr)
+            return 1
+        env = {**os.environ, **service_env(p, ext)}
+        env.update(
+            SB_BASE_URL=p.base_url,
+            SB_API_URL=f"http://127.0.0.1:{p.ports.api}",
+            SB_REALTIME_URL=f"http://127.0.0.1:{p.ports.realtime}",
+            SB_PBXSIM_URL=f"http://127.0.0.1:{p.ports.pbxsim}",
+            SB_STATE_DIR=str(p.state),
+        )
+        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    finally:
+        stop_supervisor(sup)
+
+
+def cmd_bench(args: Sequence[str]) -> int:
+    """``make bench``: the benchmarks under bench/ against the test-profile stack."""
+    p = profile("test")
+    ext = External.from_env()
+    user = provision(p, ext, BUCKET)
+    check_ports_free(p, ext)
+    proc, env_file = write_stack_files(p, ext, user)
+    sup = start_supervisor(proc, env_file, p.logs / "stack.log")
+    try:
+        if not wait_ready(p, sup, timeout=240):
+            print("the stack did not become ready", file=sys.stderr)
+            return 1
+        env = {**os.environ, **service_env(p, ext), "SB_BASE_URL": p.base_url}
+        return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
+    finally:
+        stop_supervisor(sup)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: ``launcher.py run|test|bench [args...]``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "test", "bench"])
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    ns = parser.parse_args(argv)
+    try:
+        if ns.command == "run":
+            return cmd_run()
+        if ns.command == "test":
+            return cmd_test(ns.args)
+        return cmd_bench(ns.args)
+    except ProvisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

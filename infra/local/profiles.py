@@ -1,0 +1,139 @@
+"""Where each local profile keeps its state and which ports it uses.
+
+``run`` is the developer's system (``make run``); ``test`` is the suite's own stack
+(``make test``): separate ports and state, so one never disturbs the other.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_USER = "switchboard"
+DEMO_LOGIN = ("admin@demo.switchboard", "demo-admin-password")
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The TCP ports of one profile (all on 127.0.0.1)."""
+
+    nginx: int
+    api: int
+    realtime: int
+    pbxsim: int
+    postgres: int
+    redis: int
+    weed_base: int  # SeaweedFS uses weed_base+1..+10 (S3 at +7) and +10009 for admin gRPC
+
+    @property
+    def s3(self) -> int:
+        """The S3 API port of SeaweedFS."""
+        return self.weed_base + 7
+
+
+PORTS = {
+    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120),
+    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18120),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One local stack: its name, ports and state directory under ``.local/``."""
+
+    name: str
+    ports: Ports
+
+    @property
+    def state(self) -> Path:
+        """The profile's state directory."""
+        return ROOT / ".local" / self.name
+
+    @property
+    def logs(self) -> Path:
+        """Where the stack's log files go."""
+        return self.state / "logs"
+
+    @property
+    def base_url(self) -> str:
+        """The one entry point (nginx)."""
+        return f"http://127.0.0.1:{self.ports.nginx}"
+
+    @property
+    def public_url(self) -> str:
+        """The URL printed for humans (and used in presigned links)."""
+        return f"http://localhost:{self.ports.nginx}"
+
+
+def profile(name: str) -> Profile:
+    """The named profile."""
+    return Profile(name, PORTS[name])
+
+
+@dataclass(frozen=True)
+class External:
+    """Dependencies the user points at instead of the launcher's own processes."""
+
+    database_url: str | None
+    redis_url: str | None
+    s3_endpoint_url: str | None
+
+    @classmethod
+    def from_env(cls) -> External:
+        """Read the standard API variables; a set one means "don't start our own"."""
+        return cls(
+            database_url=os.environ.get("API_DATABASE_URL"),
+            redis_url=os.environ.get("API_REDIS_URL"),
+            s3_endpoint_url=os.environ.get("API_S3_ENDPOINT_URL"),
+        )
+
+
+def dev_secrets(p: Profile) -> dict[str, str]:
+    """Random per-checkout development secrets, made once and kept under ``.local/``.
+
+    Nothing secret lives in the repository; these never leave this machine.
+    """
+    path = p.state / "secrets.env"
+    names = ("S3_ACCESS_KEY", "S3_SECRET_KEY", "API_SECRET_KEY", "REALTIME_SECRET", "PBX_SALT")
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            values[key] = value
+    if not all(n in values for n in names):
+        values = {n: "dev-" + secrets.token_hex(16) for n in names}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    return values
+
+
+def service_env(p: Profile, ext: External) -> dict[str, str]:
+    """Every service's settings for this profile, as the env vars they read."""
+    s = dev_secrets(p)
+    ports = p.ports
+    redis = ext.redis_url or f"redis://127.0.0.1:{ports.redis}"
+    redis_base = redis.rsplit("/", 1)[0] if redis.count("/") > 2 else redis
+    return {
+        "API_DATABASE_URL": ext.database_url
+        or f"postgresql+asyncpg://switchboard:switchboard@127.0.0.1:{ports.postgres}/switchboard",
+        "API_REDIS_URL": ext.redis_url or f"{redis_base}/0",
+        "API_S3_ENDPOINT_URL": ext.s3_endpoint_url or f"http://127.0.0.1:{ports.s3}",
+        "API_S3_PUBLIC_URL": p.public_url,
+        "API_S3_ACCESS_KEY": os.environ.get("API_S3_ACCESS_KEY", s["S3_ACCESS_KEY"]),
+        "API_S3_SECRET_KEY": os.environ.get("API_S3_SECRET_KEY", s["S3_SECRET_KEY"]),
+        "API_SECRET_KEY": s["API_SECRET_KEY"],
+        "API_REALTIME_API_URL": f"http://127.0.0.1:{ports.realtime}",
+        "API_REALTIME_SECRET": s["REALTIME_SECRET"],
+        "RT_HOST": "127.0.0.1",
+        "RT_PORT": str(ports.realtime),
+        "RT_REDIS_URL": f"{redis_base}/1",
+        "RT_APP_SECRET": s["REALTIME_SECRET"],
+        "PBXSIM_HOST": "127.0.0.1",
+        "PBXSIM_PORT": str(ports.pbxsim),
+        "PBXSIM_API_SALT": s["PBX_SALT"],
+        "PBXSIM_WEBHOOK_URL": f"http://127.0.0.1:{ports.api}/api/v1/telephony/mango",
+    }
