@@ -1,0 +1,62 @@
+"""Readiness names the failing dependency and answers in time even when one hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
+
+from switchboard_api.app import create_app
+from switchboard_api.settings import ApiSettings
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[int]:
+    """A TCP server that accepts connections and never answers: a hung dependency."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield port
+    finally:
+        for w in held:
+            w.close()
+        server.close()
+
+
+async def test_readyz_names_a_hung_redis_within_two_seconds(silent_server: int) -> None:
+    settings = ApiSettings(redis_url=SecretStr(f"redis://127.0.0.1:{silent_server}/0"))
+    async with AsyncTestClient(create_app(settings)) as client:
+        started = time.monotonic()
+        resp = await client.get("/api/readyz")
+        elapsed = time.monotonic() - started
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["failed"] == ["redis"]
+    assert body["checks"]["postgres"]["ok"] is True
+    assert elapsed < 2.0
+
+
+async def test_readyz_names_a_stopped_s3() -> None:
+    settings = ApiSettings(s3_endpoint_url="http://127.0.0.1:9")  # discard port: refused
+    async with AsyncTestClient(create_app(settings)) as client:
+        resp = await client.get("/api/readyz")
+    assert resp.status_code == 503
+    assert resp.json()["failed"] == ["s3"]
+
+
+async def test_readyz_ok_on_the_real_stack() -> None:
+    assert os.environ.get("API_DATABASE_URL"), "run with make test"
+    async with AsyncTestClient(create_app(ApiSettings())) as client:
+        resp = await client.get("/api/readyz")
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["failed"] == []
