@@ -17,6 +17,7 @@ from switchboard_api.health.checks import check_readiness
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.seed import run_seed
 from switchboard_api.settings import get_settings
+from switchboard_api.worker.main import run_worker
 
 log = logging.getLogger("switchboard_api.cli")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -92,10 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     prep = sub.add_parser("prepare", help="wait-ready, migrate, and (optionally) seed demo data")
     prep.add_argument("--seed-demo", action="store_true")
     prep.add_argument("--timeout", type=float, default=120.0)
+    sub.add_parser("worker", help="run the background worker (jobs, event sequencer, relay)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
         migrate()
+        return 0
+    if args.command == "worker":
+        asyncio.run(run_worker(get_settings()))
         return 0
     if args.command == "wait-ready":
         return 0 if asyncio.run(_wait_ready(args.timeout)) else 1

@@ -54,6 +54,47 @@ class ApiSettings(BaseSettings):
         ge=1,
         description="Days a record stays in the trash before the worker purges it.",
     )
+    trash_purge_cron: str = Field(
+        default="17 * * * *",
+        description="When the worker runs the trash purge (cron syntax, UTC).",
+    )
+    worker_queue: str = Field(
+        default="switchboard", description="Name of the worker's SAQ job queue in Redis."
+    )
+    worker_concurrency: int = Field(
+        default=10, ge=1, description="Jobs one worker process runs at the same time."
+    )
+    worker_shutdown_grace_seconds: int = Field(
+        default=10, ge=0, description="How long running jobs may finish after SIGTERM."
+    )
+    sequencer_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Fallback poll of the event sequencer when no NOTIFY arrives.",
+    )
+    relay_batch_events: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        description="Events per publish request of the outbox relay (two messages each).",
+    )
+    relay_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Fallback poll of the outbox relay when no NOTIFY arrives."
+    )
+    relay_max_backoff_seconds: float = Field(
+        default=10.0, gt=0, description="Longest wait between retries while realtime is down."
+    )
+    realtime_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Time limit of one request to the realtime publish API."
+    )
+    cache_ttl_seconds: int = Field(
+        default=3600, ge=1, description="How long a record stays in the Redis read cache."
+    )
+    cache_timeout_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="Time limit of one cache operation; past it reads fall through to PostgreSQL.",
+    )
     realtime_api_url: str = Field(
         default="http://127.0.0.1:8101",
         description="Internal base URL of the realtime service's publish API.",

@@ -1,0 +1,150 @@
+"""The outbox relay: publishes sequenced events to the realtime service, in offset order.
+
+At least once: an event is marked ``published_at`` only after the realtime service
+acknowledged the request carrying it, so after a crash the relay resumes with the oldest
+unacknowledged offset (clients deduplicate by offset). One relay is active at a time: it
+holds a session advisory lock on its own connection, and the others wait their turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard_api.db.events import EntityEvent
+from switchboard_api.events import repository
+from switchboard_api.events.pg import Listener, wait_for
+from switchboard_api.events.sequencer import SEQUENCED_CHANNEL
+from switchboard_api.realtime.channels import entity_channels
+from switchboard_api.realtime.publisher import BatchEvent, Publisher, PublishError
+
+log = logging.getLogger("switchboard_api.events.relay")
+
+RELAY_LOCK = 7_305_002
+EVENT_NAME = "entity.changed"
+
+
+class ChangeMessage(msgspec.Struct, kw_only=True):
+    """What subscribers receive: enough to refetch or patch, no field values (a channel's
+    subscribers may not all be allowed to see every field)."""
+
+    offset: int
+    type: str
+    id: str
+    version: int
+    action: str
+    actor: str | None
+    fields: list[str]
+
+
+def to_messages(event: EntityEvent) -> list[BatchEvent]:
+    """The realtime messages of one event: one per channel it is published on."""
+    assert event.offset is not None  # the relay only reads sequenced rows
+    data = msgspec.json.encode(
+        ChangeMessage(
+            offset=event.offset,
+            type=event.entity_type,
+            id=str(event.entity_id),
+            version=event.version,
+            action=event.action,
+            actor=str(event.actor_id) if event.actor_id else None,
+            fields=sorted(event.changes or {}),
+        )
+    ).decode()
+    return [
+        BatchEvent(name=EVENT_NAME, channel=channel, data=data)
+        for channel in entity_channels(event.entity_type, event.entity_id)
+    ]
+
+
+class Relay:
+    """Runs the relay loop when it holds the lock; otherwise waits to take over."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        dsn: str,
+        publisher: Publisher,
+        *,
+        batch_events: int = 50,
+        poll_seconds: float = 1.0,
+        standby_seconds: float = 2.0,
+        max_backoff_seconds: float = 10.0,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._listener = Listener(dsn, (SEQUENCED_CHANNEL,))
+        self._publisher = publisher
+        self._batch_events = batch_events
+        self._poll_seconds = poll_seconds
+        self._standby_seconds = standby_seconds
+        self._max_backoff = max_backoff_seconds
+        self.published = 0
+        self.active = asyncio.Event()
+
+    async def run(self) -> None:
+        """Relay until cancelled: take the lock, publish, reconnect after any failure."""
+        backoff = 0.2
+        while True:
+            try:
+                conn = await self._listener.connect()
+                backoff = 0.2
+                await self._take_lock(conn)
+                log.info("relay active")
+                self.active.set()
+                await self._loop()
+            except Exception as exc:  # any failure: reconnect, never die
+                log.warning("relay: %s; retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                self.active.clear()
+                await self._listener.close()  # closing the session releases the lock
+
+    async def _take_lock(self, conn: Any) -> None:
+        # Standby: poll for the lock; losing the connection raises and reconnects.
+        while True:
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                return
+            await asyncio.sleep(self._standby_seconds)
+
+    async def _loop(self) -> None:
+        wakeup, lost = self._listener.wakeup, self._listener.lost
+        while not lost.is_set():
+            await wait_for(wakeup, self._poll_seconds)
+            wakeup.clear()
+            while not lost.is_set() and await self.publish_next():
+                pass
+        raise ConnectionError("lock connection lost")
+
+    async def publish_next(self) -> bool:
+        """Publish the next batch (retrying until acknowledged); whether there was one."""
+        async with self._sessionmaker() as session:
+            events = await repository.unpublished(session, limit=self._batch_events)
+        if not events:
+            return False
+        await self._deliver(events)
+        async with self._sessionmaker() as session, session.begin():
+            await repository.mark_published(session, [e.offset for e in events if e.offset])
+        self.published += len(events)
+        return len(events) == self._batch_events
+
+    async def _deliver(self, events: Sequence[EntityEvent]) -> None:
+        messages = [message for event in events for message in to_messages(event)]
+        delay = 0.1
+        while True:
+            try:
+                await self._publisher.publish_batch(messages)
+            except PublishError as exc:
+                if self._listener.lost.is_set():
+                    raise ConnectionError("lock lost while retrying") from exc
+                log.warning("relay: %s; retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+                delay = min(delay * 2, self._max_backoff)
+            else:
+                return

@@ -1,0 +1,1 @@
+"""The API side of realtime: channel subscription auth and the publisher client."""

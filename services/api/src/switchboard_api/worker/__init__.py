@@ -1,0 +1,1 @@
+"""The background worker process: SAQ jobs on Redis, the event sequencer and the relay."""

@@ -1,0 +1,99 @@
+"""``python -m switchboard_api worker``: jobs, sequencer and relay in one process.
+
+SIGTERM/SIGINT stop it cleanly: running jobs get a grace period, the sequencer and relay
+are cancelled between passes (an unacknowledged batch is simply sent again next time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import httpx
+from saq import Queue, Worker
+
+from switchboard_api.events.pg import asyncpg_dsn
+from switchboard_api.events.relay import Relay
+from switchboard_api.events.sequencer import Sequencer
+from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.realtime.publisher import Publisher
+from switchboard_api.settings import ApiSettings
+from switchboard_api.worker import registry
+from switchboard_api.worker.context import WorkerContext
+
+log = logging.getLogger("switchboard_api.worker")
+
+
+def make_queue(settings: ApiSettings) -> Queue:
+    """The SAQ queue on Redis that the worker consumes and producers enqueue to."""
+    return Queue.from_url(settings.redis_url.get_secret_value(), name=settings.worker_queue)
+
+
+def _make_worker(queue: Queue, resources: Resources) -> Worker[WorkerContext]:
+    settings = resources.settings
+    worker: Worker[WorkerContext] = Worker(
+        queue,
+        functions=registry.functions(),
+        cron_jobs=registry.cron_jobs(settings),
+        concurrency=settings.worker_concurrency,
+        shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
+    )
+    worker.SIGNALS = []  # this module owns signal handling for the whole process
+    worker.context["resources"] = resources
+    return worker
+
+
+async def run_worker(settings: ApiSettings) -> None:
+    """Run until SIGTERM/SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    dsn = asyncpg_dsn(settings.database_url.get_secret_value())
+    timeout = httpx.Timeout(settings.realtime_timeout_seconds)
+    async with (
+        open_resources(settings) as resources,
+        httpx.AsyncClient(timeout=timeout) as http,
+    ):
+        queue = make_queue(settings)
+        await queue.connect()
+        worker = _make_worker(queue, resources)
+        sequencer = Sequencer(
+            resources.sessionmaker, dsn, poll_seconds=settings.sequencer_poll_seconds
+        )
+        publisher = Publisher(
+            http,
+            base_url=settings.realtime_api_url,
+            app_id=settings.realtime_app_id,
+            key=settings.realtime_key,
+            secret=settings.realtime_secret.get_secret_value(),
+        )
+        relay = Relay(
+            resources.sessionmaker,
+            dsn,
+            publisher,
+            batch_events=settings.relay_batch_events,
+            poll_seconds=settings.relay_poll_seconds,
+            max_backoff_seconds=settings.relay_max_backoff_seconds,
+        )
+        services = [
+            asyncio.create_task(sequencer.run(), name="sequencer"),
+            asyncio.create_task(relay.run(), name="relay"),
+        ]
+        jobs = asyncio.create_task(worker.start(), name="jobs")
+        log.info("worker ready (queue %s)", settings.worker_queue)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopped, jobs, *services], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        log.info("worker stopping")
+        for task in services:
+            task.cancel()
+        await worker.stop()
+        for task in [*services, jobs]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await queue.disconnect()
+    log.info("worker stopped")

@@ -1,0 +1,37 @@
+"""Every job the worker runs, in one place. A domain adds its job functions and crons here."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from typing import Any
+
+from saq import CronJob
+
+from switchboard_api.settings import ApiSettings
+from switchboard_api.worker.context import WorkerContext
+from switchboard_api.worker.jobs import purge_trash
+
+
+@dataclasses.dataclass
+class RetryingCronJob(CronJob[WorkerContext]):
+    """A cron job whose failed runs are retried with exponential backoff.
+
+    SAQ copies every field of a cron job into the job it enqueues, so the Job fields
+    ``retry_delay`` and ``retry_backoff`` added here reach the scheduled jobs.
+    """
+
+    retry_delay: float = 5.0
+    retry_backoff: bool | float = 300.0
+
+
+def functions() -> Collection[Any]:
+    """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
+    return [purge_trash]
+
+
+def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
+    """Scheduled jobs; unique per run, so several workers enqueue each run only once."""
+    return [
+        RetryingCronJob(purge_trash, cron=settings.trash_purge_cron, timeout=600, retries=5),
+    ]
