@@ -133,10 +133,15 @@ def cmd_run() -> int:
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
     proc, env_file = write_stack_files(p, ext, user)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # honcho gets Ctrl-C too and stops the rest
     sup = start_supervisor(proc, env_file, None)
-    signal.signal(signal.SIGINT, lambda *_: sup.send_signal(signal.SIGTERM))
-    signal.signal(signal.SIGTERM, lambda *_: sup.send_signal(signal.SIGTERM))
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        sup.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     if wait_ready(p, sup, timeout=180):
         email, password = DEMO_LOGIN
         print(
@@ -147,9 +152,10 @@ def cmd_run() -> int:
             flush=True,
         )
     try:
-        return sup.wait()
+        code = sup.wait()
     finally:
         stop_supervisor(sup)
+    return 0 if stopping else code
 
 
 def cmd_test(pytest_args: Sequence[str]) -> int:
