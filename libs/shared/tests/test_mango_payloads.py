@@ -111,12 +111,13 @@ def test_lines_and_lists_examples_decode() -> None:
     assert lines.lines[0].number == "78124072916"
     state = decode_payload('{"result":1000,"active":"black"}', BwStateReply)
     assert state.active == "black"
-    numbers = decode_payload(
+    numbers_json = (
         '{"result":1000,"data":{"active":"black","black":{"allow_unknown_number":true,'
         '"numbers":[{"number_id":10088581,"number":"1111","comment":"","number_type":"tel"}]},'
-        '"white":{"allow_unknown_number":false,"numbers":[]}}}',
-        BwNumbersReply,
+        '"white":{"allow_unknown_number":false,"numbers":[]}}}'
     )
+    numbers = decode_payload(numbers_json, BwNumbersReply)
+    assert encode_json(numbers) == numbers_json
     assert numbers.data.black.numbers[0].number_id == 10088581
     assert numbers.data.white.numbers == []
 

@@ -5,7 +5,7 @@ simulator, so both sides sign, verify and (de)serialise exactly the same way.
 Reference: ``shared/protocols/mango-vpbx.md``.
 """
 
-from switchboard_shared.mango.codec import PayloadError, decode_payload, encode_json
+from switchboard_shared.mango.codec import MangoPayload, PayloadError, decode_payload, encode_json
 from switchboard_shared.mango.codes import ResultCode
 from switchboard_shared.mango.commands import (
     CallbackCommand,
@@ -84,6 +84,7 @@ __all__ = [
     "IncomingLine",
     "IncomingLinesReply",
     "Location",
+    "MangoPayload",
     "MemberCreate",
     "MemberCreated",
     "MemberDelete",

@@ -16,7 +16,9 @@ class BwStateReply(MangoPayload, kw_only=True):
     active: ListType
 
 
-class BwListNumber(MangoPayload, kw_only=True):
+# The two structs below always write every field: Mango's example shows "comment":"" and
+# "numbers":[], and a reader may rely on them being present.
+class BwListNumber(MangoPayload, kw_only=True, omit_defaults=False):
     """One entry of a list (``number`` may be a mask with ``*``, ``#`` and ranges)."""
 
     number_id: int
@@ -25,7 +27,7 @@ class BwListNumber(MangoPayload, kw_only=True):
     number_type: Literal["tel", "sip"] = "tel"
 
 
-class BwList(MangoPayload, kw_only=True):
+class BwList(MangoPayload, kw_only=True, omit_defaults=False):
     """One list and whether numbers it does not name are let through."""
 
     allow_unknown_number: bool
