@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 LAUNCH := $(UV) run --frozen python infra/local/launcher.py
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
-.PHONY: help run test lint fmt bench sync clean-test
+.PHONY: help run test lint fmt bench sync env-example clean-test
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ fmt: sync ## apply ruff's fixes and formatting
 
 bench: sync ## run the benchmarks under bench/ and print figures against their baselines
 	$(LAUNCH) bench $(ARGS)
+
+env-example: sync ## regenerate .env.example from the services' settings classes
+	$(UV) run --frozen python infra/local/env_example.py > .env.example
 
 clean-test: ## remove the test profile's state (.local/test)
 	rm -rf .local/test
