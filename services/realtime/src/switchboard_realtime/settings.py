@@ -15,15 +15,94 @@ class RealtimeSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8101, description="Port for WebSocket clients and the HTTP API.")
     redis_url: SecretStr = Field(
-        default=SecretStr("redis://127.0.0.1:8111/1"), description="Redis for cross-node fan-out."
+        default=SecretStr("redis://127.0.0.1:8111/1"),
+        description="Redis for cross-node fan-out and presence.",
+    )
+    redis_prefix: str = Field(
+        default="sb:rt",
+        description="Prefix of every Redis key and pub/sub channel this cluster uses.",
     )
     app_id: str = Field(default="switchboard", description="Pusher app id.")
     app_key: str = Field(default="switchboard-key", description="Pusher app key.")
     app_secret: SecretStr = Field(
         default=SecretStr("dev-only-realtime-secret"), description="Pusher app secret."
     )
+    apps_json: SecretStr | None = Field(
+        default=None,
+        description=(
+            'Several apps as a JSON list of {"id","key","secret"} objects; '
+            "when set it replaces app_id/app_key/app_secret."
+        ),
+    )
     activity_timeout: int = Field(
-        default=120, ge=1, description="Seconds of silence before a client should ping."
+        default=120,
+        ge=1,
+        description="Seconds of silence before either side pings (sent in the handshake).",
+    )
+    pong_timeout: float = Field(
+        default=30,
+        gt=0,
+        description="Seconds to wait for any frame after the server pinged before closing 4201.",
+    )
+    max_connections: int = Field(
+        default=18_000,
+        ge=1,
+        description="Connections this node accepts; beyond it new ones are closed 4100.",
+    )
+    max_channels_per_connection: int = Field(
+        default=100, ge=1, description="Channels one connection may be subscribed to at once."
+    )
+    max_channel_name_length: int = Field(
+        default=164, ge=1, description="Longest channel name, prefix included (Pusher: 164)."
+    )
+    max_message_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        description="Largest WebSocket frame a client may send; larger closes with 1009.",
+    )
+    max_event_data_bytes: int = Field(
+        default=10_240,
+        ge=1,
+        description="Largest event payload (client events and HTTP API ``data``); HTTP -> 413.",
+    )
+    client_events_per_second: float = Field(
+        default=10, gt=0, description="Client events one connection may send per second."
+    )
+    max_presence_members: int = Field(
+        default=100, ge=1, description="Distinct users one presence channel may hold."
+    )
+    max_user_info_bytes: int = Field(
+        default=1024, ge=1, description="Largest presence ``user_info`` JSON."
+    )
+    max_http_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HTTP API request body; larger -> 413."
+    )
+    max_channels_per_trigger: int = Field(
+        default=100, ge=1, description="Channels one HTTP API event may be sent to."
+    )
+    max_batch_events: int = Field(
+        default=100, ge=1, description="Events one ``batch_events`` call may carry."
+    )
+    send_buffer_limit_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Per-connection unsent bytes above which a client counts as slow.",
+    )
+    slow_client_grace_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="How long a client may stay over the send buffer limit before it is closed.",
+    )
+    presence_ttl_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a node's presence members outlive its last heartbeat to Redis.",
+    )
+    close_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="How long a closing handshake may take before abort."
+    )
+    shutdown_timeout_seconds: float = Field(
+        default=4.0, gt=0, description="Upper bound on a graceful shutdown after SIGTERM."
     )
 
 

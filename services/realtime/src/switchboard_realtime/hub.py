@@ -1,0 +1,80 @@
+"""This node's subscriptions and the local fan-out: frame once, write to every subscriber.
+
+Writes never wait on a client: each frame goes into the client's transport buffer,
+and a client whose buffer stays over the limit is closed (reconnect later).
+"""
+
+from __future__ import annotations
+
+import time
+
+from switchboard_realtime.background import Background
+from switchboard_realtime.client import Client
+from switchboard_realtime.metrics import Metrics
+from switchboard_realtime.protocol.codes import CloseCode
+from switchboard_realtime.wsframe import text_frame
+
+ChannelKey = tuple[str, str]  # app id, channel name
+
+
+class LocalHub:
+    """Channel -> subscribed clients on this node, and delivery to them."""
+
+    def __init__(
+        self, metrics: Metrics, background: Background, buffer_limit: int, slow_grace: float
+    ) -> None:
+        self._channels: dict[ChannelKey, dict[str, Client]] = {}
+        self._metrics = metrics
+        self._background = background
+        self.buffer_limit = buffer_limit
+        self.slow_grace = slow_grace
+
+    def add(self, client: Client, channel: str) -> bool:
+        """Subscribe a client; False if it already was."""
+        subscribers = self._channels.setdefault((client.app.id, channel), {})
+        if client.socket_id in subscribers:
+            return False
+        subscribers[client.socket_id] = client
+        self._metrics.channels.set(len(self._channels))
+        return True
+
+    def remove(self, client: Client, channel: str) -> bool:
+        """Unsubscribe a client; False if it was not subscribed."""
+        key = (client.app.id, channel)
+        subscribers = self._channels.get(key)
+        if subscribers is None or subscribers.pop(client.socket_id, None) is None:
+            return False
+        if not subscribers:
+            del self._channels[key]
+        self._metrics.channels.set(len(self._channels))
+        return True
+
+    def local_count(self, app_id: str, channel: str) -> int:
+        """Subscribers of a channel on this node."""
+        return len(self._channels.get((app_id, channel), ()))
+
+    def deliver(
+        self, app_id: str, channel: str, payload: bytes, exclude: str | None, published_at: float
+    ) -> int:
+        """Write one event to every local subscriber but ``exclude``; the count written."""
+        subscribers = self._channels.get((app_id, channel))
+        if not subscribers:
+            return 0
+        frame = text_frame(payload)
+        now = time.monotonic()
+        written = 0
+        for socket_id, client in subscribers.items():
+            if socket_id == exclude or not client.write_frame(frame):
+                continue
+            written += 1
+            if client.is_too_slow(now, self.buffer_limit, self.slow_grace):
+                self.drop_slow(client)
+        self._metrics.messages_out.inc(written)
+        self._metrics.publish_latency.observe(max(0.0, time.time() - published_at))
+        return written
+
+    def drop_slow(self, client: Client) -> None:
+        """Close a client that cannot keep up; it may reconnect after a back-off."""
+        if not client.closing:
+            self._metrics.slow_clients_dropped.inc()
+            client.close(CloseCode.OVER_CAPACITY, "client too slow", self._background)

@@ -1,0 +1,225 @@
+"""One WebSocket connection speaking Pusher protocol v7, from handshake to cleanup."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from redis.exceptions import RedisError
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from switchboard_realtime.apps import App
+from switchboard_realtime.client import Client
+from switchboard_realtime.node import Node
+from switchboard_realtime.presence import ChannelFull
+from switchboard_realtime.protocol import frames
+from switchboard_realtime.protocol.channels import ChannelKind
+from switchboard_realtime.protocol.client_events import (
+    ClientEventRejected,
+    validate_client_event,
+)
+from switchboard_realtime.protocol.codes import CloseCode, ErrorCode
+from switchboard_realtime.protocol.subscriptions import (
+    Grant,
+    SubscriptionRefused,
+    authorize,
+    parse_subscribe,
+)
+
+log = logging.getLogger(__name__)
+
+_APP_PATH = re.compile(r"(?:.*)/app/([^/]+)")
+_SUPPORTED_PROTOCOLS = {"5", "6", "7"}
+_rng = random.SystemRandom()
+
+
+def new_socket_id() -> str:
+    """A fresh ``\\d+.\\d+`` socket id; it identifies, it does not authenticate."""
+    return f"{_rng.randint(1, 10**10)}.{_rng.randint(1, 10**10)}"
+
+
+class Refusal(Exception):
+    """The connection is refused with a Pusher close code."""
+
+    def __init__(self, code: CloseCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def resolve_app(node: Node, path: str) -> App:
+    """The app of a connection URL, or :class:`Refusal` with the protocol's code."""
+    url = urlsplit(path)
+    match = _APP_PATH.fullmatch(url.path)
+    if match is None:
+        raise Refusal(CloseCode.PATH_NOT_FOUND, "path not found")
+    protocol = parse_qs(url.query).get("protocol")
+    if not protocol:
+        raise Refusal(CloseCode.NO_PROTOCOL, "no protocol version supplied")
+    if protocol[0] not in _SUPPORTED_PROTOCOLS:
+        raise Refusal(CloseCode.UNSUPPORTED_PROTOCOL, "unsupported protocol version")
+    app = node.apps.by_key(match.group(1))
+    if app is None:
+        raise Refusal(CloseCode.APP_NOT_FOUND, f"app key {match.group(1)} not in this cluster")
+    if node.at_capacity():
+        raise Refusal(CloseCode.OVER_CAPACITY, "over capacity")
+    return app
+
+
+async def serve_connection(node: Node, ws: ServerConnection) -> None:
+    """The handler of one WebSocket connection."""
+    try:
+        app = resolve_app(node, ws.request.path if ws.request else "")
+    except Refusal as refusal:
+        await ws.send(frames.error_frame(refusal.message, refusal.code).decode())
+        await ws.close(refusal.code, refusal.message)
+        return
+    client = Client(
+        ws, app, new_socket_id(), time.monotonic(), node.settings.client_events_per_second
+    )
+    node.register(client)
+    try:
+        client.send(frames.connection_established(client.socket_id, node.settings.activity_timeout))
+        async for raw in ws:
+            client.last_activity = time.monotonic()
+            client.pinged = False
+            node.metrics.messages_in.inc()
+            await handle_frame(node, client, raw)
+    except ConnectionClosed:
+        pass
+    finally:
+        node.unregister(client)
+        await node.drop_client_subscriptions(client)
+
+
+async def handle_frame(node: Node, client: Client, raw: str | bytes) -> None:
+    """Act on one client frame."""
+    try:
+        frame = frames.decode_client_frame(raw)
+    except frames.BadFrame as exc:
+        client.send(frames.error_frame(str(exc), ErrorCode.BAD_FRAME))
+        return
+    event = frame.event
+    try:
+        if event == "pusher:ping":
+            client.send(frames.PONG)
+        elif event == "pusher:subscribe":
+            await subscribe(node, client, frame.data)
+        elif event == "pusher:unsubscribe":
+            await unsubscribe(node, client, frame.data)
+        elif event.startswith("client-"):
+            await client_event(node, client, frame)
+        elif event != "pusher:pong":
+            client.send(frames.error_frame(f"unsupported event {event[:64]}", None))
+    except RedisError:
+        log.exception("redis failure while handling %s", event)
+        client.send(frames.error_frame("temporary server error, retry", None))
+
+
+async def subscribe(node: Node, client: Client, data: Any) -> None:
+    """``pusher:subscribe``: check, register locally and in the cluster, confirm."""
+    try:
+        request = parse_subscribe(data)
+        grant = authorize(client.app, client.socket_id, request, node.subscription_limits)
+    except ValueError as exc:
+        client.send(frames.error_frame(str(exc), ErrorCode.BAD_FRAME))
+        return
+    except SubscriptionRefused as refused:
+        client.send(_refusal_frame(refused))
+        return
+    if grant.channel in client.channels:
+        await _confirm_again(node, client, grant)
+        return
+    if len(client.channels) >= node.settings.max_channels_per_connection:
+        limit = node.settings.max_channels_per_connection
+        over = SubscriptionRefused(
+            grant.channel, "LimitReached", f"at most {limit} channels per connection", 4009
+        )
+        client.send(_refusal_frame(over))
+        return
+    client.channels[grant.channel] = grant.member
+    node.hub.add(client, grant.channel)
+    await node.cluster.change_occupancy(client.app.id, grant.channel, 1)
+    if grant.member is None:
+        client.send(frames.subscription_succeeded(grant.channel))
+        return
+    await _join_presence(node, client, grant)
+
+
+async def _join_presence(node: Node, client: Client, grant: Grant) -> None:
+    assert grant.member is not None
+    app_id, channel, member = client.app.id, grant.channel, grant.member
+    try:
+        joined = await node.presence.join(
+            app_id,
+            channel,
+            client.socket_id,
+            user_id=member.user_id,
+            user_info=member.user_info,
+            now_ms=_now_ms(),
+        )
+    except ChannelFull:
+        del client.channels[channel]
+        node.hub.remove(client, channel)
+        await node.cluster.change_occupancy(app_id, channel, -1)
+        limit = node.settings.max_presence_members
+        refused = SubscriptionRefused(channel, "LimitReached", f"over {limit} members", 4009)
+        client.send(_refusal_frame(refused))
+        return
+    client.send(frames.subscription_succeeded(channel, frames.presence_data(joined.members)))
+    if joined.first:
+        added = frames.member_added(channel, member.user_id, member.user_info)
+        await node.publish(app_id, channel, added, exclude=client.socket_id)
+
+
+async def _confirm_again(node: Node, client: Client, grant: Grant) -> None:
+    # A repeated subscribe gets a fresh confirmation and no duplicate membership.
+    if grant.kind is not ChannelKind.PRESENCE:
+        client.send(frames.subscription_succeeded(grant.channel))
+        return
+    members = await node.presence.members(client.app.id, grant.channel, _now_ms())
+    client.send(frames.subscription_succeeded(grant.channel, frames.presence_data(members)))
+
+
+async def unsubscribe(node: Node, client: Client, data: Any) -> None:
+    """``pusher:unsubscribe``: no reply; presence announces the user's departure if last."""
+    channel = data.get("channel") if isinstance(data, dict) else None
+    if not isinstance(channel, str) or channel not in client.channels:
+        return
+    member = client.channels.pop(channel)
+    node.hub.remove(client, channel)
+    await node.leave_channel(client, channel, member)
+
+
+async def client_event(node: Node, client: Client, frame: frames.ClientFrame) -> None:
+    """A ``client-*`` event: rate-limited, relayed to the channel's other subscribers."""
+    if not client.rate_limit.allow(time.monotonic()):
+        limit = node.settings.client_events_per_second
+        message = f"client event rate limit exceeded ({limit:g}/s)"
+        client.send(frames.error_frame(message, ErrorCode.CLIENT_EVENT_RATE_LIMIT))
+        return
+    subscribed = frame.channel is not None and frame.channel in client.channels
+    try:
+        event = validate_client_event(frame, subscribed, node.settings.max_event_data_bytes)
+    except ClientEventRejected as exc:
+        client.send(frames.error_frame(str(exc), None))
+        return
+    member = client.channels[event.channel]
+    user_id = member.user_id if member is not None else None
+    payload = frames.event_frame(event.event, event.data, event.channel, user_id)
+    await node.publish(client.app.id, event.channel, payload, exclude=client.socket_id)
+
+
+def _refusal_frame(refused: SubscriptionRefused) -> bytes:
+    return frames.subscription_error(
+        refused.channel, refused.error_type, refused.message, refused.status
+    )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
