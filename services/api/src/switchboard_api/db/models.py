@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.db.base import Base
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.users import User
 
-__all__ = ["Base", "EntityEvent", "User"]
+__all__ = ["ApiToken", "Base", "EntityEvent", "User"]

@@ -1,0 +1,117 @@
+"""Server-side sessions in Redis: random ids, a CSRF token each, sliding expiry with a cap.
+
+The cookie carries a random id; Redis stores only its SHA-256, so a dump of Redis does not
+hand out live sessions. Each session is a hash ``{uid, csrf, abs}`` (``abs`` = the absolute
+deadline, epoch seconds); its TTL is ``min(idle, abs - now)``, refreshed on every use.
+A per-user set lists the user's sessions so they can all be ended at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from switchboard_api.auth.cache import USER_KEY
+
+SESSION_KEY = "auth:session:"
+USER_SESSIONS_KEY = "auth:user-sessions:"
+
+# One round trip per authenticated request: check and slide the session, and fetch the
+# cached user snapshot with its cache generation (see auth.cache).
+_TOUCH = """
+local s = redis.call('HMGET', KEYS[1], 'uid', 'csrf', 'abs')
+if not s[1] then return false end
+local ttl = math.min(tonumber(ARGV[2]), tonumber(s[3]) - tonumber(ARGV[1]))
+if ttl <= 0 then
+    redis.call('DEL', KEYS[1])
+    return false
+end
+redis.call('EXPIRE', KEYS[1], ttl)
+local ukey = ARGV[3] .. s[1]
+return {s[1], s[2], redis.call('GET', ukey), redis.call('GET', ukey .. ':gen')}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """A live session as the request sees it, plus the cached user snapshot if any."""
+
+    session_id: str
+    user_id: uuid.UUID
+    csrf_token: str
+    cached_user: bytes | None
+    user_generation: bytes | None
+
+
+def _key(session_id: str) -> str:
+    return SESSION_KEY + hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionStore:
+    """Create, resolve and end sessions; the only code that knows their Redis layout."""
+
+    def __init__(self, redis: Redis, *, idle_seconds: int, absolute_seconds: int) -> None:
+        self._redis = redis
+        self._idle = idle_seconds
+        self._absolute = absolute_seconds
+        self._touch = redis.register_script(_TOUCH)
+
+    async def create(self, user_id: uuid.UUID) -> tuple[str, str]:
+        """Start a session for ``user_id``; returns ``(session_id, csrf_token)``."""
+        session_id = secrets.token_urlsafe(32)
+        csrf_token = secrets.token_urlsafe(32)
+        now = int(time.time())
+        key = _key(session_id)
+        index = USER_SESSIONS_KEY + str(user_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={"uid": str(user_id), "csrf": csrf_token, "abs": now + self._absolute},
+            )
+            pipe.expire(key, min(self._idle, self._absolute))
+            pipe.sadd(index, key)
+            pipe.expire(index, self._absolute)
+            await pipe.execute()
+        return session_id, csrf_token
+
+    async def resolve(self, session_id: str) -> SessionState | None:
+        """The live session for ``session_id`` (sliding its expiry), or ``None``."""
+        found = await self._touch(
+            keys=[_key(session_id)], args=[int(time.time()), self._idle, USER_KEY]
+        )
+        if not found:
+            return None
+        uid, csrf, cached, generation = found
+        try:
+            user_id = uuid.UUID(uid.decode())
+        except ValueError:
+            return None
+        return SessionState(session_id, user_id, csrf.decode(), cached, generation)
+
+    async def end(self, session_id: str, user_id: uuid.UUID | None = None) -> None:
+        """End one session (logout, rotation on login)."""
+        key = _key(session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if user_id is not None:
+                pipe.srem(USER_SESSIONS_KEY + str(user_id), key)
+            await pipe.execute()
+
+
+async def end_user_sessions(redis: Redis, user_id: uuid.UUID) -> None:
+    """End every session of a user (password reset, account disabled or purged)."""
+    index = USER_SESSIONS_KEY + str(user_id)
+    keys = await redis.smembers(index)
+    async with redis.pipeline(transaction=True) as pipe:
+        if keys:
+            pipe.delete(*keys)
+        pipe.delete(index)
+        await pipe.execute()
+
+
+__all__ = ["SessionState", "SessionStore", "end_user_sessions"]
