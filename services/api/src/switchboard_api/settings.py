@@ -139,40 +139,6 @@ class ApiSettings(BaseSettings):
     login_address_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-address login attempt limit."
     )
-    session_cookie_name: str = Field(
-        default="sb_session", description="Name of the HttpOnly session cookie."
-    )
-    session_cookie_secure: bool = Field(
-        default=False,
-        description="Send the session cookie only over HTTPS (set true in production).",
-    )
-    session_idle_seconds: int = Field(
-        default=8 * 3600,
-        ge=1,
-        description="A session ends after this long without a request (sliding expiry).",
-    )
-    session_absolute_seconds: int = Field(
-        default=7 * 24 * 3600,
-        ge=1,
-        description="A session ends this long after login, however active (absolute cap).",
-    )
-    auth_cache_seconds: int = Field(
-        default=300, ge=1, description="How long user and API-token lookups stay in Redis."
-    )
-    login_account_limit: int = Field(
-        default=5, ge=1, description="Login attempts per account within the account window."
-    )
-    login_account_window_seconds: int = Field(
-        default=900, ge=1, description="Window of the per-account login attempt limit."
-    )
-    login_address_limit: int = Field(
-        default=30,
-        ge=1,
-        description="Failed login attempts per client address within the address window.",
-    )
-    login_address_window_seconds: int = Field(
-        default=900, ge=1, description="Window of the per-address login attempt limit."
-    )
 
 
 @lru_cache(maxsize=1)
