@@ -1,0 +1,369 @@
+"""compose.yaml and the Dockerfiles: valid, complete and consistent, without a Docker engine.
+
+No Docker engine runs here, so nothing is built or started. Instead:
+
+- compose.yaml is validated against the Compose specification's JSON schema as shipped
+  by ``check-jsonschema`` (``--builtin-schema vendor.compose-spec``), run as a
+  subprocess exactly as a developer would;
+- every build context, Dockerfile, ``COPY`` source and bind-mounted repository file it
+  names exists (and is not hidden by .dockerignore);
+- every long-running service has a healthcheck and is waited for as healthy;
+- no literal secret is in the file; every setting handed to a service is one its
+  settings class knows (``load_settings`` refuses unknown prefixed variables);
+- the nginx config's upstreams and certificate paths match the services and mounts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+from switchboard_api.settings import ApiSettings
+from switchboard_pbxsim.settings import PbxSimSettings
+from switchboard_realtime.settings import RealtimeSettings
+from switchboard_shared.settings import env_names
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE = REPO / "compose.yaml"
+NGINX_CONF = REPO / "infra" / "nginx" / "production.conf"
+SETTINGS: dict[str, type[BaseSettings]] = {
+    "API_": ApiSettings,
+    "RT_": RealtimeSettings,
+    "PBXSIM_": PbxSimSettings,
+}
+# Paths compose mounts that a build makes, not the repository.
+BUILD_OUTPUTS = {"web/dist"}
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|SALT|TOKEN|ACCESS_KEY|REDISCLI_AUTH", re.IGNORECASE)
+REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
+
+
+def load_compose() -> dict[str, Any]:
+    """compose.yaml as Compose sees it before interpolation (anchors merged)."""
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return data
+
+
+def services() -> dict[str, dict[str, Any]]:
+    """The services, by name."""
+    svcs: dict[str, dict[str, Any]] = load_compose()["services"]
+    return svcs
+
+
+def is_one_shot(svc: dict[str, Any]) -> bool:
+    """A job that runs to completion (migrations, bucket), not a long-running service."""
+    return svc.get("restart") == "no"
+
+
+def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``check-jsonschema --builtin-schema vendor.compose-spec`` on a file."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+
+
+def dockerignore_patterns() -> list[str]:
+    """The root .dockerignore's patterns (build context = repository root)."""
+    lines = (REPO / ".dockerignore").read_text().splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def dockerignored(rel: str) -> bool:
+    """Whether .dockerignore hides ``rel`` or one of its parents from the build context."""
+    parts = Path(rel).parts
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in dockerignore_patterns():
+        for cand in candidates:
+            if fnmatch.fnmatch(cand, pattern) or (
+                pattern.startswith("**/") and fnmatch.fnmatch(Path(cand).name, pattern[3:])
+            ):
+                return True
+    return False
+
+
+def built_services() -> dict[str, tuple[Path, Path]]:
+    """Service name -> (build context, Dockerfile) for every service that builds."""
+    found = {}
+    for name, svc in services().items():
+        build = svc.get("build")
+        if build is None:
+            continue
+        context = REPO / build["context"]
+        found[name] = (context, context / build.get("dockerfile", "Dockerfile"))
+    return found
+
+
+def env_of(svc: dict[str, Any]) -> dict[str, Any]:
+    env = svc.get("environment", {})
+    assert isinstance(env, dict), "environment as a mapping"
+    return env
+
+
+# ---------------------------------------------------------------- the schema
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    done = check_jsonschema(COMPOSE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "validation done" in done.stdout
+
+
+def test_the_schema_check_really_rejects_a_bad_file(tmp_path: Path) -> None:
+    """Guards the test above: an unknown service key must fail validation."""
+    doctored = load_compose()
+    doctored["services"]["redis"]["heathcheck"] = {}
+    bad = tmp_path / "compose.yaml"
+    bad.write_text(yaml.safe_dump(doctored))
+    done = check_jsonschema(bad)
+    assert done.returncode != 0
+    assert "heathcheck" in done.stdout + done.stderr
+
+
+def test_no_version_key() -> None:
+    assert "version" not in load_compose()
+
+
+# ---------------------------------------------------------------- builds
+
+
+def test_every_build_context_and_dockerfile_exists() -> None:
+    builds = built_services()
+    assert {"api-1", "api-2", "worker", "init", "realtime-1", "pbx-simulator"} <= set(builds)
+    for name, (context, dockerfile) in builds.items():
+        assert context.is_dir(), f"{name}: build context {context}"
+        assert dockerfile.is_file(), f"{name}: Dockerfile {dockerfile}"
+        assert (context / "uv.lock").is_file(), f"{name}: context must be the uv workspace root"
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "package_dir"),
+    [
+        ("services/api/Dockerfile", "services/api"),
+        ("services/realtime/Dockerfile", "services/realtime"),
+        ("tools/pbx-simulator/Dockerfile", "tools/pbx-simulator"),
+    ],
+)
+def test_dockerfile_builds_its_package_from_the_lock(dockerfile: str, package_dir: str) -> None:
+    text = (REPO / dockerfile).read_text()
+    package = tomllib.loads((REPO / package_dir / "pyproject.toml").read_text())["project"]["name"]
+    syncs = re.findall(r"uv sync ([^\n]+)", text)
+    assert syncs, "installs with uv sync"
+    for flags in syncs:
+        assert {"--frozen", "--no-dev", "--package", package} <= set(flags.split())
+    assert re.search(r"^FROM \$\{PYTHON_IMAGE\} AS runtime$", text, re.MULTILINE)
+    assert "ARG PYTHON_IMAGE=python:3.11-slim" in text
+    assert re.search(r"ARG UV_IMAGE=ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+", text), "uv pinned"
+    assert len(re.findall(r"^FROM ", text, re.MULTILINE)) >= 3, "multi-stage"
+    user = re.findall(r"^USER (\S+)", text, re.MULTILINE)
+    assert user, "sets a user"
+    assert user[-1].split(":")[0] not in {"root", "0"}
+    assert re.search(r"^HEALTHCHECK ", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    ["services/api/Dockerfile", "services/realtime/Dockerfile", "tools/pbx-simulator/Dockerfile"],
+)
+def test_every_copy_source_is_in_the_build_context(dockerfile: str) -> None:
+    text = (REPO / dockerfile).read_text()
+    sources = []
+    for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.MULTILINE):
+        *srcs, _dest = line.split()
+        sources += srcs
+    assert "uv.lock" in sources
+    assert "libs/shared" in sources
+    for src in sources:
+        assert (REPO / src).exists(), f"{dockerfile}: COPY {src}"
+        assert not dockerignored(src), f"{dockerfile}: COPY {src} is excluded by .dockerignore"
+
+
+def test_workspace_members_are_all_copied_for_uv() -> None:
+    """uv reads the whole workspace: each Dockerfile copies every member's pyproject.toml."""
+    members = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["uv"]["workspace"][
+        "members"
+    ]
+    for _context, dockerfile in set(built_services().values()):
+        text = dockerfile.read_text()
+        for member in members:
+            assert f"COPY {member}/pyproject.toml {member}/" in text, (dockerfile, member)
+
+
+def test_api_image_has_ffprobe() -> None:
+    text = (REPO / "services/api/Dockerfile").read_text()
+    runtime = text.split("AS runtime", 1)[1]
+    assert re.search(r"apt-get install[^\n]*\bffmpeg\b", runtime)
+
+
+def test_dockerignore_keeps_local_state_out() -> None:
+    for path in (".venv", ".local", ".git", "web/node_modules", ".env", "services/api/tests"):
+        assert dockerignored(path), path
+
+
+# ---------------------------------------------------------------- services
+
+
+def test_every_long_running_service_has_a_healthcheck() -> None:
+    for name, svc in services().items():
+        check = svc.get("healthcheck", {})
+        if is_one_shot(svc):
+            continue
+        assert check, f"{name} has no healthcheck"
+        assert not check.get("disable"), f"{name} disables its healthcheck"
+        test = check["test"]
+        assert test[0] in {"CMD", "CMD-SHELL"}, name
+        assert len(test) > 1, name
+
+
+def test_dependencies_wait_for_health_or_completion() -> None:
+    svcs = services()
+    for name, svc in svcs.items():
+        for dep, spec in svc.get("depends_on", {}).items():
+            assert dep in svcs, f"{name} depends on unknown {dep}"
+            want = "service_completed_successfully" if is_one_shot(svcs[dep]) else "service_healthy"
+            assert spec["condition"] == want, f"{name} -> {dep}"
+
+
+def test_the_expected_services_and_profiles() -> None:
+    svcs = services()
+    images = {name: svc.get("image", "") for name, svc in svcs.items()}
+    assert images["redis"].startswith("redis:7")
+    assert images["nginx"].startswith("nginx:")
+    assert images["s3"].startswith("chrislusf/seaweedfs:")
+    assert svcs["worker"]["command"] == ["python", "-m", "switchboard_api", "worker"]
+    assert svcs["init"]["command"][:3] == ["python", "-m", "switchboard_api"]
+    assert svcs["pbx-simulator"]["profiles"] == ["dev"]
+    for name, svc in svcs.items():
+        if name != "pbx-simulator":
+            assert "profiles" not in svc, f"{name} must run without a profile"
+    published = [name for name, svc in svcs.items() if svc.get("ports")]
+    assert published == ["nginx"], "only nginx is reachable from outside"
+
+
+def test_postgres_is_at_least_16() -> None:
+    pg = [
+        svc["image"] for svc in services().values() if svc.get("image", "").startswith("postgres")
+    ]
+    assert pg, "a PostgreSQL service"
+    for image in pg:
+        m = re.fullmatch(r"postgres:(\d+)(?:[.-].*)?", image)
+        assert m, f"{image}: pin a major version"
+        assert int(m.group(1)) >= 16
+
+
+def test_data_lives_in_named_volumes() -> None:
+    declared = set(load_compose()["volumes"])
+    svcs = services()
+    mounts = {
+        name: [v.split(":")[0] for v in svcs[name].get("volumes", [])]
+        for name in ("postgres", "redis", "s3")
+    }
+    for name, sources in mounts.items():
+        assert any(src in declared for src in sources), f"{name} keeps its data in a volume"
+
+
+# ---------------------------------------------------------------- settings and secrets
+
+
+def test_service_settings_are_known_to_their_settings_class() -> None:
+    for name, svc in services().items():
+        for var in env_of(svc):
+            for prefix, cls in SETTINGS.items():
+                if var.startswith(prefix):
+                    assert var in env_names(cls), f"{name}: {var} is not a {cls.__name__} field"
+
+
+def test_no_literal_secrets() -> None:
+    for name, svc in services().items():
+        for var, value in env_of(svc).items():
+            if SECRET_NAME.search(var) and value is not None:
+                assert REQUIRED_VAR.match(str(value)), f"{name}: {var} must come from ${{VAR:?}}"
+            for password in re.findall(r"://[^:/@\s]*:([^@\s]+)@", str(value)):
+                assert REQUIRED_VAR.match(password), f"{name}: {var} embeds a literal password"
+    for config in load_compose()["configs"].values():
+        content = config["content"]
+        found = re.findall(r"^\s*requirepass\s+(.+?)\s*$", content, re.MULTILINE)
+        found += re.findall(r'"(?:accessKey|secretKey)":\s*"([^"]*)"', content)
+        for value in found:
+            assert REQUIRED_VAR.match(value), f"literal secret in a config: {value}"
+    assert "dev-only" not in COMPOSE.read_text()
+
+
+def test_the_secret_check_catches_a_literal() -> None:
+    """Guards the test above with a doctored copy."""
+    doctored = yaml.safe_load(
+        COMPOSE.read_text().replace("${S3_SECRET_KEY:?set S3_SECRET_KEY}", "hunter2", 1)
+    )
+    values = [
+        v
+        for svc in doctored["services"].values()
+        for k, v in env_of(svc).items()
+        if SECRET_NAME.search(k) and v is not None
+    ]
+    assert any(not REQUIRED_VAR.match(str(v)) for v in values)
+
+
+# ---------------------------------------------------------------- nginx <-> compose
+
+
+def test_nginx_upstreams_are_compose_services() -> None:
+    conf = NGINX_CONF.read_text()
+    svcs = services()
+    hosts = re.findall(r"^\s*server\s+([A-Za-z0-9.-]+):(\d+)", conf, re.MULTILINE)
+    assert hosts
+    for host, _port in hosts:
+        assert host in svcs, f"nginx upstream {host} is not a compose service"
+    assert {h for h, _ in hosts} >= {"api-1", "api-2", "realtime-1", "realtime-2", "s3"}
+    assert "nginx" in svcs
+    depends = set(svcs["nginx"]["depends_on"])
+    assert {h for h, _ in hosts} <= depends, "nginx resolves upstreams at start: wait for them"
+
+
+def test_nginx_mounts_exist_and_match_the_config() -> None:
+    conf = NGINX_CONF.read_text()
+    nginx = services()["nginx"]
+    targets = {}
+    for volume in nginx["volumes"]:
+        assert volume["type"] == "bind"
+        assert volume["read_only"] is True
+        source, target = volume["source"], volume["target"]
+        targets[target] = source
+        if source.startswith("./"):
+            rel = source.removeprefix("./")
+            if rel not in BUILD_OUTPUTS:
+                assert (REPO / rel).exists(), f"nginx mounts missing {source}"
+    assert targets["/etc/nginx/nginx.conf"] == "./infra/nginx/production.conf"
+    for path in re.findall(r"ssl_certificate(?:_key)?\s+(\S+);", conf):
+        assert path in targets, f"certificate {path} is not mounted"
+    root = re.search(r"^\s*root\s+(\S+);", conf, re.MULTILINE)
+    assert root
+    assert root.group(1) in targets
+    for include in re.findall(r"^\s*include\s+(snippets/\S+);", conf, re.MULTILINE):
+        assert (REPO / "infra" / "nginx" / include).is_file(), include
+    assert "/etc/nginx/snippets" in targets
+
+
+def test_presigned_links_route_to_the_bucket() -> None:
+    conf = NGINX_CONF.read_text()
+    for name in ("api-1", "worker", "init"):
+        env = env_of(services()[name])
+        assert f"location ^~ /{env['API_S3_BUCKET']}/" in conf
+        assert env["API_S3_PUBLIC_URL"].startswith("https://")
+        assert env["API_S3_ENDPOINT_URL"] == "http://s3:8333"
