@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
+
 from switchboard_pbxsim.server import create_app
 from switchboard_pbxsim.settings import PbxSimSettings
 from switchboard_shared.mango import build_form, parse_form, verify_form

@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+
 from switchboard_shared.mango import build_form
 
 from .conftest import API_KEY, API_SALT, Simulator

@@ -10,14 +10,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from switchboard_shared.mango import CallbackCommand, CommandResult, ResultCode
-
 from switchboard_pbxsim.delivery import Delivery, WebhookSender, schedule
 from switchboard_pbxsim.directory import Directory
 from switchboard_pbxsim.recordings import Recording, RecordingStore
 from switchboard_pbxsim.scenarios import Ids, Party, Planned, build_timeline, call_length
 from switchboard_pbxsim.script import CallScript
 from switchboard_pbxsim.settings import PbxSimSettings
+from switchboard_shared.mango import CallbackCommand, CommandResult, ResultCode
 
 
 def _opaque(text: str) -> str:

@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 
 import aiohttp
-from switchboard_shared.mango import build_form, encode_json
 
 from switchboard_pbxsim.scenarios import Planned
 from switchboard_pbxsim.script import DeliveryPlan
+from switchboard_shared.mango import build_form, encode_json
 
 
 @dataclass

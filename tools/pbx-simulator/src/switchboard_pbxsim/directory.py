@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
+from switchboard_pbxsim.settings import PbxSimSettings
 from switchboard_shared.mango import (
     BwList,
     BwListNumber,
@@ -21,8 +22,6 @@ from switchboard_shared.mango import (
     UserRecord,
     UserTelephony,
 )
-
-from switchboard_pbxsim.settings import PbxSimSettings
 
 DEFAULT_ROLE_ID = 10454
 ListType = Literal["black", "white"]
@@ -118,14 +117,13 @@ class Directory:
         self._user_ids = itertools.count(300054321)
         self._line_ids = itertools.count(300024487)
         self._number_ids = itertools.count(10088581)
-        for seed in settings.seed_members:
+        for seed in settings.members():
             self.create_member(
                 MemberCreate(
-                    name=seed.name, access_role_id=DEFAULT_ROLE_ID, extension=seed.extension,
-                    email=seed.email,
+                    name=seed.name, access_role_id=DEFAULT_ROLE_ID, extension=seed.extension
                 )
-            )  # fmt: skip
-        for line in settings.seed_lines:
+            )
+        for line in settings.lines():
             self.add_line(line.number, line.name)
 
     # members

@@ -7,10 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from switchboard_shared.mango import ResultCode
-
 from switchboard_pbxsim.audio import AudioCache
 from switchboard_pbxsim.directory import PbxError
+from switchboard_shared.mango import ResultCode
 
 
 class RecordingUnavailable(PbxError):

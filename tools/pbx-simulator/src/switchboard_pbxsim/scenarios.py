@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from switchboard_pbxsim.script import CallScript
 from switchboard_shared.mango import (
     CallDirection,
     CallEvent,
@@ -22,8 +23,6 @@ from switchboard_shared.mango import (
     ResultCode,
     SummaryEvent,
 )
-
-from switchboard_pbxsim.script import CallScript
 
 IVR_SECONDS = 6.0
 CALLBACK_RING_SECONDS = 3.0  # click-to-call: the PBX rings the employee first

@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from switchboard_shared.settings import load_settings
 
 
-class SeedMember(BaseModel):
+@dataclass(frozen=True)
+class SeedMember:
     """An employee the simulated PBX knows at start."""
 
-    name: str = Field(description="Display name.")
-    extension: str = Field(description="Internal number (extension).")
-    email: str | None = Field(default=None, description="E-mail, if any.")
+    extension: str
+    name: str
 
 
-class SeedLine(BaseModel):
+@dataclass(frozen=True)
+class SeedLine:
     """A company line (DID) the simulated PBX has at start."""
 
-    number: str = Field(description="The line's number, digits only (e.g. 74951234567).")
-    name: str | None = Field(default=None, description="Optional label.")
+    number: str
+    name: str | None
 
 
-DEFAULT_MEMBERS = [
-    SeedMember(name="Ivan Petrov", extension="101", email="ivan@acme.example"),
-    SeedMember(name="Maria Smirnova", extension="102", email="maria@acme.example"),
-    SeedMember(name="Oleg Sidorov", extension="103"),
-]
-DEFAULT_LINES = [
-    SeedLine(number="74951234567", name="Main"),
-    SeedLine(number="78005553535", name="Toll-free"),
-]
+def _pairs(text: str, what: str) -> list[tuple[str, str]]:
+    """Parse ``key:label,key:label`` (labels optional) as env vars carry seed data."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, _, label = item.partition(":")
+        if not key.strip().isdigit():
+            raise ValueError(f"{what} {key.strip()!r} must be digits")
+        pairs.append((key.strip(), label.strip()))
+    return pairs
 
 
 class PbxSimSettings(BaseSettings):
     """Configuration of the PBX simulator. Defaults are for local development only."""
 
-    model_config = SettingsConfigDict(env_prefix="PBXSIM_", extra="ignore")
+    # Empty values (PBXSIM_AUDIO_DIR= in a .env file) mean "use the default".
+    model_config = SettingsConfigDict(env_prefix="PBXSIM_", extra="ignore", env_ignore_empty=True)
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8102, description="Port of the simulated VPBX API.")
@@ -95,14 +99,30 @@ class PbxSimSettings(BaseSettings):
     callback_record: bool = Field(
         default=True, description="Whether click-to-call conversations are recorded."
     )
-    seed_members: list[SeedMember] = Field(
-        default_factory=lambda: list(DEFAULT_MEMBERS),
-        description="Members at start, as JSON: [{name, extension, email?}].",
+    seed_members: str = Field(
+        default="101:Ivan Petrov,102:Maria Smirnova,103:Oleg Sidorov",
+        description="Members at start: comma-separated extension:name pairs.",
     )
-    seed_lines: list[SeedLine] = Field(
-        default_factory=lambda: list(DEFAULT_LINES),
-        description="Company lines at start, as JSON: [{number, name?}].",
+    seed_lines: str = Field(
+        default="74951234567:Main,78005553535:Toll-free",
+        description="Company lines at start: comma-separated number:name pairs (name optional).",
     )
+
+    @field_validator("seed_members", "seed_lines")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        _pairs(value, "seed number")
+        return value
+
+    def members(self) -> list[SeedMember]:
+        """The seeded members, parsed from ``seed_members``."""
+        return [SeedMember(ext, name or f"Employee {ext}") for ext, name in
+                _pairs(self.seed_members, "extension")]  # fmt: skip
+
+    def lines(self) -> list[SeedLine]:
+        """The seeded lines, parsed from ``seed_lines``."""
+        return [SeedLine(number, name or None) for number, name in
+                _pairs(self.seed_lines, "line number")]  # fmt: skip
 
 
 def get_settings() -> PbxSimSettings:

@@ -7,6 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
+
+from switchboard_pbxsim.context import Simulator, simulator
+from switchboard_pbxsim.directory import PbxError
+from switchboard_pbxsim.recordings import RecordingUnavailable
 from switchboard_shared.mango import (
     BwNumberAdd,
     BwNumberDelete,
@@ -30,10 +34,6 @@ from switchboard_shared.mango import (
     verify,
     verify_form,
 )
-
-from switchboard_pbxsim.context import Simulator, simulator
-from switchboard_pbxsim.directory import PbxError
-from switchboard_pbxsim.recordings import RecordingUnavailable
 
 T = TypeVar("T")
 OK = {"result": ResultCode.SUCCESS}
