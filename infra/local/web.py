@@ -1,0 +1,81 @@
+"""The web client's build and test steps, driven through its npm scripts.
+
+Contract with ``web/package.json``: ``npm ci``, ``npm run build`` (-> web/dist),
+``npm run test:unit`` and ``npm run test:e2e`` (against SB_BASE_URL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from profiles import ROOT
+
+WEB = ROOT / "web"
+SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts")
+
+
+def has_client() -> bool:
+    """Whether the React client exists yet (otherwise nginx serves the placeholder)."""
+    return (WEB / "package.json").exists()
+
+
+def scripts() -> dict[str, str]:
+    """The npm scripts the client declares."""
+    data = json.loads((WEB / "package.json").read_text())
+    found = data.get("scripts", {})
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def _newest_mtime(paths: list[Path]) -> float:
+    newest = 0.0
+    for path in paths:
+        if path.is_file():
+            newest = max(newest, path.stat().st_mtime)
+        elif path.is_dir():
+            for sub in path.rglob("*"):
+                if sub.is_file():
+                    newest = max(newest, sub.stat().st_mtime)
+    return newest
+
+
+def _npm(args: list[str], env: Mapping[str, str] | None = None) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)")
+    subprocess.run([npm, *args], cwd=WEB, check=True, env=dict(env) if env else None)
+
+
+def ensure_built() -> None:
+    """Install the client's dependencies and build it when its sources changed."""
+    if not has_client():
+        return
+    stamp = WEB / "node_modules" / ".package-lock.json"
+    lock = WEB / "package-lock.json"
+    if not stamp.exists() or (lock.exists() and lock.stat().st_mtime > stamp.stat().st_mtime):
+        print("installing the web client's npm dependencies", flush=True)
+        _npm(["ci", "--no-audit", "--no-fund"])
+    built = WEB / "dist" / "index.html"
+    sources = [WEB / s for s in SOURCES]
+    if not built.exists() or _newest_mtime(sources) > built.stat().st_mtime:
+        print("building the web client", flush=True)
+        _npm(["run", "build"])
+
+
+def run_tests(env: Mapping[str, str]) -> int:
+    """Run the client's unit and end-to-end tests; the first failure's exit code."""
+    if not has_client():
+        return 0
+    available = scripts()
+    for script in ("test:unit", "test:e2e"):
+        if script not in available:
+            continue
+        print(f"\n=== web: npm run {script} ===", flush=True)
+        code = subprocess.call(["npm", "run", script], cwd=WEB, env={**os.environ, **env})
+        if code != 0:
+            return code
+    return 0
