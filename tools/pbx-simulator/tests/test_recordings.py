@@ -93,3 +93,16 @@ async def test_signed_get_link(simulator: Simulator) -> None:
     stale = sign_recording_link(API_KEY, past, recording_id, API_SALT)
     async with simulator.http.get(f"{base}/{API_KEY}/{past}/{stale}") as response:
         assert response.status == 420
+
+
+async def test_record_added_can_wait_until_the_file_is_ready(simulator: Simulator) -> None:
+    started = time.monotonic()
+    run = await simulator.play(
+        talk_seconds=3, recording_ready_delay=0.6, record_added_when_ready=True
+    )
+    assert time.monotonic() - started >= 0.6
+    assert run["webhooks"][-1]["path"] == "/events/record/added"
+    response = await simulator.mango(
+        "queries/recording/post", {"recording_id": run["recording_id"], "action": "download"}
+    )
+    assert response.status == 302

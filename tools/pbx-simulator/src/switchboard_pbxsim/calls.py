@@ -10,13 +10,33 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from switchboard_pbxsim.delivery import Delivery, WebhookSender, schedule
 from switchboard_pbxsim.directory import Directory
 from switchboard_pbxsim.recordings import Recording, RecordingStore
-from switchboard_pbxsim.scenarios import Ids, Party, Planned, build_timeline, call_length
-from switchboard_pbxsim.script import CallScript
+from switchboard_pbxsim.scenarios import (
+    Ids,
+    Party,
+    Planned,
+    Timeline,
+    build_timeline,
+    call_length,
+)
+from switchboard_pbxsim.script import CallScript, DeliveryPlan
 from switchboard_pbxsim.settings import PbxSimSettings
 from switchboard_shared.mango import CallbackCommand, CommandResult, ResultCode
+
+
+def _hold_record_added(
+    plan: DeliveryPlan, lead: list[Planned], timeline: Timeline, seconds: float
+) -> DeliveryPlan:
+    """A plan that sends ``/events/record/added`` only once the file can be fetched."""
+    delays = dict(plan.delays)
+    for index, planned in enumerate(lead + timeline.webhooks):
+        if planned.path == "/events/record/added":
+            delays[index] = max(delays.get(index, 0.0), seconds)
+    return msgspec.structs.replace(plan, delays=delays)
 
 
 def _opaque(text: str) -> str:
@@ -96,8 +116,6 @@ class CallPlayer:
             script, ids=self._ids(), t0=t0, line=line, party=self.party,
             product_id=self.settings.product_id,
         )  # fmt: skip
-        webhooks = (lead or []) + timeline.webhooks
-        gap = self.settings.webhook_gap if script.delivery.gap is None else script.delivery.gap
         ready_at = None
         if timeline.recording_id is not None and timeline.recording_seconds is not None:
             delay = script.recording_ready_delay
@@ -105,11 +123,26 @@ class CallPlayer:
             self.recordings.add(
                 Recording(timeline.recording_id, timeline.recording_seconds, ready_at)
             )
+        plan = script.delivery
+        if script.record_added_when_ready and ready_at is not None:
+            plan = _hold_record_added(plan, lead or [], timeline, ready_at - now)
+        return self._launch(script, timeline, (lead or []) + timeline.webhooks, plan, ready_at)
+
+    def _launch(
+        self,
+        script: CallScript,
+        timeline: Timeline,
+        webhooks: list[Planned],
+        plan: DeliveryPlan,
+        ready_at: float | None,
+    ) -> CallRun:
+        """Register a run and deliver its webhooks in the background."""
+        gap = self.settings.webhook_gap if plan.gap is None else plan.gap
         run = CallRun(
             id=secrets.token_hex(8), script=script, entry_id=timeline.entry_id,
             call_ids=timeline.call_ids, recording_id=timeline.recording_id,
             recording_seconds=timeline.recording_seconds, recording_ready_at=ready_at,
-            deliveries=schedule(webhooks, script.delivery, gap),
+            deliveries=schedule(webhooks, plan, gap),
         )  # fmt: skip
         self.runs[run.id] = run
         self._spawn(self._deliver(run))
@@ -126,34 +159,25 @@ class CallPlayer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def click_to_call(self, command: CallbackCommand) -> CallRun | None:
-        """``commands/callback``: post ``/result/callback`` and play the outbound call."""
+    def click_to_call(self, command: CallbackCommand) -> CallRun:
+        """``commands/callback``: post ``/result/callback`` and play the outbound call.
+
+        An extension the PBX does not know fails later, as Mango does: result 3100."""
         member = self.directory.by_extension(command.from_.extension)
-        if member is None:
-            self._spawn(self._refuse(command.command_id, ResultCode.BAD_PARAMETERS))
-            return None
+        code = ResultCode.SUCCESS if member is not None else ResultCode.BAD_PARAMETERS
         result = Planned("/result/callback", CommandResult(command_id=command.command_id,
-                                                           result=ResultCode.SUCCESS))  # fmt: skip
+                                                           result=code))  # fmt: skip
         script = CallScript(
             direction="outbound",
             outcome="answered" if self.settings.callback_answer else "missed",
-            extension=member.extension, number=command.to_number,
-            line_number=command.line_number or member.outgoingline or None,
+            extension=command.from_.extension, number=command.to_number,
+            line_number=command.line_number or (member and member.outgoingline) or None,
             talk_seconds=self.settings.callback_talk_seconds,
             record=self.settings.callback_record, command_id=command.command_id,
         )  # fmt: skip
+        if member is None:
+            return self._launch(script, Timeline(), [result], script.delivery, None)
         return self.start(script, lead=[result])
-
-    async def _refuse(self, command_id: str, code: int) -> None:
-        body = CommandResult(command_id=command_id, result=code)
-        run = CallRun(
-            id=secrets.token_hex(8), script=CallScript(direction="outbound",
-            command_id=command_id), entry_id="", call_ids=[], recording_id=None,
-            recording_seconds=None, recording_ready_at=None,
-            deliveries=schedule([Planned("/result/callback", body)], CallScript().delivery, 0),
-        )  # fmt: skip
-        self.runs[run.id] = run
-        await self._deliver(run)
 
     async def close(self) -> None:
         """Stop deliveries still in flight (server shutdown)."""

@@ -50,6 +50,9 @@ class CallScript(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Outbound: the click-to-call command that made the call (two legs, §6 C)."""
     recording_ready_delay: Seconds | None = None
     """Seconds the recording link says 'not ready'; default: the setting."""
+    record_added_when_ready: bool = False
+    """Hold ``/events/record/added`` until the file can be fetched (default: send it at
+    once, as Mango may under load, so the link still says 'not ready' for a while)."""
     started_at: int | None = None
     """Unix time of the first event; default: so that the call ends now."""
     delivery: DeliveryPlan = msgspec.field(default_factory=DeliveryPlan)
