@@ -1,0 +1,81 @@
+"""Fixtures of the realtime tests: a real Redis, and real nodes started as subprocesses."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from realtime_testkit import NodeProcess, StartNode, free_port, start_node
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The test stack's Redis (``RT_REDIS_URL``), or our own redis-server on a free port."""
+    if url := os.environ.get("RT_REDIS_URL"):
+        yield url
+        return
+    port = free_port()
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of this test's own, so tests never see each other's state."""
+    return f"test:{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def start(redis_url: str, redis_prefix: str) -> AsyncIterator[StartNode]:
+    """Start nodes of one cluster (same Redis prefix); all are stopped after the test."""
+    nodes: list[NodeProcess] = []
+
+    async def _start(**settings: Any) -> NodeProcess:
+        node = await start_node(redis_url, redis_prefix, **settings)
+        nodes.append(node)
+        return node
+
+    yield _start
+    await asyncio.gather(*(node.stop() for node in nodes))
+    client = redis.Redis.from_url(redis_url)
+    stale = list(client.scan_iter(match=f"{redis_prefix}:*"))
+    if stale:
+        client.delete(*stale)
+
+
+@pytest.fixture(scope="module")
+async def node(redis_url: str) -> AsyncIterator[NodeProcess]:
+    """One node with default settings, shared by a test module (tests use their own channels)."""
+    node = await start_node(redis_url, f"test:{uuid.uuid4().hex[:12]}")
+    yield node
+    await node.stop()

@@ -1,0 +1,198 @@
+"""Helpers for the realtime tests: real nodes as subprocesses and a small Pusher WS client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pusher
+from websockets.asyncio.client import ClientConnection, connect
+
+from switchboard_shared.pusher import channel_auth
+
+APP_ID = "1"  # the stock Python library only accepts numeric app ids
+KEY = "test-key"
+SECRET = "test-secret"
+SOCKET_ID = re.compile(r"\d+\.\d+")
+
+StartNode = Callable[..., Awaitable["NodeProcess"]]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class NodeProcess:
+    """One ``python -m switchboard_realtime`` subprocess on its own port."""
+
+    port: int
+    process: asyncio.subprocess.Process
+    log_path: str
+    env: dict[str, str] = field(repr=False)
+
+    def ws_url(self, key: str = KEY, query: str = "protocol=7&client=js&version=8.4.0") -> str:
+        return f"ws://127.0.0.1:{self.port}/app/{key}?{query}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def pusher(self, secret: str = SECRET) -> pusher.Pusher:
+        """The stock Pusher server library pointed at this node."""
+        return pusher.Pusher(
+            app_id=APP_ID, key=KEY, secret=secret, host="127.0.0.1", port=self.port, ssl=False
+        )
+
+    def log(self) -> str:
+        with open(self.log_path) as f:
+            return f.read()
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def http_get(port: int, path: str) -> tuple[int, bytes]:
+    """A bare HTTP/1.1 GET (no client library), returning status and body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    raw = await reader.read()
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProcess:
+    """Start a node with test credentials and the given ``RT_*`` settings; wait until healthy."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RT_")}
+    env |= {
+        "RT_HOST": "127.0.0.1",
+        "RT_PORT": str(port),
+        "RT_REDIS_URL": redis_url,
+        "RT_REDIS_PREFIX": prefix,
+        "RT_APP_ID": APP_ID,
+        "RT_APP_KEY": KEY,
+        "RT_APP_SECRET": SECRET,
+    }
+    env |= {f"RT_{name.upper()}": str(value) for name, value in settings.items()}
+    log = tempfile.NamedTemporaryFile(prefix="rt-node-", suffix=".log", delete=False)  # noqa: SIM115
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "switchboard_realtime", env=env, stdout=log, stderr=log
+    )
+    node = NodeProcess(port, process, log.name, env)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError(f"node exited: {node.log()}")
+        with contextlib.suppress(OSError):
+            if (await http_get(port, "/healthz"))[0] == 200:
+                return node
+        await asyncio.sleep(0.05)
+    await node.stop()
+    raise RuntimeError(f"node did not become healthy: {node.log()}")
+
+
+def decode_data(frame: dict[str, Any]) -> Any:
+    """A frame's ``data``, JSON-decoded when it is a JSON string (as pusher-js does)."""
+    data = frame.get("data")
+    if isinstance(data, str):
+        with contextlib.suppress(ValueError):
+            return json.loads(data)
+    return data
+
+
+class PusherSocket:
+    """A minimal protocol-7 client on the ``websockets`` library."""
+
+    def __init__(self, ws: ClientConnection, socket_id: str) -> None:
+        self.ws = ws
+        self.socket_id = socket_id
+
+    @classmethod
+    async def connect(cls, url: str, **kwargs: Any) -> PusherSocket:
+        ws = await connect(url, compression=None, **kwargs)
+        established = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert established["event"] == "pusher:connection_established", established
+        return cls(ws, decode_data(established)["socket_id"])
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+    async def send(self, event: str, data: Any = None, channel: str | None = None) -> None:
+        frame: dict[str, Any] = {"event": event, "data": data if data is not None else {}}
+        if channel is not None:
+            frame["channel"] = channel
+        await self.ws.send(json.dumps(frame))
+
+    async def recv(self, wait: float = 3) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
+        return frame
+
+    async def expect(
+        self, event: str, channel: str | None = None, wait: float = 3
+    ) -> dict[str, Any]:
+        """The next frame with this event (and channel); other frames are skipped."""
+        deadline = time.monotonic() + wait
+        while True:
+            frame = await self.recv(max(0.01, deadline - time.monotonic()))
+            if frame["event"] == event and (channel is None or frame.get("channel") == channel):
+                return frame
+
+    async def assert_nothing(self, seconds: float = 0.3, event: str | None = None) -> None:
+        """No frame (or no frame of ``event``) arrives within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = await self.recv(left)
+            except TimeoutError:
+                return
+            assert event is not None, frame
+            assert frame["event"] != event, frame
+
+    async def subscribe(
+        self,
+        channel: str,
+        *,
+        user_id: str | int | None = None,
+        user_info: Any = None,
+        secret: str = SECRET,
+        auth: str | None = None,
+    ) -> dict[str, Any]:
+        """Subscribe with a correctly signed auth (unless given); the reply frame."""
+        data: dict[str, Any] = {"channel": channel}
+        channel_data = None
+        if user_id is not None:
+            channel_data = json.dumps({"user_id": user_id, "user_info": user_info})
+            data["channel_data"] = channel_data
+        if auth is None and channel.startswith(("private-", "presence-")):
+            auth = channel_auth(KEY, secret, self.socket_id, channel, channel_data)
+        data["auth"] = auth or ""
+        await self.send("pusher:subscribe", data)
+        while True:
+            frame = await self.recv()
+            if frame.get("channel") == channel and frame["event"] in (
+                "pusher_internal:subscription_succeeded",
+                "pusher:subscription_error",
+            ):
+                return frame
