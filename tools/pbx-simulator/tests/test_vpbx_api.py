@@ -66,7 +66,7 @@ async def test_members_lifecycle(simulator: Simulator) -> None:
     listed = await body(await simulator.mango("config/users/request", {}))
     assert [u["telephony"]["extension"] for u in listed["users"]] == ["101", "102", "103"]
     ivan = listed["users"][0]
-    assert ivan["general"]["name"] == "Ivan Petrov"
+    assert ivan["general"]["name"] == "Ivan"
     assert ivan["telephony"]["numbers"][0]["number"] == "sip:user101@acme.mangosip.ru"
 
     created = await body(

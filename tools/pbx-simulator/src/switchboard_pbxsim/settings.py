@@ -100,8 +100,8 @@ class PbxSimSettings(BaseSettings):
         default=True, description="Whether click-to-call conversations are recorded."
     )
     seed_members: str = Field(
-        default="101:Ivan Petrov,102:Maria Smirnova,103:Oleg Sidorov",
-        description="Members at start: comma-separated extension:name pairs.",
+        default="101:Ivan,102:Maria,103:Oleg",
+        description="Members at start: comma-separated extension:name pairs (name optional).",
     )
     seed_lines: str = Field(
         default="74951234567:Main,78005553535:Toll-free",
