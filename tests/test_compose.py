@@ -16,7 +16,9 @@ No Docker engine runs here, so nothing is built or started. Instead:
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -367,3 +369,75 @@ def test_presigned_links_route_to_the_bucket() -> None:
         assert f"location ^~ /{env['API_S3_BUCKET']}/" in conf
         assert env["API_S3_PUBLIC_URL"].startswith("https://")
         assert env["API_S3_ENDPOINT_URL"] == "http://s3:8333"
+
+
+# ---------------------------------------------------------------- the build stage, emulated
+
+IMPORT_NAME = {
+    "services/api/Dockerfile": "switchboard_api",
+    "services/realtime/Dockerfile": "switchboard_realtime",
+    "tools/pbx-simulator/Dockerfile": "switchboard_pbxsim",
+}
+
+
+def _copy_into(context: Path, src: str, dest_root: Path, dest: str) -> None:
+    """``COPY src dest`` from the build context, honouring .dockerignore."""
+    source = context / src
+    target = dest_root / dest.rstrip("/")
+    if source.is_file():
+        into = target / source.name if dest.endswith("/") else target
+        into.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, into)
+        return
+    for path in source.rglob("*"):
+        rel = path.relative_to(context).as_posix()
+        if path.is_file() and not dockerignored(rel):
+            out = target / path.relative_to(source)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out)
+
+
+@pytest.mark.parametrize("dockerfile", sorted(IMPORT_NAME))
+def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_path: Path) -> None:
+    """Replays the build stage's COPY and ``uv sync`` steps (no Docker here) in a temp dir.
+
+    Only what the Dockerfile copies is present, so this proves the workspace resolves
+    from those files alone, that the package lands in the venv as a wheel (not an
+    editable link into /src) and that no dev dependency is installed. UV_OFFLINE keeps
+    it on the local uv cache that ``make sync`` filled.
+    """
+    text = (REPO / dockerfile).read_text()
+    build = text.split("AS build", 1)[1].split("AS runtime", 1)[0]
+    workdir, venv = tmp_path / "src", tmp_path / "venv"
+    workdir.mkdir()
+    for line in re.findall(r"^COPY (?!--from)(.+)$", build, re.MULTILINE):
+        *srcs, dest = line.split()
+        for src in srcs:
+            _copy_into(REPO, src, workdir, dest)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env |= {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_LINK_MODE": "hardlink", "UV_OFFLINE": "1"}
+    env |= {"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable}
+    uv = shutil.which("uv") or str(REPO / ".local/tools/bin/uv")
+    for command in re.findall(r"(uv sync [^\n]+)", build):
+        done = subprocess.run(
+            [uv, *command.split()[1:]],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{command}\n{done.stderr}"
+    module = IMPORT_NAME[dockerfile]
+    probe = (
+        f"import importlib.util, {module}; "
+        f"print({module}.__file__); "
+        "print(importlib.util.find_spec('pytest') is None)"
+    )
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    location, no_pytest = done.stdout.split()
+    assert location.startswith(str(venv)), "installed into the venv, not linked to the sources"
+    assert no_pytest == "True", "no dev dependencies in the image"
