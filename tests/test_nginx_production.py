@@ -36,8 +36,9 @@ import httpx
 import pytest
 import pytest_asyncio
 from aiohttp import WSMsgType, web
-from switchboard_realtime.settings import RealtimeSettings
 from websockets.asyncio.client import connect as ws_connect
+
+from switchboard_realtime.settings import RealtimeSettings
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX_DIR = REPO / "infra" / "nginx"
@@ -450,6 +451,15 @@ async def test_security_headers_everywhere(live: Live) -> None:
         assert "connect-src 'self' wss://127.0.0.1" in csp
         assert "frame-ancestors 'none'" in csp
         assert "server" not in h or "/" not in h["server"]  # no version
+
+
+async def test_api_docs_page_may_load_its_renderer(live: Live) -> None:
+    async with httpx.AsyncClient(base_url=live.https, verify=live.ssl, timeout=5) as c:
+        docs = await c.get("/api/docs")
+        other = await c.get("/api/openapi.json")
+    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    assert "cdn.jsdelivr.net" not in other.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
 
 
 async def test_bucket_links_reach_s3_unchanged(live: Live) -> None:
