@@ -171,7 +171,7 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
         shutil.rmtree(p.state / "logs", ignore_errors=True)
     if has_client():
         ensure_system_packages({"chromium": "chromium"})  # the end-to-end tests drive it
-    ensure_built()
+    ensure_built(strict=not pytest_args)
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
     proc, env_file = write_stack_files(p, ext, user)

@@ -83,6 +83,10 @@ def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> 
     ]
     lines.append("nginx: " + _q([*nginx, "-e", p.logs / "nginx-error.log"]))
     lines.append("api: " + api_command(p))
+    lines.append(
+        "worker: python -m switchboard_api wait-ready --migrated --timeout 180 "
+        "&& exec python -m switchboard_api worker"
+    )
     lines.append("realtime: python -m switchboard_realtime")
     lines.append("pbxsim: python -m switchboard_pbxsim")
     return lines

@@ -50,10 +50,23 @@ def _npm(args: list[str], env: Mapping[str, str] | None = None) -> None:
     subprocess.run([npm, *args], cwd=WEB, check=True, env=dict(env) if env else None)
 
 
-def ensure_built() -> None:
-    """Install the client's dependencies and build it when its sources changed."""
+def ensure_built(*, strict: bool = True) -> None:
+    """Install the client's dependencies and build it when its sources changed.
+
+    With ``strict=False`` (a chosen subset of the Python tests) a failed build is reported
+    and the last good build, or the placeholder, is served instead.
+    """
     if not has_client():
         return
+    try:
+        _install_and_build()
+    except (subprocess.CalledProcessError, RuntimeError) as exc:
+        if strict:
+            raise
+        print(f"warning: the web client did not build ({exc}); serving the last build", flush=True)
+
+
+def _install_and_build() -> None:
     stamp = WEB / "node_modules" / ".package-lock.json"
     lock = WEB / "package-lock.json"
     if not stamp.exists() or (lock.exists() and lock.stat().st_mtime > stamp.stat().st_mtime):

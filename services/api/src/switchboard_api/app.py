@@ -9,10 +9,14 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
+from switchboard_api.auth.controllers import AuthController
+from switchboard_api.auth.guards import matrix_guard, provide_principal
+from switchboard_api.auth.middleware import AuthMiddleware, method_not_allowed
 from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.platform.db import provide_uow
@@ -27,7 +31,7 @@ def _provide_resources(state: State) -> Resources:
 
 def domain_route_handlers() -> list[ControllerRouterHandler]:
     """Every domain's routes. Each domain adds its one import and list entry here."""
-    return []
+    return [AuthController]
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:
@@ -45,10 +49,13 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: method_not_allowed},
+        middleware=[AuthMiddleware],
+        guards=[matrix_guard],
         dependencies={
             "resources": Provide(_provide_resources, sync_to_thread=False),
             "uow": Provide(provide_uow),
+            "principal": Provide(provide_principal, sync_to_thread=False),
         },
         openapi_config=OpenAPIConfig(
             title="Switchboard API",

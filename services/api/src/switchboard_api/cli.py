@@ -11,6 +11,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from switchboard_api import app as _app  # noqa: F401 - importing the app registers seed steps
 from switchboard_api.health.checks import check_readiness
@@ -65,6 +68,28 @@ async def _wait_ready(deadline_seconds: float) -> bool:
             await asyncio.sleep(0.5)
 
 
+async def _schema_is_current(res: Resources) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    try:
+        async with res.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            applied = {str(r[0]) for r in rows}
+    except DBAPIError:  # the table does not exist before the first migration
+        return False
+    return applied == heads
+
+
+async def _wait_migrated(deadline_seconds: float) -> bool:
+    deadline = time.monotonic() + deadline_seconds
+    async with open_resources(get_settings()) as res:
+        while not await _schema_is_current(res):
+            if time.monotonic() > deadline:
+                log.error("the database schema is not at the latest migration")
+                return False
+            await asyncio.sleep(0.5)
+    return True
+
+
 async def _seed_demo() -> None:
     async with open_resources(get_settings()) as res, res.sessionmaker.begin() as session:
         names = await run_seed(session, res.settings)
@@ -90,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         "wait-ready", help="wait for PostgreSQL, Redis and S3 (creates the bucket)"
     )
     wait.add_argument("--timeout", type=float, default=60.0)
+    wait.add_argument(
+        "--migrated", action="store_true", help="also wait until every migration is applied"
+    )
     prep = sub.add_parser("prepare", help="wait-ready, migrate, and (optionally) seed demo data")
     prep.add_argument("--seed-demo", action="store_true")
     prep.add_argument("--timeout", type=float, default=120.0)
@@ -103,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_worker(get_settings()))
         return 0
     if args.command == "wait-ready":
-        return 0 if asyncio.run(_wait_ready(args.timeout)) else 1
+        ready = asyncio.run(_wait_ready(args.timeout))
+        if ready and args.migrated:
+            ready = asyncio.run(_wait_migrated(args.timeout))
+        return 0 if ready else 1
     if args.command == "prepare":
         return prepare(seed_demo=args.seed_demo, timeout=args.timeout)
     parser.error(f"unknown command {args.command}")

@@ -1,0 +1,121 @@
+"""Turn a session id or a bearer token into a :class:`Principal` (cache first, then SQL)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import msgspec
+
+from switchboard_api.auth import cache, repository
+from switchboard_api.auth.cache import CachedToken, CachedUser
+from switchboard_api.auth.principal import Principal
+from switchboard_api.auth.sessions import SessionStore
+from switchboard_api.auth.tokens import looks_like_token, token_hash
+from switchboard_api.errors import Unauthenticated
+from switchboard_api.platform.resources import Resources
+
+_users = msgspec.json.Decoder(CachedUser)
+_tokens = msgspec.json.Decoder(CachedToken)
+_encode = msgspec.json.encode
+
+
+class Authenticator:
+    """Resolves credentials for one API process; holds no per-request state."""
+
+    def __init__(self, resources: Resources) -> None:
+        settings = resources.settings
+        self._resources = resources
+        self._ttl = settings.auth_cache_seconds
+        self.sessions = SessionStore(
+            resources.redis,
+            idle_seconds=settings.session_idle_seconds,
+            absolute_seconds=settings.session_absolute_seconds,
+        )
+
+    async def from_session(self, session_id: str) -> Principal:
+        """The principal of a live session of an active user, else :class:`Unauthenticated`."""
+        state = await self.sessions.resolve(session_id)
+        if state is None:
+            raise Unauthenticated("the session has expired or was ended; sign in again")
+        user = _decode_user(state.cached_user)
+        if user is None or user.id != state.user_id:
+            user = await self._load_user(state.user_id, state.user_generation)
+        user = _require_active(user)
+        return Principal(
+            user_id=user.id,
+            role=user.role,
+            email=user.email,
+            full_name=user.full_name,
+            via="session",
+            session_id=session_id,
+            extension=user.extension,
+            csrf_token=state.csrf_token,
+        )
+
+    async def from_bearer(self, authorization: str) -> Principal:
+        """The principal of a live API token (``Authorization: Bearer sbp_...``)."""
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not looks_like_token(token):
+            raise Unauthenticated("expected 'Authorization: Bearer <API token>'")
+        found = await self._token(token_hash(token))
+        if found is None or (found.expires_at is not None and found.expires_at <= time.time()):
+            raise Unauthenticated("the API token is unknown, expired or revoked")
+        user = await self._user(found.user_id)
+        user = _require_active(user)
+        return Principal(
+            user_id=user.id,
+            role=user.role,
+            email=user.email,
+            full_name=user.full_name,
+            via="token",
+            extension=user.extension,
+            token_id=found.id,
+        )
+
+    async def _token(self, digest: str) -> CachedToken | None:
+        key = cache.token_key(digest)
+        value, generation = await cache.read(self._resources.redis, key)
+        if value is not None:
+            try:
+                return _tokens.decode(value)
+            except msgspec.DecodeError:
+                pass  # an old or foreign format: read it again from the database
+        async with self._resources.sessionmaker() as session:
+            found = await repository.find_live_token(session, digest)
+        if found is not None:
+            await cache.fill(self._resources.redis, key, generation, _encode(found), self._ttl)
+        return found
+
+    async def _user(self, user_id: uuid.UUID) -> CachedUser | None:
+        value, generation = await cache.read(self._resources.redis, cache.user_key(user_id))
+        user = _decode_user(value)
+        if user is not None and user.id == user_id:
+            return user
+        return await self._load_user(user_id, generation)
+
+    async def _load_user(self, user_id: uuid.UUID, generation: bytes | None) -> CachedUser | None:
+        async with self._resources.sessionmaker() as session:
+            user = await repository.load_user(session, user_id)
+        if user is not None:
+            await cache.fill(
+                self._resources.redis, cache.user_key(user_id), generation, _encode(user), self._ttl
+            )
+        return user
+
+
+def _decode_user(value: bytes | None) -> CachedUser | None:
+    if value is None:
+        return None
+    try:
+        return _users.decode(value)
+    except msgspec.DecodeError:
+        return None
+
+
+def _require_active(user: CachedUser | None) -> CachedUser:
+    # Same answer for a purged, trashed or disabled user: the credentials no longer work.
+    if user is None or not user.active:
+        raise Unauthenticated("the account is disabled or no longer exists")
+    return user

@@ -1,0 +1,151 @@
+"""``/api/v1/auth``: login, logout, the current user, personal API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from switchboard_api.auth import service
+from switchboard_api.auth.guards import AUTHENTICATED
+from switchboard_api.auth.middleware import authenticator
+from switchboard_api.auth.principal import Principal
+from switchboard_api.auth.schemas import LoginRequest, Me, Token, TokenCreate, TokenCreated
+from switchboard_api.db.api_tokens import ApiToken
+from switchboard_api.errors import Problem
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type="application/problem+json"
+    )
+
+
+def _token(row: ApiToken) -> Token:
+    return Token(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+class AuthController(Controller):
+    """Sessions for the browser, bearer tokens for integrations."""
+
+    path = "/v1/auth"
+    tags = ["auth"]
+
+    @post(
+        "/login",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        summary="Sign in with email and password",
+        description=(
+            "Starts a new session (any session the browser had is ended) and sets it as an "
+            "HttpOnly cookie. Send the returned `csrf_token` as `X-CSRF-Token` on writes."
+        ),
+        responses={
+            401: _problem("Wrong email or password"),
+            429: _problem("Too many attempts; see Retry-After"),
+        },
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: LoginRequest,
+        uow: UnitOfWork,
+        resources: Resources,
+    ) -> Response[Me]:
+        """Sign in."""
+        settings = resources.settings
+        sessions = authenticator(request.app).sessions
+        result = await service.login(
+            uow,
+            resources,
+            sessions,
+            email=data.email,
+            password=data.password,
+            address=request.client.host if request.client else "unknown",
+            previous_session_id=request.cookies.get(settings.session_cookie_name),
+        )
+        user = result.user
+        me = Me(user.id, user.email, user.full_name, user.role, user.extension, result.csrf_token)
+        cookie = Cookie(
+            key=settings.session_cookie_name,
+            value=result.session_id,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.session_cookie_secure,
+            max_age=settings.session_absolute_seconds,
+        )
+        return Response(me, cookies=[cookie])
+
+    @post(
+        "/logout",
+        opt=AUTHENTICATED,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End the current session",
+    )
+    async def logout(
+        self, request: Request[Any, Any, Any], principal: Principal, resources: Resources
+    ) -> Response[None]:
+        """Sign out: the session is ended server-side and the cookie cleared."""
+        await service.logout(authenticator(request.app).sessions, principal)
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(resources.settings.session_cookie_name, path="/")
+        return response
+
+    @get("/me", opt=AUTHENTICATED, summary="The signed-in employee and the CSRF token")
+    async def me(self, principal: Principal) -> Me:
+        """Who am I."""
+        p = principal
+        return Me(p.user_id, p.email, p.full_name, p.role, p.extension, p.csrf_token)
+
+    @post(
+        "/tokens",
+        opt=AUTHENTICATED,
+        status_code=HTTP_201_CREATED,
+        summary="Create a personal API token (the secret is shown once)",
+        responses={409: _problem("Too many tokens")},
+    )
+    async def create_token(
+        self, data: TokenCreate, principal: Principal, uow: UnitOfWork
+    ) -> TokenCreated:
+        """New bearer token acting with the caller's role."""
+        row, secret = await service.create_token(
+            uow, principal, name=data.name, expires_at=data.expires_at
+        )
+        return TokenCreated(
+            id=row.id,
+            name=row.name,
+            prefix=row.prefix,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            token=secret,
+        )
+
+    @get("/tokens", opt=AUTHENTICATED, summary="The caller's API tokens (without secrets)")
+    async def list_tokens(self, principal: Principal, uow: UnitOfWork) -> list[Token]:
+        """List my tokens."""
+        return [_token(row) for row in await service.list_tokens(uow, principal)]
+
+    @delete(
+        "/tokens/{token_id:uuid}",
+        opt=AUTHENTICATED,
+        summary="Revoke an API token",
+        responses={404: _problem("No such token")},
+    )
+    async def revoke_token(
+        self, token_id: uuid.UUID, principal: Principal, uow: UnitOfWork, resources: Resources
+    ) -> None:
+        """Revoke; the token stops working immediately."""
+        await service.revoke_token(uow, resources, principal, token_id)

@@ -1,0 +1,88 @@
+"""The authentication middleware: every non-public route gets a Principal or a 401, and
+cookie-authenticated unsafe requests must carry the session's CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, MethodNotAllowedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from switchboard_api.auth.authenticate import Authenticator
+from switchboard_api.errors import (
+    EXCEPTION_HANDLERS,
+    AppError,
+    Forbidden,
+    Problem,
+    Unauthenticated,
+)
+from switchboard_api.platform.resources import Resources
+
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def authenticator(app: Litestar) -> Authenticator:
+    """The process's :class:`Authenticator`, made on first use from the app's resources."""
+    found: Authenticator | None = app.state.get("authenticator")
+    if found is None:
+        resources: Resources = app.state.resources
+        found = Authenticator(resources)
+        app.state.authenticator = found
+    return found
+
+
+def is_framework_route(handler: Any) -> bool:
+    """Routes Litestar itself adds (the OpenAPI document and docs UI) are public."""
+    fn = getattr(handler, "fn", None)
+    return getattr(fn, "__module__", "").startswith("litestar.")
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    """Bearer token first, then the session cookie; sets ``request.user`` to the Principal.
+
+    Routes opt out with ``exclude_from_auth=True`` (health, login). OPTIONS stays public
+    (CORS preflight carries no credentials).
+    """
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        if is_framework_route(connection.scope.get("route_handler")):
+            return AuthenticationResult(user=None, auth=None)
+        auth = authenticator(connection.app)
+        header = connection.headers.get("authorization")
+        if header is not None:
+            principal = await auth.from_bearer(header)
+            return AuthenticationResult(user=principal, auth="token")
+        settings = connection.app.state.resources.settings
+        session_id = connection.cookies.get(settings.session_cookie_name)
+        if not session_id:
+            raise Unauthenticated("sign in, or send an API token as 'Authorization: Bearer ...'")
+        principal = await auth.from_session(session_id)
+        if connection.scope.get("method", "GET") not in SAFE_METHODS:
+            sent = connection.headers.get(CSRF_HEADER, "")
+            if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+                raise Forbidden("missing or wrong X-CSRF-Token (GET /api/v1/auth/me returns it)")
+        return AuthenticationResult(user=principal, auth="session")
+
+
+def has_credentials(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request carries any credentials at all (valid or not)."""
+    cookie = request.app.state.resources.settings.session_cookie_name
+    return "authorization" in request.headers or bool(request.cookies.get(cookie))
+
+
+def method_not_allowed(
+    request: Request[Any, Any, Any], exc: MethodNotAllowedException
+) -> Response[Problem]:
+    """405 comes from routing, before any middleware: without credentials answer 401, so an
+    anonymous caller learns nothing about which methods a path has."""
+    if not has_credentials(request):
+        unauthenticated = Unauthenticated("sign in, or send an API token")
+        response: Response[Problem] = EXCEPTION_HANDLERS[AppError](request, unauthenticated)
+        return response
+    return EXCEPTION_HANDLERS[HTTPException](request, exc)  # type: ignore[no-any-return]

@@ -1,0 +1,56 @@
+"""Request and response bodies of the auth routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH
+
+Email = Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+TokenName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Email and password."""
+
+    email: Email
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class Me(msgspec.Struct):
+    """The signed-in employee, and the CSRF token cookie-authenticated writes must send
+    as ``X-CSRF-Token`` (``null`` when authenticated with an API token)."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    extension: str | None
+    csrf_token: str | None
+
+
+class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new personal API token: a name to recognise it and an optional expiry."""
+
+    name: TokenName
+    expires_at: datetime | None = None
+
+
+class Token(msgspec.Struct):
+    """A personal API token as listed (never with its secret)."""
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenCreated(Token):
+    """The token just created; ``token`` is shown this once and never again."""
+
+    token: str

@@ -1,0 +1,123 @@
+"""Auth business rules: login (rate-limited, no account enumeration), logout, tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from switchboard_api.auth import cache, repository
+from switchboard_api.auth.cache import CachedUser
+from switchboard_api.auth.passwords import hash_password, needs_rehash, verify_password
+from switchboard_api.auth.principal import Principal
+from switchboard_api.auth.ratelimit import LoginLimits, LoginRateLimiter
+from switchboard_api.auth.sessions import SessionStore
+from switchboard_api.auth.tokens import new_token, token_hash, token_hint
+from switchboard_api.db.api_tokens import ApiToken
+from switchboard_api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+
+MAX_TOKENS_PER_USER = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """A new session and the user it belongs to."""
+
+    session_id: str
+    csrf_token: str
+    user: CachedUser
+
+
+def login_limiter(resources: Resources) -> LoginRateLimiter:
+    """The login rate limiter configured from settings."""
+    s = resources.settings
+    limits = LoginLimits(
+        account_limit=s.login_account_limit,
+        account_window=s.login_account_window_seconds,
+        address_limit=s.login_address_limit,
+        address_window=s.login_address_window_seconds,
+    )
+    return LoginRateLimiter(resources.redis, limits)
+
+
+async def login(
+    uow: UnitOfWork,
+    resources: Resources,
+    sessions: SessionStore,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    previous_session_id: str | None,
+) -> LoginResult:
+    """Check the password and open a new session, ending the one the browser had (rotation).
+
+    Unknown email, wrong password and disabled account all fail the same way, in the same
+    time, so the answer reveals nothing about which accounts exist.
+    """
+    limiter = login_limiter(resources)
+    await limiter.attempt(email, address)
+    candidate = await repository.find_login_candidate(uow.session, email.strip())
+    stored = candidate.password_hash if candidate else None
+    if not verify_password(stored, password) or candidate is None or not candidate.user.active:
+        raise Unauthenticated("wrong email or password")
+    await limiter.succeeded(email, address)
+    if stored is not None and needs_rehash(stored):
+        await repository.store_password_hash(
+            uow.session, candidate.user.id, hash_password(password)
+        )
+    if previous_session_id:
+        await sessions.end(previous_session_id)
+    session_id, csrf_token = await sessions.create(candidate.user.id)
+    return LoginResult(session_id, csrf_token, candidate.user)
+
+
+async def logout(sessions: SessionStore, principal: Principal) -> None:
+    """End the caller's session (a token caller has none to end)."""
+    if principal.session_id is not None:
+        await sessions.end(principal.session_id, principal.user_id)
+
+
+async def create_token(
+    uow: UnitOfWork, principal: Principal, *, name: str, expires_at: datetime | None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token for the caller; returns the row and the secret."""
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at <= datetime.now(UTC):
+            field = FieldError(field="expires_at", message="must be in the future")
+            raise InvalidInput("expires_at is in the past", errors=[field])
+    if await repository.count_live_tokens(uow.session, principal.user_id) >= MAX_TOKENS_PER_USER:
+        raise Conflict(f"at most {MAX_TOKENS_PER_USER} API tokens per user; revoke one first")
+    secret = new_token()
+    row = await repository.add_token(
+        uow.session,
+        user_id=principal.user_id,
+        name=name,
+        prefix=token_hint(secret),
+        token_hash=token_hash(secret),
+        expires_at=expires_at,
+    )
+    return row, secret
+
+
+async def list_tokens(uow: UnitOfWork, principal: Principal) -> list[ApiToken]:
+    """The caller's live tokens."""
+    return await repository.list_tokens(uow.session, principal.user_id)
+
+
+async def revoke_token(
+    uow: UnitOfWork, resources: Resources, principal: Principal, token_id: uuid.UUID
+) -> None:
+    """Revoke one of the caller's tokens; it stops working as soon as this commits."""
+    digest = await repository.revoke_token(uow.session, principal.user_id, token_id)
+    if digest is None:
+        raise NotFound("no such API token")
+
+    async def uncache() -> None:
+        await cache.forget_token(resources.redis, digest)
+
+    uow.after_commit(uncache)
