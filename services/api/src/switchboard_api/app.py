@@ -17,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 from switchboard_api.auth.controllers import AuthController
 from switchboard_api.auth.guards import matrix_guard, provide_principal
 from switchboard_api.auth.middleware import AuthMiddleware, method_not_allowed
+from switchboard_api.entities import entity_routers
 from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.platform.db import provide_uow
@@ -31,7 +32,7 @@ def _provide_resources(state: State) -> Resources:
 
 def domain_route_handlers() -> list[ControllerRouterHandler]:
     """Every domain's routes. Each domain adds its one import and list entry here."""
-    return [AuthController]
+    return [*entity_routers(), AuthController]
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:

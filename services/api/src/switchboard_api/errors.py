@@ -8,6 +8,7 @@ the API is ``application/problem+json`` with a stable ``type``.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 import msgspec
@@ -165,17 +166,29 @@ def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Probl
     )
 
 
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+
+
+def _field_name(key: str, message: str) -> str:
+    # msgspec reports an unknown field at its parent ("data", "phones[0]"); name the field.
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown is None:
+        return key
+    parent = "" if key in {"data", "body"} else key + "."
+    return parent + unknown.group(1)
+
+
 def _field_errors(extra: Any) -> list[FieldError]:
     errors: list[FieldError] = []
     for item in extra if isinstance(extra, list) else []:
         if isinstance(item, dict):
-            key = str(item.get("key") or "body")
+            message = str(item.get("message", "invalid"))
             source = item.get("source")
             errors.append(
                 FieldError(
-                    field=key,
-                    message=str(item.get("message", "invalid")),
-                    source=str(source) if source else None,
+                    field=_field_name(str(item.get("key") or "body"), message),
+                    message=message,
+                    source=str(getattr(source, "value", source)) if source else None,
                 )
             )
     return errors

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, text
+from sqlalchemy import Boolean, Index, String, text
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard_api.db.base import Base, LifecycleColumns
+from switchboard_api.db.search import search_text_column
 
 
 class User(LifecycleColumns, Base):
     """An employee account."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        Index(
+            "ix_users_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
 
     email: Mapped[str] = mapped_column(CITEXT(), nullable=False, unique=True)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -20,3 +29,4 @@ class User(LifecycleColumns, Base):
     extension: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    search_text: Mapped[str] = search_text_column("full_name || ' ' || email::text")

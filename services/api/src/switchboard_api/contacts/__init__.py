@@ -1,0 +1,1 @@
+"""Contacts: people and companies, with typed phones found by any way of writing them."""

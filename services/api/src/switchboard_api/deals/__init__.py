@@ -1,0 +1,1 @@
+"""Deals: opportunities moving new -> qualified -> proposal -> won | lost."""

@@ -1,0 +1,35 @@
+"""Every entity type served by the generic lifecycle, and their routers.
+
+A new type is a model, its schemas, an :class:`EntityType` and one line here (plus a
+router line if it has routes beyond the lifecycle). ``calls`` and ``phone_lines`` come
+with the telephony issue the same way.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from switchboard_api.contacts.entity import CONTACTS
+from switchboard_api.contacts.routes import contacts_router
+from switchboard_api.deals.entity import DEALS
+from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.lifecycle.routes import lifecycle_router
+from switchboard_api.notes.entity import NOTES
+from switchboard_api.number_lists.entity import NUMBER_LISTS
+from switchboard_api.number_lists.routes import number_lists_router
+from switchboard_api.tasks.entity import TASKS
+from switchboard_api.users.entity import USERS
+
+ENTITY_TYPES: dict[str, EntityType] = {
+    entity.name: entity for entity in (USERS, CONTACTS, DEALS, TASKS, NOTES, NUMBER_LISTS)
+}
+"""The registry: entity type name -> its description."""
+
+
+def entity_routers() -> list[Router]:
+    """The lifecycle routers of every registered type."""
+    custom = {CONTACTS.name: contacts_router, NUMBER_LISTS.name: number_lists_router}
+    return [
+        custom[name]() if name in custom else lifecycle_router(entity)
+        for name, entity in ENTITY_TYPES.items()
+    ]

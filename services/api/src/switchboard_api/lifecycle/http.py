@@ -1,0 +1,69 @@
+"""HTTP pieces the lifecycle routes share: ETags, If-Match, documented error responses."""
+
+from __future__ import annotations
+
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+
+from switchboard_api.errors import PROBLEM_JSON, BadRequest, FieldError, Problem
+
+MAX_BODY_BYTES = 256 * 1024
+"""Largest request body a lifecycle route accepts (413 beyond)."""
+
+LIST_LIMIT_MAX = 200
+"""Largest page a list route returns."""
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a record version."""
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an ``If-Match`` header names (``"3"``, ``W/"3"`` or ``3``); 400 naming
+    the header if it names none."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise BadRequest(
+            "If-Match must carry the record's ETag",
+            errors=[
+                FieldError(field="If-Match", message='expected an ETag like "3"', source="header")
+            ],
+        )
+    return int(text)
+
+
+ETAG_HEADER = ResponseHeader(
+    name="ETag", documentation_only=True, description="The record's version, for If-Match."
+)
+LOCATION_HEADER = ResponseHeader(
+    name="Location", documentation_only=True, description="URL of the created record."
+)
+
+_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header)",
+    401: "No valid credentials",
+    403: "The caller's role may not do this",
+    404: "No such record",
+    409: "The record is not in a state that allows this",
+    412: "If-Match names a version that is no longer current",
+    413: "The request body is too large",
+    422: "A field's value is not acceptable",
+    428: "If-Match is required",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for the given error statuses (always with 400, 401 and 403)."""
+    wanted = sorted({400, 401, 403, *statuses})
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_DESCRIPTIONS[status],
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+        )
+        for status in wanted
+    }

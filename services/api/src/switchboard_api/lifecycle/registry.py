@@ -1,0 +1,80 @@
+"""What the generic lifecycle needs to know about one entity type, in one value."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import msgspec
+from redis.asyncio import Redis
+
+from switchboard_api.auth.principal import Principal
+from switchboard_api.db.base import Base
+from switchboard_api.settings import ApiSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A query parameter of the list route that narrows the records by one column."""
+
+    name: str
+    annotation: Any
+    description: str
+    column: str | None = None
+    op: Literal["eq", "contains"] = "eq"
+
+    @property
+    def column_name(self) -> str:
+        """The filtered column (the parameter's name unless said otherwise)."""
+        return self.column or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    """What a type's ``prepare`` hook may consult: who writes, the settings, and the stored
+    record for an update (``None`` on create)."""
+
+    principal: Principal
+    settings: ApiSettings
+    current: Mapping[str, Any] | None
+
+
+PrepareHook = Callable[[dict[str, Any], WriteContext], dict[str, Any]]
+"""Validates and normalizes incoming column values (raising InvalidInput naming the field)
+and derives stored-only columns; returns the values to write."""
+
+
+def _default_channels(entity_type: str, record_id: uuid.UUID) -> list[str]:
+    return [f"private-{entity_type}", f"private-{entity_type}.{record_id}"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityType:
+    """One entity type: its table, its schemas and what its list route may filter and sort on.
+
+    ``read`` ignores unknown fields (rows carry stored-only columns); ``create`` and ``update``
+    forbid them. ``redacted`` columns are never returned nor written into events.
+    ``after_commit`` runs once a write of a record has committed (other caches to drop).
+    """
+
+    name: str
+    model: type[Base]
+    read: type[msgspec.Struct]
+    create: type[msgspec.Struct]
+    update: type[msgspec.Struct]
+    sortable: tuple[str, ...] = ("created_at", "updated_at")
+    default_sort: str = "-created_at"
+    filters: tuple[Filter, ...] = ()
+    searchable: bool = True
+    prepare: PrepareHook | None = None
+    to_output: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    redacted: frozenset[str] = frozenset()
+    channels: Callable[[str, uuid.UUID], list[str]] = field(default=_default_channels)
+    after_commit: Callable[[Redis, uuid.UUID], Awaitable[None]] | None = None
+
+    @property
+    def label(self) -> str:
+        """A CamelCase name for generated schema names (``number_lists`` -> ``NumberLists``)."""
+        return "".join(part.capitalize() for part in self.name.split("_"))

@@ -1,0 +1,195 @@
+"""Every SQL statement of the generic lifecycle; works on any registered entity's table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
+
+from switchboard_api.db.events import EntityEvent
+from switchboard_api.errors import Conflict, FieldError, InvalidInput
+from switchboard_api.lifecycle.registry import EntityType
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """One list page: which state, filters, search, order and where to continue."""
+
+    trashed: bool
+    filters: Mapping[str, Any]
+    search: Sequence[str]
+    sort_field: str
+    descending: bool
+    after: tuple[Any, uuid.UUID] | None
+    limit: int
+
+
+Row = dict[str, Any]
+"""A stored record as column name -> value."""
+
+
+def _row(mapping: RowMapping | None) -> Row | None:
+    return None if mapping is None else {str(k): v for k, v in mapping.items()}
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class LifecycleRepository:
+    """Queries over one entity type's table (and its events)."""
+
+    def __init__(self, session: AsyncSession, entity: EntityType) -> None:
+        self.session = session
+        self.entity = entity
+        table = entity.model.__table__
+        assert isinstance(table, Table)
+        self.table: Table = table
+
+    async def get(self, record_id: uuid.UUID, *, lock: bool = False) -> Row | None:
+        """The record, live or trashed, or None; ``lock`` holds its row until commit."""
+        stmt = select(self.table).where(self.table.c.id == record_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return _row((await self.session.execute(stmt)).mappings().one_or_none())
+
+    def _conditions(self, query: PageQuery) -> list[ColumnElement[bool]]:
+        c = self.table.c
+        conditions: list[ColumnElement[bool]] = [
+            c.deleted_at.is_not(None) if query.trashed else c.deleted_at.is_(None)
+        ]
+        for flt in self.entity.filters:
+            value = query.filters.get(flt.name)
+            if value is None:
+                continue
+            column = c[flt.column_name]
+            conditions.append(column.contains([value]) if flt.op == "contains" else column == value)
+        if query.search:
+            terms = [c.search_text.like(_like_pattern(term)) for term in query.search]
+            conditions.append(or_(*terms))
+        if query.after is not None:
+            key = tuple_(c[query.sort_field], c.id)
+            bound = tuple_(*query.after)
+            conditions.append(key < bound if query.descending else key > bound)
+        return conditions
+
+    async def page(self, query: PageQuery) -> list[Row]:
+        """Up to ``limit + 1`` rows (the extra one tells whether another page exists)."""
+        column, id_column = self.table.c[query.sort_field], self.table.c.id
+        order = (column.desc(), id_column.desc()) if query.descending else (column, id_column)
+        stmt = (
+            select(self.table)
+            .where(and_(*self._conditions(query)))
+            .order_by(*order)
+            .limit(query.limit + 1)
+        )
+        return [dict(r) for r in (await self.session.execute(stmt)).mappings().all()]
+
+    async def insert(self, values: Mapping[str, Any]) -> Row:
+        """Insert a record and return it as stored."""
+        stmt = insert(self.table).values(**values).returning(*self.table.c)
+        row = await self._write(stmt)
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return row
+
+    async def update_if(
+        self,
+        record_id: uuid.UUID,
+        values: Mapping[str, Any],
+        *,
+        trashed: bool,
+        version: int | None,
+    ) -> Row | None:
+        """One conditional UPDATE (bumping the version): only if the record is in the given
+        state and, when ``version`` is given, still at that version. None if it was not."""
+        c = self.table.c
+        conditions = [
+            c.id == record_id,
+            c.deleted_at.is_not(None) if trashed else c.deleted_at.is_(None),
+        ]
+        if version is not None:
+            conditions.append(c.version == version)
+        stmt = (
+            update(self.table)
+            .where(*conditions)
+            .values(**values, version=c.version + 1)
+            .returning(*c)
+        )
+        return await self._write(stmt)
+
+    async def delete_trashed(self, record_id: uuid.UUID, version: int | None) -> Row | None:
+        """Delete the record for good if it is in the trash (and at ``version`` if given)."""
+        c = self.table.c
+        conditions = [c.id == record_id, c.deleted_at.is_not(None)]
+        if version is not None:
+            conditions.append(c.version == version)
+        stmt = delete(self.table).where(*conditions).returning(*c)
+        return await self._write(stmt)
+
+    async def expired_trash(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+        """Ids of records trashed before ``cutoff`` (oldest first)."""
+        c = self.table.c
+        stmt = (
+            select(c.id)
+            .where(c.deleted_at.is_not(None), c.deleted_at < cutoff)
+            .order_by(c.deleted_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def history(
+        self, record_id: uuid.UUID, after_id: int | None, limit: int
+    ) -> list[EntityEvent]:
+        """The record's events in the order they happened, after event ``after_id``."""
+        stmt = select(EntityEvent).where(
+            EntityEvent.entity_type == self.entity.name, EntityEvent.entity_id == record_id
+        )
+        if after_id is not None:
+            stmt = stmt.where(EntityEvent.id > after_id)
+        # Per record, event ids follow versions: each write holds the row lock until commit.
+        stmt = stmt.order_by(EntityEvent.id).limit(limit + 1)
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def _write(self, stmt: Any) -> Row | None:
+        try:
+            return _row((await self.session.execute(stmt)).mappings().one_or_none())
+        except IntegrityError as exc:
+            raise self._integrity_error(exc) from None
+        except DBAPIError as exc:
+            # Values the schemas let through but the column refuses (out of range and such).
+            raise InvalidInput(f"the database refused a value: {exc.orig}") from None
+
+    def _constraint_fields(self, name: str | None) -> list[str]:
+        for constraint in self.table.constraints:
+            if constraint.name == name and isinstance(constraint, ColumnCollectionConstraint):
+                return [column.name for column in constraint.columns] or ["body"]
+        return ["body"]
+
+    def _integrity_error(self, exc: IntegrityError) -> Exception:
+        cause = getattr(exc.orig, "__cause__", None)
+        name = getattr(cause, "constraint_name", None)
+        sqlstate = getattr(cause, "sqlstate", None)
+        fields = self._constraint_fields(name)
+        if sqlstate == "23505":  # unique_violation
+            return Conflict(
+                f"another {self.entity.name} record already has this {', '.join(fields)}",
+                errors=[FieldError(field=f, message="already taken") for f in fields],
+            )
+        if sqlstate == "23503":  # foreign_key_violation
+            return InvalidInput(
+                "a referenced record does not exist",
+                errors=[FieldError(field=f, message="no such record") for f in fields],
+            )
+        return InvalidInput(
+            f"the value is not allowed ({name})",
+            errors=[FieldError(field=f, message="not allowed") for f in fields],
+        )

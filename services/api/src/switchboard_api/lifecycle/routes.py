@@ -1,0 +1,277 @@
+"""The route factory: the lifecycle's HTTP routes for one entity type.
+
+Handlers are generated per type so OpenAPI shows each type's own schemas; they only
+translate HTTP to the reader/service and back (no SQL, no rules).
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from litestar import Response, Router, delete, get, patch, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from switchboard_api.auth.permissions import Action
+from switchboard_api.auth.principal import Principal
+from switchboard_api.lifecycle.deps import lifecycle_reader, lifecycle_service
+from switchboard_api.lifecycle.http import (
+    ETAG_HEADER,
+    LIST_LIMIT_MAX,
+    LOCATION_HEADER,
+    MAX_BODY_BYTES,
+    etag,
+    parse_if_match,
+    problems,
+)
+from switchboard_api.lifecycle.reads import ListParams
+from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.lifecycle.schemas import HistoryPage, page_of
+from switchboard_api.lifecycle.service import Saved
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+
+RECORD = "/{record_id:str}"
+
+IfMatch = Annotated[
+    str | None,
+    Parameter(header="If-Match", description="The ETag (version) the change is based on."),
+]
+Limit = Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX, description="Page size.")]
+Cursor = Annotated[
+    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
+]
+Search = Annotated[
+    str | None, Parameter(max_length=200, description="Search names, emails and phones.")
+]
+
+
+def _hints(fn: Callable[..., Any], **hints: Any) -> Callable[..., Any]:
+    """Give a generated handler its concrete types (Litestar reads them for validation
+    and OpenAPI)."""
+    fn.__annotations__ = {**fn.__annotations__, **hints}
+    return fn
+
+
+def _saved_response(saved: Saved, status: int = HTTP_200_OK, **headers: str) -> Response[Any]:
+    return Response(
+        saved.record, status_code=status, headers={"ETag": etag(saved.version), **headers}
+    )
+
+
+def _opt(entity: EntityType, action: Action) -> dict[str, Any]:
+    return {"entity_type": entity.name, "action": action.value}
+
+
+def _list_signature(entity: EntityType, trashed: bool) -> inspect.Signature:
+    sort_values = [s for f in entity.sortable for s in (f, f"-{f}")]
+    sort_literal: Any = Literal[tuple(sort_values)]
+    sort_type = Annotated[
+        sort_literal | None, Parameter(description=f"Order; default {entity.default_sort}.")
+    ]
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("principal", kw, annotation=Principal),
+        inspect.Parameter("resources", kw, annotation=Resources),
+        inspect.Parameter("limit", kw, annotation=Limit, default=50),
+        inspect.Parameter("cursor", kw, annotation=Cursor, default=None),
+        inspect.Parameter("sort", kw, annotation=sort_type, default=None),
+    ]
+    if entity.searchable:
+        params.append(inspect.Parameter("q", kw, annotation=Search, default=None))
+    if not trashed:
+        for flt in entity.filters:
+            optional: Any = flt.annotation | None
+            annotation = Annotated[optional, Parameter(description=flt.description)]
+            params.append(inspect.Parameter(flt.name, kw, annotation=annotation, default=None))
+    return inspect.Signature(params)
+
+
+def _list_handler(entity: EntityType, *, trashed: bool) -> Any:
+    page_type = page_of(entity.read, entity.label)
+    filter_names = [f.name for f in entity.filters]
+
+    async def list_records(**kwargs: Any) -> Any:
+        params = ListParams(
+            trashed=trashed,
+            limit=kwargs["limit"],
+            cursor=kwargs["cursor"],
+            sort=kwargs["sort"],
+            q=kwargs.get("q"),
+            filters={name: kwargs.get(name) for name in filter_names},
+        )
+        reader = lifecycle_reader(entity, kwargs["resources"], kwargs["principal"])
+        return await reader.page(params)
+
+    signature = _list_signature(entity, trashed)
+    list_records.__signature__ = signature  # type: ignore[attr-defined]
+    list_records.__annotations__ = {
+        **{p.name: p.annotation for p in signature.parameters.values()},
+        "return": page_type,
+    }
+    what = "in the trash" if trashed else "live"
+    return get(
+        "/trash" if trashed else "/",
+        name=f"{entity.name}:{'list_trash' if trashed else 'list'}",
+        summary=f"List {what} {entity.name}",
+        description=f"A page of {what} {entity.name} records; follow `next_cursor` for more.",
+        opt=_opt(entity, Action.READ),
+        responses=problems(),
+    )(list_records)
+
+
+def _record_handlers(entity: EntityType) -> list[Any]:
+    name, read = entity.name, entity.read
+
+    async def get_record(principal: Principal, resources: Resources, record_id: uuid.UUID) -> Any:
+        version, payload = await lifecycle_reader(entity, resources, principal).get_json(record_id)
+        return Response(payload, media_type="application/json", headers={"ETag": etag(version)})
+
+    async def update_record(
+        *,
+        principal: Principal,
+        resources: Resources,
+        uow: UnitOfWork,
+        record_id: uuid.UUID,
+        data: Any,
+        if_match: IfMatch = None,
+    ) -> Any:
+        service = lifecycle_service(entity, resources, uow, principal)
+        return _saved_response(await service.update(record_id, parse_if_match(if_match), data))
+
+    async def trash_record(
+        *,
+        principal: Principal,
+        resources: Resources,
+        uow: UnitOfWork,
+        record_id: uuid.UUID,
+        if_match: IfMatch = None,
+    ) -> Any:
+        service = lifecycle_service(entity, resources, uow, principal)
+        return _saved_response(await service.trash(record_id, parse_if_match(if_match)))
+
+    async def restore_record(
+        *,
+        principal: Principal,
+        resources: Resources,
+        uow: UnitOfWork,
+        record_id: uuid.UUID,
+        if_match: IfMatch = None,
+    ) -> Any:
+        service = lifecycle_service(entity, resources, uow, principal)
+        return _saved_response(await service.restore(record_id, parse_if_match(if_match)))
+
+    async def purge_record(
+        *,
+        principal: Principal,
+        resources: Resources,
+        uow: UnitOfWork,
+        record_id: uuid.UUID,
+        if_match: IfMatch = None,
+    ) -> None:
+        service = lifecycle_service(entity, resources, uow, principal)
+        await service.purge(record_id, parse_if_match(if_match))
+
+    async def record_history(
+        *,
+        principal: Principal,
+        resources: Resources,
+        record_id: uuid.UUID,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> HistoryPage:
+        return await lifecycle_reader(entity, resources, principal).history(
+            record_id, cursor, limit
+        )
+
+    one = Response[read]  # type: ignore[valid-type]
+    headers = [ETAG_HEADER]
+    return [
+        get(
+            RECORD,
+            name=f"{name}:get",
+            summary=f"Get one {name} record (live or trashed)",
+            opt=_opt(entity, Action.READ),
+            response_headers=headers,
+            responses=problems(404),
+        )(_hints(get_record, **{"return": one})),
+        patch(
+            RECORD,
+            name=f"{name}:update",
+            summary=f"Change a {name} record (If-Match)",
+            opt=_opt(entity, Action.UPDATE),
+            response_headers=headers,
+            responses=problems(404, 409, 412, 413, 422, 428),
+        )(_hints(update_record, data=entity.update, **{"return": one})),
+        delete(
+            RECORD,
+            name=f"{name}:trash",
+            summary=f"Move a {name} record to the trash",
+            status_code=HTTP_200_OK,
+            opt=_opt(entity, Action.TRASH),
+            response_headers=headers,
+            responses=problems(404, 409, 412),
+        )(_hints(trash_record, **{"return": one})),
+        post(
+            RECORD + "/restore",
+            name=f"{name}:restore",
+            summary=f"Restore a {name} record from the trash",
+            status_code=HTTP_200_OK,
+            opt=_opt(entity, Action.RESTORE),
+            response_headers=headers,
+            responses=problems(404, 409, 412),
+        )(_hints(restore_record, **{"return": one})),
+        delete(
+            RECORD + "/permanent",
+            name=f"{name}:purge",
+            summary=f"Delete a trashed {name} record for good",
+            status_code=HTTP_204_NO_CONTENT,
+            opt=_opt(entity, Action.PURGE),
+            responses=problems(404, 409, 412),
+        )(purge_record),
+        get(
+            RECORD + "/history",
+            name=f"{name}:history",
+            summary=f"History of a {name} record",
+            opt=_opt(entity, Action.READ),
+            responses=problems(404),
+        )(record_history),
+    ]
+
+
+def _create_handler(entity: EntityType) -> Any:
+    async def create_record(
+        *, principal: Principal, resources: Resources, uow: UnitOfWork, data: Any
+    ) -> Any:
+        saved = await lifecycle_service(entity, resources, uow, principal).create(data)
+        location = f"/api/v1/{entity.name}/{saved.id}"
+        return _saved_response(saved, HTTP_201_CREATED, Location=location)
+
+    return post(
+        "/",
+        name=f"{entity.name}:create",
+        summary=f"Create a {entity.name} record",
+        status_code=HTTP_201_CREATED,
+        opt=_opt(entity, Action.CREATE),
+        response_headers=[ETAG_HEADER, LOCATION_HEADER],
+        responses=problems(409, 413, 422),
+    )(_hints(create_record, data=entity.create, **{"return": Response[entity.read]}))  # type: ignore[name-defined]
+
+
+def lifecycle_router(entity: EntityType, extra: list[Any] | None = None) -> Router:
+    """Every lifecycle route of ``entity`` under ``/v1/<name>`` (plus type-specific ones)."""
+    return Router(
+        path=f"/v1/{entity.name}",
+        route_handlers=[
+            _list_handler(entity, trashed=False),
+            _list_handler(entity, trashed=True),
+            _create_handler(entity),
+            *_record_handlers(entity),
+            *(extra or []),
+        ],
+        tags=[entity.name],
+        request_max_body_size=MAX_BODY_BYTES,
+    )

@@ -1,0 +1,275 @@
+"""The lifecycle's decisions: permissions, versions, lifecycle states, events and cache.
+
+One service serves every entity type; the type's :class:`EntityType` says what differs.
+It flushes (through the repository) and never commits: the request's unit of work does.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.auth.permissions import Action, require
+from switchboard_api.auth.principal import Principal
+from switchboard_api.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ServiceUnavailable,
+)
+from switchboard_api.events.recorder import record_event
+from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
+from switchboard_api.lifecycle.changes import diff, snapshot, to_read
+from switchboard_api.lifecycle.registry import EntityType, WriteContext
+from switchboard_api.lifecycle.repository import LifecycleRepository, Row
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.settings import ApiSettings
+
+log = logging.getLogger("switchboard_api.lifecycle")
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A record as stored after a write."""
+
+    record: msgspec.Struct
+    version: int
+    id: uuid.UUID
+
+
+def input_values(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields a client sent (``UNSET`` ones left out), as column values."""
+    values: dict[str, Any] = {}
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if value is msgspec.UNSET:
+            continue
+        nested = isinstance(value, msgspec.Struct) or (
+            isinstance(value, list) and any(isinstance(v, msgspec.Struct) for v in value)
+        )
+        values[name] = msgspec.to_builtins(value) if nested else value
+    return values
+
+
+class LifecycleService:
+    """Create, update, trash, restore and purge records of one entity type."""
+
+    def __init__(
+        self,
+        entity: EntityType,
+        uow: UnitOfWork,
+        *,
+        cache: RecordCache,
+        principal: Principal,
+        settings: ApiSettings,
+        redis: Redis,
+    ) -> None:
+        self.entity = entity
+        self.redis = redis
+        self.uow = uow
+        self.repo = LifecycleRepository(uow.session, entity)
+        self.cache = cache
+        self.principal = principal
+        self.settings = settings
+
+    def _prepare(self, values: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+        if self.entity.prepare is None:
+            return values
+        return self.entity.prepare(values, WriteContext(self.principal, self.settings, current))
+
+    async def _load(self, record_id: uuid.UUID, *, lock: bool = False) -> Row:
+        row = await self.repo.get(record_id, lock=lock)
+        if row is None:
+            raise NotFound(f"no {self.entity.name} record {record_id}")
+        return row
+
+    async def _event(self, action: str, row: Mapping[str, Any], changes: dict[str, Any]) -> None:
+        await record_event(
+            self.uow.session,
+            entity_type=self.entity.name,
+            entity_id=row["id"],
+            action=action,
+            actor_id=self.principal.user_id,
+            version=row["version"],
+            changes=changes,
+        )
+
+    async def _invalidate(self, record_id: uuid.UUID, version: int) -> None:
+        # Before commit: a reader holding the old row can no longer cache it. Without Redis
+        # we cannot promise that, so the write is refused (and rolled back) instead.
+        try:
+            await self.cache.invalidate(self.entity.name, record_id, version)
+        except CacheUnavailable as exc:
+            log.error("cache invalidation failed, refusing the write: %s", exc)
+            raise ServiceUnavailable("the record cache is unavailable; try again") from exc
+
+        hook = self.entity.after_commit
+
+        async def after_commit() -> None:
+            await self.cache.invalidate(self.entity.name, record_id, version)
+            if hook is not None:
+                await hook(self.redis, record_id)
+
+        self.uow.after_commit(after_commit)
+
+    def _saved(self, row: Row) -> Saved:
+        return Saved(record=to_read(self.entity, row), version=row["version"], id=row["id"])
+
+    async def create(self, data: msgspec.Struct) -> Saved:
+        """Insert a new record and its ``created`` event."""
+        require(self.principal, self.entity.name, Action.CREATE)
+        values = self._prepare(input_values(data), None)
+        actor = self.principal.user_id
+        row = await self.repo.insert({**values, "created_by": actor, "updated_by": actor})
+        saved = self._saved(row)
+        raw = set(values)
+        await self._event("created", row, diff(self.entity, None, snapshot(saved.record), raw))
+        return saved
+
+    async def update(
+        self, record_id: uuid.UUID, if_match: int | None, data: msgspec.Struct
+    ) -> Saved:
+        """Apply a partial update if the record is still at ``if_match`` (412 otherwise)."""
+        require(self.principal, self.entity.name, Action.UPDATE)
+        if if_match is None:
+            raise PreconditionRequired("send If-Match with the version you are changing")
+        current = await self._load(record_id)
+        if current["deleted_at"] is not None:
+            raise Conflict(
+                f"{self.entity.name} record {record_id} is in the trash; restore it first"
+            )
+        self._check_version(current, if_match)
+        values = self._prepare(input_values(data), current)
+        if all(k in current and current[k] == v for k, v in values.items()):
+            return self._saved(current)  # nothing changes: no new version, no event
+        values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
+        row = await self.repo.update_if(record_id, values, trashed=False, version=if_match)
+        if row is None:
+            raise await self._stale(record_id)
+        saved = self._saved(row)
+        before = snapshot(to_read(self.entity, current))
+        await self._event(
+            "updated", row, diff(self.entity, before, snapshot(saved.record), set(values))
+        )
+        await self._invalidate(record_id, saved.version)
+        return saved
+
+    async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
+        """Move a live record to the trash."""
+        require(self.principal, self.entity.name, Action.TRASH)
+        values = {"deleted_at": datetime.now(UTC), "deleted_by": self.principal.user_id}
+        return await self._move(record_id, if_match, values, from_trash=False, action="trashed")
+
+    async def restore(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
+        """Bring a record back from the trash exactly as it was (only the version moves)."""
+        require(self.principal, self.entity.name, Action.RESTORE)
+        values = {"deleted_at": None, "deleted_by": None}
+        return await self._move(record_id, if_match, values, from_trash=True, action="restored")
+
+    async def _move(
+        self,
+        record_id: uuid.UUID,
+        if_match: int | None,
+        values: dict[str, Any],
+        *,
+        from_trash: bool,
+        action: str,
+    ) -> Saved:
+        current = await self._load(record_id, lock=True)
+        if (current["deleted_at"] is not None) != from_trash:
+            state = "is not in the trash" if from_trash else "is already in the trash"
+            raise Conflict(f"{self.entity.name} record {record_id} {state}")
+        if if_match is not None:
+            self._check_version(current, if_match)
+        row = await self.repo.update_if(
+            record_id, values, trashed=from_trash, version=current["version"]
+        )
+        if row is None:
+            raise await self._stale(record_id)
+        saved = self._saved(row)
+        before = snapshot(to_read(self.entity, current))
+        await self._event(action, row, diff(self.entity, before, snapshot(saved.record)))
+        await self._invalidate(record_id, saved.version)
+        return saved
+
+    async def touch(
+        self, record_id: uuid.UUID, if_match: int | None, changes: dict[str, Any]
+    ) -> Saved:
+        """A new version of a live record for a change kept outside its row (entries of a
+        list...): bumps the version, records ``updated`` with ``changes``. Call it before
+        making that change, so concurrent changes queue up on the record's row lock."""
+        require(self.principal, self.entity.name, Action.UPDATE)
+        current = await self._load(record_id, lock=True)
+        if current["deleted_at"] is not None:
+            raise Conflict(
+                f"{self.entity.name} record {record_id} is in the trash; restore it first"
+            )
+        if if_match is not None:
+            self._check_version(current, if_match)
+        values = {"updated_at": datetime.now(UTC), "updated_by": self.principal.user_id}
+        row = await self.repo.update_if(
+            record_id, values, trashed=False, version=current["version"]
+        )
+        if row is None:
+            raise await self._stale(record_id)
+        await self._event("updated", row, changes)
+        await self._invalidate(record_id, row["version"])
+        return self._saved(row)
+
+    async def purge(self, record_id: uuid.UUID, if_match: int | None) -> None:
+        """Delete a trashed record for good (409 for a live one)."""
+        require(self.principal, self.entity.name, Action.PURGE)
+        current = await self._load(record_id, lock=True)
+        if current["deleted_at"] is None:
+            raise Conflict(
+                f"{self.entity.name} record {record_id} is not in the trash; trash it first"
+            )
+        if if_match is not None:
+            self._check_version(current, if_match)
+        row = await self.repo.delete_trashed(record_id, current["version"])
+        if row is None:
+            raise await self._stale(record_id)
+        await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
+        await self._invalidate(record_id, row["version"] + 1)
+
+    def _check_version(self, current: Mapping[str, Any], if_match: int) -> None:
+        if current["version"] != if_match:
+            raise stale_error(self.entity.name, current["version"])
+
+    async def _stale(self, record_id: uuid.UUID) -> Exception:
+        current = await self.repo.get(record_id)
+        if current is None:
+            return NotFound(f"no {self.entity.name} record {record_id}")
+        return stale_error(self.entity.name, current["version"])
+
+
+def stale_error(entity_type: str, current_version: int) -> PreconditionFailed:
+    """412 naming the current version (and sending its ETag)."""
+    return PreconditionFailed(
+        f"the {entity_type} record is now at version {current_version}",
+        headers={"ETag": f'"{current_version}"'},
+    )
+
+
+async def purged_event(
+    session: AsyncSession, entity: EntityType, row: Mapping[str, Any], actor: uuid.UUID | None
+) -> None:
+    """The ``purged`` event: the record as it was when it was deleted for good."""
+    await record_event(
+        session,
+        entity_type=entity.name,
+        entity_id=row["id"],
+        action="purged",
+        actor_id=actor,
+        version=row["version"] + 1,
+        changes=diff(entity, snapshot(to_read(entity, row)), None),
+    )

@@ -1,0 +1,1 @@
+"""Notes: text an employee writes about a record."""

@@ -1,0 +1,1 @@
+"""Number lists (blocked, VIP, custom) and their E.164 entries."""

@@ -1,0 +1,1 @@
+"""Tasks: things to do, assigned to employees, about a contact, deal or call."""

@@ -1,0 +1,1 @@
+"""Users as records: employee accounts managed through the generic lifecycle (admins only)."""
