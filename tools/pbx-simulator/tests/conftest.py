@@ -119,6 +119,12 @@ def make_settings(webhook_url: str, audio_dir: Path, **overrides: Any) -> PbxSim
         "callback_answer": True,
         "callback_talk_seconds": 5.0,
         "callback_record": True,
+        # Pinned so PBXSIM_* vars exported by `make test` cannot change what tests assert.
+        "sip_domain": "acme.mangosip.ru",
+        "product_id": 300012345,
+        "webhook_timeout": 10.0,
+        "seed_members": "101:Ivan,102:Maria,103:Oleg",
+        "seed_lines": "74951234567:Main,78005553535:Toll-free",
     }
     return PbxSimSettings(**(values | overrides))
 

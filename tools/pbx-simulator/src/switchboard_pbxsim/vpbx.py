@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from switchboard_pbxsim.audio import AudioError
 from switchboard_pbxsim.context import Simulator, simulator
 from switchboard_pbxsim.directory import PbxError
 from switchboard_pbxsim.recordings import RecordingUnavailable
@@ -82,6 +83,8 @@ def endpoint(type_: type[T]) -> Callable[[Endpoint], Callable[[web.Request], Awa
                 return not_ready(exc)
             except PbxError as exc:
                 return mango_error(exc.code, exc.message)
+            except AudioError as exc:
+                return mango_error(ResultCode.SERVER_ERROR, str(exc))
 
         return handle
 
@@ -126,6 +129,8 @@ async def recording_link(request: web.Request) -> web.StreamResponse:
         return await _one_time_redirect(sim, info["recording_id"], request)
     except RecordingUnavailable as exc:
         return not_ready(exc)
+    except AudioError as exc:
+        return mango_error(ResultCode.SERVER_ERROR, str(exc))
 
 
 @endpoint(UsersRequest)
