@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from switchboard_shared.mango import (
     BwNumberAdd,
     BwNumbersReply,
