@@ -126,23 +126,34 @@ class LifecycleRepository:
         )
         return await self._write(stmt)
 
-    async def delete_trashed(self, record_id: uuid.UUID, version: int | None) -> Row | None:
-        """Delete the record for good if it is in the trash (and at ``version`` if given)."""
+    async def delete_trashed(
+        self,
+        record_id: uuid.UUID,
+        version: int | None,
+        *,
+        trashed_before: datetime | None = None,
+    ) -> Row | None:
+        """Delete the record for good if it is in the trash (and at ``version``, and trashed
+        before ``trashed_before``, when given)."""
         c = self.table.c
         conditions = [c.id == record_id, c.deleted_at.is_not(None)]
         if version is not None:
             conditions.append(c.version == version)
+        if trashed_before is not None:
+            conditions.append(c.deleted_at < trashed_before)
         stmt = delete(self.table).where(*conditions).returning(*c)
         return await self._write(stmt)
 
     async def expired_trash(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
-        """Ids of records trashed before ``cutoff`` (oldest first)."""
+        """Ids of records trashed before ``cutoff`` (oldest first), locked; rows another
+        purge holds are skipped."""
         c = self.table.c
         stmt = (
             select(c.id)
             .where(c.deleted_at.is_not(None), c.deleted_at < cutoff)
             .order_by(c.deleted_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(stmt)).scalars().all())
 
