@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
+from litestar import Litestar
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -30,8 +31,9 @@ _PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
 @contextlib.asynccontextmanager
-async def running_api(settings: ApiSettings) -> AsyncIterator[str]:
-    """Serve ``create_app(settings)`` with uvicorn on a free local port; yields its base URL.
+async def running_api(settings: ApiSettings, app: Litestar | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` (default ``create_app(settings)``) with uvicorn on a free local port;
+    yields its base URL.
 
     uvicorn trusts ``X-Forwarded-For`` from 127.0.0.1 (as behind nginx), so tests can give
     each client its own address for the per-address login limit.
@@ -39,7 +41,7 @@ async def running_api(settings: ApiSettings) -> AsyncIterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), lifespan="on", log_level="warning")
+    config = uvicorn.Config(app or create_app(settings), lifespan="on", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
