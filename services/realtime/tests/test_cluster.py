@@ -1,0 +1,84 @@
+"""Two nodes sharing Redis: cross-node delivery, cluster-wide presence, dead-node cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from realtime_testkit import PusherSocket, StartNode, decode_data
+
+
+async def test_publish_on_one_node_reaches_the_other(start: StartNode) -> None:
+    one, two = await start(), await start()
+    here = await PusherSocket.connect(one.ws_url())
+    there = await PusherSocket.connect(two.ws_url())
+    await here.subscribe("private-x")
+    await there.subscribe("private-x")
+    await asyncio.to_thread(one.pusher().trigger, "private-x", "ping", {"n": 1})
+    for client in (here, there):
+        assert decode_data(await client.expect("ping")) == {"n": 1}
+    await asyncio.to_thread(two.pusher().trigger, "private-x", "ping", {"n": 2})
+    for client in (here, there):
+        assert decode_data(await client.expect("ping")) == {"n": 2}
+    # Client events cross nodes too, and are still not echoed.
+    await here.send("client-hello", {"from": "one"}, channel="private-x")
+    assert decode_data(await there.expect("client-hello")) == {"from": "one"}
+    await here.assert_nothing(0.3)
+    # Occupancy is cluster-wide.
+    info = await asyncio.to_thread(one.pusher().channel_info, "private-x", ["subscription_count"])
+    assert info == {"occupied": True, "subscription_count": 2}
+    await asyncio.gather(here.close(), there.close())
+
+
+async def test_presence_is_cluster_wide(start: StartNode) -> None:
+    one, two = await start(), await start()
+    alice = await PusherSocket.connect(one.ws_url())
+    await alice.subscribe("presence-doc.9", user_id="alice")
+    bob = await PusherSocket.connect(two.ws_url())
+    frame = await bob.subscribe("presence-doc.9", user_id="bob", user_info={"n": "B"})
+    assert sorted(decode_data(frame)["presence"]["ids"]) == ["alice", "bob"]
+    added = await alice.expect("pusher_internal:member_added")
+    assert decode_data(added) == {"user_id": "bob", "user_info": {"n": "B"}}
+    # Bob's second connection, on the other node: no member_added.
+    bob2 = await PusherSocket.connect(one.ws_url())
+    await bob2.subscribe("presence-doc.9", user_id="bob")
+    await alice.assert_nothing(0.4)
+    for node in (one, two):
+        users = await asyncio.to_thread(node.pusher().users_info, "presence-doc.9")
+        assert sorted(u["id"] for u in users["users"]) == ["alice", "bob"]
+    await bob.close()
+    await alice.assert_nothing(0.4)  # bob still has bob2
+    await bob2.close()
+    removed = await alice.expect("pusher_internal:member_removed")
+    assert decode_data(removed) == {"user_id": "bob"}
+    await alice.close()
+
+
+async def test_killed_node_members_disappear_within_ttl(start: StartNode) -> None:
+    ttl = 2.0
+    survivor, doomed = await start(presence_ttl_seconds=ttl), await start(presence_ttl_seconds=ttl)
+    watcher = await PusherSocket.connect(survivor.ws_url())
+    await watcher.subscribe("presence-call.1", user_id="watcher")
+    ghost = await PusherSocket.connect(doomed.ws_url())
+    await ghost.subscribe("presence-call.1", user_id="ghost")
+    await watcher.expect("pusher_internal:member_added")
+    await ghost.subscribe("private-counted")
+
+    doomed.process.kill()  # SIGKILL: no goodbye, no cleanup
+    killed_at = time.monotonic()
+    await doomed.process.wait()
+
+    lib = survivor.pusher()
+    while True:
+        users = await asyncio.to_thread(lib.users_info, "presence-call.1")
+        if [u["id"] for u in users["users"]] == ["watcher"]:
+            break
+        assert time.monotonic() - killed_at < ttl + 0.5, "ghost still listed after the TTL"
+        await asyncio.sleep(0.1)
+    # The reaper announces the departure to the survivors (within a heartbeat after the TTL).
+    removed = await watcher.expect("pusher_internal:member_removed", wait=ttl + 2)
+    assert decode_data(removed) == {"user_id": "ghost"}
+    assert time.monotonic() - killed_at < 2 * ttl + 1
+    info = await asyncio.to_thread(lib.channel_info, "private-counted")
+    assert info == {"occupied": False}
+    await watcher.close()

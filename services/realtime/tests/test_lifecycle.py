@@ -1,0 +1,102 @@
+"""Slow consumers and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import time
+
+import pytest
+from realtime_testkit import PusherSocket, StartNode, decode_data, http_get
+from websockets.exceptions import ConnectionClosed
+
+
+async def _metric(port: int, name: str) -> float:
+    _, body = await http_get(port, "/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exposed")
+
+
+async def _stalled_client(url: str) -> PusherSocket:
+    # Tiny receive buffer and a one-message queue: once it stops reading, TCP pushes back.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", int(url.split(":")[2].split("/", maxsplit=1)[0])))
+    return await PusherSocket.connect(url, sock=sock, max_queue=1)
+
+
+async def test_slow_client_is_dropped_without_delaying_others(start: StartNode) -> None:
+    node = await start(send_buffer_limit_bytes=65_536, slow_client_grace_seconds=0.5)
+    fast = await PusherSocket.connect(node.ws_url())
+    slow = await _stalled_client(node.ws_url())
+    for client in (fast, slow):
+        await client.subscribe("private-firehose")
+    lib = node.pusher()
+    filler = "x" * 8000
+    latencies: list[float] = []
+    sent = 0
+
+    async def read_fast() -> None:
+        while True:
+            frame = await fast.expect("tick", wait=10)
+            data = decode_data(frame)
+            latencies.append(time.time() - data["t"])
+            if data["last"]:
+                return
+
+    reader = asyncio.create_task(read_fast())
+    dropped_after = None
+    for batch_no in range(600):
+        batch = [
+            {"channel": "private-firehose", "name": "tick", "data": {"t": 0, "last": False}}
+            for _ in range(10)
+        ]
+        for item in batch:
+            item["data"] = json.dumps({"t": time.time(), "last": False, "pad": filler})
+        await asyncio.to_thread(lib.trigger_batch, batch)
+        sent += len(batch)
+        if await _metric(node.port, "realtime_slow_clients_dropped_total") >= 1:
+            dropped_after = batch_no
+            break
+    last = json.dumps({"t": time.time(), "last": True})
+    await asyncio.to_thread(lib.trigger, "private-firehose", "tick", last)
+    await asyncio.wait_for(reader, 20)
+
+    print(
+        f"dropped after {dropped_after} batches; p50 {sorted(latencies)[len(latencies) // 2]:.4f}s max {max(latencies):.4f}s over {len(latencies)}"
+    )
+    assert dropped_after is not None, "the stalled client was never dropped"
+    assert len(latencies) == sent + 1, "the fast client missed events"
+    latencies.sort()
+    assert latencies[len(latencies) // 2] < 0.1
+    assert latencies[-1] < 1.0, f"max latency {latencies[-1]:.3f}s"
+    # The slow client, once it reads again, finds its connection closed.
+    with pytest.raises(ConnectionClosed):
+        await _read_until_closed(slow)
+    await fast.close()
+
+
+async def _read_until_closed(client: PusherSocket) -> None:
+    while True:
+        await client.recv(5)
+
+
+async def test_sigterm_closes_clients_with_4200_and_exits_fast(start: StartNode) -> None:
+    node = await start()
+    clients = [await PusherSocket.connect(node.ws_url()) for _ in range(3)]
+    for i, client in enumerate(clients):
+        await client.subscribe("presence-bye", user_id=str(i))
+    started = time.monotonic()
+    node.process.send_signal(signal.SIGTERM)
+    for client in clients:
+        error = await client.expect("pusher:error", wait=5)
+        assert error["data"]["code"] == 4200
+        with pytest.raises(ConnectionClosed):
+            await client.recv(5)
+        assert client.ws.close_code == 4200
+    assert await asyncio.wait_for(node.process.wait(), 5) == 0
+    assert time.monotonic() - started < 3
