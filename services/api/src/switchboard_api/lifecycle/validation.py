@@ -14,9 +14,15 @@ def invalid(field: str, message: str) -> InvalidInput:
 
 
 def normalize_email(value: str, field: str) -> str:
-    """A syntactically valid address (domain lower-cased), or 422 naming ``field``."""
+    """A syntactically valid address (domain lower-cased), or 422 naming ``field``.
+
+    No deliverability checks; the reserved ``.test`` domain of demo and test accounts is
+    accepted."""
     try:
-        return str(validate_email(value, check_deliverability=False).normalized)
+        checked = validate_email(
+            value, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+        return str(checked.normalized)
     except EmailNotValidError as exc:
         raise invalid(field, str(exc)) from None
 

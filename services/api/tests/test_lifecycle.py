@@ -1,0 +1,258 @@
+"""Every lifecycle step for every entity type, through HTTP against the real database:
+create, get, list (filter, search, cursor), update with If-Match, trash, restore exactly as
+it was, permanent delete only from the trash, and the history of it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from switchboard_api.entities import ENTITY_TYPES
+from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
+    SAMPLES,
+    Actor,
+    admin,
+    agent,
+    api_settings,
+    api_url,
+    employees,
+    supervisor,
+    unique,
+)
+
+PROBLEM = "application/problem+json"
+TYPES = sorted(ENTITY_TYPES)
+
+
+def test_every_registered_type_has_a_sample() -> None:
+    assert set(SAMPLES) == set(ENTITY_TYPES)
+
+
+async def _create(actor: Actor, entity_type: str, word: str) -> dict[str, Any]:
+    response = await actor.http.post(
+        f"/api/v1/{entity_type}", json=SAMPLES[entity_type].create(word)
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    assert response.headers["etag"] == '"1"'
+    assert response.headers["location"] == f"/api/v1/{entity_type}/{body['id']}"
+    assert body["version"] == 1
+    assert body["deleted_at"] is None
+    return body
+
+
+@pytest.mark.parametrize("entity_type", TYPES)
+async def test_full_lifecycle(admin: Actor, entity_type: str) -> None:
+    http, base, sample = admin.http, f"/api/v1/{entity_type}", SAMPLES[entity_type]
+    word = unique("lc")
+    created = await _create(admin, entity_type, word)
+    url = f"{base}/{created['id']}"
+
+    got = await http.get(url)
+    assert got.status_code == 200
+    assert got.json() == created
+    assert got.headers["etag"] == '"1"'
+
+    # search and filters find it among the live records
+    listed = await http.get(base, params={"q": word, **sample.list_filter})
+    assert listed.status_code == 200, listed.text
+    assert [r["id"] for r in listed.json()["items"]] == [created["id"]]
+
+    # PATCH needs If-Match; a stale one is refused naming the current version
+    missing = await http.patch(url, json=sample.change)
+    assert missing.status_code == 428
+    assert missing.headers["content-type"].startswith(PROBLEM)
+    changed = await http.patch(url, json=sample.change, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    updated = changed.json()
+    assert updated["version"] == 2
+    for field in sample.change:
+        assert updated[field] is not None
+    stale = await http.patch(url, json=sample.change, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert "version 2" in stale.json()["detail"]
+    assert stale.headers["etag"] == '"2"'
+    assert (await http.get(url)).json() == updated
+
+    # permanent delete is refused for a live record
+    refused = await http.delete(f"{url}/permanent")
+    assert refused.status_code == 409
+
+    trashed = await http.delete(url)
+    assert trashed.status_code == 200
+    assert trashed.json()["deleted_at"] is not None
+    assert trashed.json()["deleted_by"] == str(admin.user.id)
+    assert (await http.get(url)).json()["deleted_at"] is not None  # still readable
+    live_ids = [r["id"] for r in (await http.get(base, params={"q": word})).json()["items"]]
+    assert created["id"] not in live_ids
+    trash = await http.get(f"{base}/trash", params={"q": word})
+    assert [r["id"] for r in trash.json()["items"]] == [created["id"]]
+    assert (await http.delete(url)).status_code == 409  # already in the trash
+    assert (
+        await http.patch(url, json=sample.change, headers={"If-Match": '"3"'})
+    ).status_code == 409
+
+    restored = await http.post(f"{url}/restore")
+    assert restored.status_code == 200
+    back = restored.json()
+    assert back["version"] == 4
+    assert {**back, "version": 2} == updated  # exactly as it was
+    assert (await http.post(f"{url}/restore")).status_code == 409
+
+    assert (await http.delete(url)).status_code == 200
+    purged = await http.delete(f"{url}/permanent")
+    assert purged.status_code == 204
+    assert (await http.get(url)).status_code == 404
+    assert (await http.post(f"{url}/restore")).status_code == 404
+
+    history = await http.get(f"{url}/history")
+    assert history.status_code == 200
+    entries = history.json()["items"]
+    assert [e["action"] for e in entries] == [
+        "created",
+        "updated",
+        "trashed",
+        "restored",
+        "trashed",
+        "purged",
+    ]
+    assert [e["version"] for e in entries] == [1, 2, 3, 4, 5, 6]
+    assert all(e["actor_id"] == str(admin.user.id) for e in entries)
+    update = entries[1]["changes"]
+    for field in sample.change:
+        if field in update:
+            assert update[field]["after"] == updated[field]
+    assert set(update) <= set(sample.change) | {"password_hash"}
+    assert entries[2]["changes"]["deleted_at"]["before"] is None
+
+
+async def test_history_pages_and_bad_cursor(admin: Actor) -> None:
+    created = await _create(admin, "notes", unique("hist"))
+    url = f"/api/v1/notes/{created['id']}"
+    for version in (1, 2, 3):
+        response = await admin.http.patch(
+            url, json={"body": f"v{version + 1}"}, headers={"If-Match": f'"{version}"'}
+        )
+        assert response.status_code == 200
+    first = (await admin.http.get(f"{url}/history", params={"limit": 2})).json()
+    assert [e["version"] for e in first["items"]] == [1, 2]
+    rest = await admin.http.get(f"{url}/history", params={"cursor": first["next_cursor"]})
+    assert [e["version"] for e in rest.json()["items"]] == [3, 4]
+    assert rest.json()["next_cursor"] is None
+    bad = await admin.http.get(f"{url}/history", params={"cursor": "nope"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_password_is_write_only_and_never_in_history(admin: Actor) -> None:
+    created = await _create(admin, "users", unique("pw"))
+    assert "password" not in created
+    assert "password_hash" not in created
+    url = f"/api/v1/users/{created['id']}"
+    response = await admin.http.patch(
+        url, json={"password": "another long password"}, headers={"If-Match": '"1"'}
+    )
+    assert response.status_code == 200
+    history = (await admin.http.get(f"{url}/history")).json()["items"]
+    assert history[1]["changes"] == {
+        "password_hash": {"before": "[redacted]", "after": "[redacted]"}
+    }
+    assert "password" not in str(history[0]["changes"]).replace("password_hash", "")
+
+
+async def test_cursor_pagination_walks_every_record_once(admin: Actor) -> None:
+    word = unique("page")
+    ids = {(await _create(admin, "contacts", word))["id"] for _ in range(7)}
+    for sort in ("-created_at", "name", "-updated_at"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"q": word, "limit": 3, "sort": sort, **({"cursor": cursor} if cursor else {})}
+            page = (await admin.http.get("/api/v1/contacts", params=params)).json()
+            seen += [r["id"] for r in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(ids), sort
+    wrong_sort = await admin.http.get(
+        "/api/v1/contacts", params={"q": word, "limit": 3, "sort": "name"}
+    )
+    other = await admin.http.get(
+        "/api/v1/contacts",
+        params={"q": word, "sort": "-created_at", "cursor": wrong_sort.json()["next_cursor"]},
+    )
+    assert other.status_code == 400
+    assert other.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_agent_cannot_purge_and_only_admins_manage_users(
+    admin: Actor, supervisor: Actor, agent: Actor
+) -> None:
+    contact = await _create(agent, "contacts", unique("perm"))
+    url = f"/api/v1/contacts/{contact['id']}"
+    assert (await agent.http.delete(url)).status_code == 200
+    assert (await agent.http.delete(f"{url}/permanent")).status_code == 403
+    assert (await supervisor.http.delete(f"{url}/permanent")).status_code == 204
+    user = SAMPLES["users"].create(unique("mgr"))
+    assert (await supervisor.http.post("/api/v1/users", json=user)).status_code == 403
+    assert (await agent.http.post("/api/v1/users", json=user)).status_code == 403
+    assert (await agent.http.get("/api/v1/users")).status_code == 200
+    lists = await agent.http.post("/api/v1/number_lists", json={"name": "x"})
+    assert lists.status_code == 403
+
+
+async def test_deal_stage_follows_the_pipeline(admin: Actor) -> None:
+    deal = await _create(admin, "deals", unique("stage"))
+    url = f"/api/v1/deals/{deal['id']}"
+    skip = await admin.http.patch(url, json={"stage": "won"}, headers={"If-Match": '"1"'})
+    assert skip.status_code == 422
+    assert skip.json()["errors"][0]["field"] == "stage"
+    version = 1
+    for stage in ("qualified", "proposal", "won"):
+        response = await admin.http.patch(
+            url, json={"stage": stage}, headers={"If-Match": f'"{version}"'}
+        )
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+    assert response.json()["amount"] == "1500.50"
+    final = await admin.http.patch(
+        url, json={"stage": "lost"}, headers={"If-Match": f'"{version}"'}
+    )
+    assert final.status_code == 422
+
+
+async def test_unchanged_patch_keeps_the_version(admin: Actor) -> None:
+    created = await _create(admin, "number_lists", unique("same"))
+    url = f"/api/v1/number_lists/{created['id']}"
+    response = await admin.http.patch(url, json={"kind": "blacklist"}, headers={"If-Match": '"1"'})
+    assert response.status_code == 200
+    assert response.json() == created
+    history = (await admin.http.get(f"{url}/history")).json()["items"]
+    assert [e["action"] for e in history] == ["created"]
+
+
+async def test_notes_author_and_related_pair(admin: Actor) -> None:
+    note = await _create(admin, "notes", unique("auth"))
+    assert note["author_id"] == str(admin.user.id)
+    half = await admin.http.post("/api/v1/notes", json={"body": "x", "related_type": "deals"})
+    assert half.status_code == 422
+    assert half.json()["errors"][0]["field"] == "related_id"
+
+
+async def test_unknown_owner_is_a_422_naming_the_field(admin: Actor) -> None:
+    response = await admin.http.post(
+        "/api/v1/contacts",
+        json={"name": "Nobody's", "owner_id": "00000000-0000-4000-8000-000000000000"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "owner_id"
+
+
+async def test_duplicate_user_email_is_a_409(admin: Actor) -> None:
+    body = SAMPLES["users"].create(unique("dup"))
+    assert (await admin.http.post("/api/v1/users", json=body)).status_code == 201
+    again = await admin.http.post("/api/v1/users", json={**body, "email": body["email"].upper()})
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["field"] == "email"
