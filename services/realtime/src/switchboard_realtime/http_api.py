@@ -10,12 +10,13 @@ Routes (every API route also without the ``/apps/{id}`` prefix for
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
-from switchboard_shared.pusher import RequestAuthError, verify_request
+from redis.exceptions import RedisError
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
@@ -28,6 +29,9 @@ from switchboard_realtime.protocol.publish import (
     parse_batch_body,
     parse_events_body,
 )
+from switchboard_shared.pusher import RequestAuthError, verify_request
+
+log = logging.getLogger(__name__)
 
 _APP_ROUTE = re.compile(r"/apps/([^/]+)(/.*)")
 _TERMINATE = re.compile(r"/users/([^/]+)/terminate_connections")
@@ -90,6 +94,9 @@ async def handle_http(
         return json_response(HTTPStatus.OK, await dispatch(node, api_request))
     except HttpError as exc:
         return json_response(exc.status, {"error": exc.message})
+    except RedisError:
+        log.exception("redis failure in the HTTP API")
+        return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "try again"})
 
 
 def authenticate(node: Node, request: Request, path: str, body: bytes) -> ApiRequest:

@@ -55,7 +55,8 @@ async def shutdown(server: Server, node: Node) -> None:
     node.close_all(CloseCode.RECONNECT, "server shutting down")
     await node.background.wait(timeout * 0.6)
     # Anything still open (a peer that does not answer the close) is cut now.
-    server.close(code=CloseCode.RECONNECT, reason="server shutting down")
+    for client in list(node.clients.values()):
+        client.ws.transport.abort()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(server.wait_closed(), timeout * 0.2)
     with contextlib.suppress(TimeoutError):

@@ -66,6 +66,8 @@ def resolve_app(node: Node, path: str) -> App:
     app = node.apps.by_key(match.group(1))
     if app is None:
         raise Refusal(CloseCode.APP_NOT_FOUND, f"app key {match.group(1)} not in this cluster")
+    if node.draining:
+        raise Refusal(CloseCode.RECONNECT, "server shutting down")
     if node.at_capacity():
         raise Refusal(CloseCode.OVER_CAPACITY, "over capacity")
     return app

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from switchboard_shared.pusher import verify_channel_auth
 
 from switchboard_realtime.apps import App
 from switchboard_realtime.protocol.channels import (
@@ -15,6 +14,7 @@ from switchboard_realtime.protocol.channels import (
     channel_kind,
     validate_channel_name,
 )
+from switchboard_shared.pusher import verify_channel_auth
 
 MAX_USER_ID_LENGTH = 128
 
