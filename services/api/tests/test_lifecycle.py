@@ -2,6 +2,7 @@
 create, get, list (filter, search, cursor), update with If-Match, trash, restore exactly as
 it was, permanent delete only from the trash, and the history of it all."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 from typing import Any
