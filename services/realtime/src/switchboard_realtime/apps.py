@@ -39,8 +39,8 @@ class AppRegistry:
     @classmethod
     def from_settings(cls, settings: RealtimeSettings) -> AppRegistry:
         """One app from ``app_id/app_key/app_secret``, or the list in ``apps_json``."""
-        if settings.apps_json is not None:
-            raw = settings.apps_json.get_secret_value().encode()
+        raw = settings.apps_json.get_secret_value().encode() if settings.apps_json else b""
+        if raw.strip():  # an empty value (as in .env.example) means "not set"
             configs = msgspec.json.decode(raw, type=list[_AppConfig])
             return cls([App(c.id, c.key, c.secret) for c in configs])
         secret = settings.app_secret.get_secret_value()
