@@ -1,0 +1,86 @@
+"""Phones: any common way of writing a number becomes E.164; contacts are found by it."""
+
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
+from __future__ import annotations
+
+import pytest
+
+from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
+    Actor,
+    admin,
+    api_settings,
+    api_url,
+    employees,
+    unique,
+)
+from switchboard_api.phones import InvalidPhone, phone_search_digits, to_e164
+
+SAME_NUMBER = [
+    "+7 912 345-67-89",
+    "8 (912) 345 67 89",
+    "89123456789",
+    "+79123456789",
+    "9123456789",
+    "7 912 345 67 89",
+    "+7(912)345-67-89",
+]
+
+
+@pytest.mark.parametrize("written", SAME_NUMBER)
+def test_common_formats_become_e164(written: str) -> None:
+    assert to_e164(written, "RU") == "+79123456789"
+
+
+def test_default_region_applies_only_without_a_country_code() -> None:
+    assert to_e164("(650) 253-0000", "US") == "+16502530000"
+    assert to_e164("+1 650 253 0000", "RU") == "+16502530000"
+
+
+@pytest.mark.parametrize("bad", ["", "12", "abc", "+7 912", "89123456789999", "+7 912 ext 5", "😀"])
+def test_invalid_numbers_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidPhone):
+        to_e164(bad, "RU")
+
+
+def test_search_digits() -> None:
+    assert phone_search_digits("912 345") == "912345"
+    assert phone_search_digits("Ivan") is None
+    assert phone_search_digits("12") is None
+
+
+async def test_lookup_finds_a_contact_by_any_format(admin: Actor) -> None:
+    # a number no other test uses: +7 9xx with random digits
+    digits = unique("")[:7]
+    local = "".join(str(int(c, 16) % 10) for c in digits)
+    e164 = f"+7915{local}"
+    created = await admin.http.post(
+        "/api/v1/contacts",
+        json={"name": unique("phone"), "phones": [{"type": "mobile", "number": f"8 915 {local}"}]},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["phones"] == [{"type": "mobile", "number": e164}]
+    for written in (e164, f"8 (915) {local[:3]}-{local[3:5]}-{local[5:]}", f"8915{local}"):
+        found = await admin.http.get("/api/v1/contacts/lookup", params={"phone": written})
+        assert found.status_code == 200, found.text
+        assert found.json()["phone"] == e164
+        assert [c["id"] for c in found.json()["items"]] == [created.json()["id"]]
+    searched = await admin.http.get("/api/v1/contacts", params={"q": f"915 {local[:4]}"})
+    assert created.json()["id"] in [c["id"] for c in searched.json()["items"]]
+    # a trashed contact is not a match
+    await admin.http.delete(f"/api/v1/contacts/{created.json()['id']}")
+    found = await admin.http.get("/api/v1/contacts/lookup", params={"phone": e164})
+    assert found.json()["items"] == []
+
+
+async def test_invalid_phones_are_422_naming_the_field(admin: Actor) -> None:
+    response = await admin.http.post(
+        "/api/v1/contacts",
+        json={"name": "x", "phones": [{"number": "+79123456789"}, {"number": "12345"}]},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "phones[1].number", "message": "'12345' is not a valid phone number"}
+    ]
+    lookup = await admin.http.get("/api/v1/contacts/lookup", params={"phone": "nope"})
+    assert lookup.status_code == 422
+    assert lookup.json()["errors"][0]["field"] == "phone"
