@@ -1,0 +1,103 @@
+/** One field of a record, displayed according to its kind. */
+import { Badge, Group, Stack, Text } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+import type { EntityRecord, FieldDef } from "../entities/registry";
+import { formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import { PhoneLink } from "../telephony/PhoneLink";
+import { RecordLink, UserName } from "./People";
+
+const STAGE_COLORS: Record<string, string> = { new: "gray", qualified: "blue", proposal: "violet", won: "green", lost: "red" };
+const STATUS_COLORS: Record<string, string> = {
+  open: "blue", in_progress: "yellow", done: "green", cancelled: "gray",
+  ringing: "yellow", completed: "green", missed: "red", failed: "red",
+};
+const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
+
+export function OptionBadge({ name, value }: { name: string; value: unknown }) {
+  const { t } = useTranslation();
+  if (value === null || value === undefined || value === "") return <>{t("common.none")}</>;
+  const text = String(value);
+  const color = (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
+  return (
+    <Badge variant="light" color={color}>
+      {t(`options.${name}.${text}`, { defaultValue: text })}
+    </Badge>
+  );
+}
+
+export function FieldValue({ field, record }: { field: FieldDef; record: EntityRecord }) {
+  const { t } = useTranslation();
+  const value = record[field.name];
+  const none = <Text span c="dimmed">{t("common.none")}</Text>;
+  switch (field.kind) {
+    case "select":
+      if (field.name === "currency") return <>{String(value ?? "")}</>;
+      return <OptionBadge name={field.name} value={value} />;
+    case "boolean":
+      return <>{value ? t("common.yes") : t("common.no")}</>;
+    case "date":
+      return value ? <>{formatDate(value)}</> : none;
+    case "datetime":
+      return value ? <>{formatDateTime(value)}</> : none;
+    case "money":
+      return <>{formatMoney(value, record.currency)}</>;
+    case "duration":
+      return <>{formatDuration(value)}</>;
+    case "user":
+      return <UserName id={value as string | null} />;
+    case "contact":
+      return <RecordLink type="contacts" id={value as string | null} />;
+    case "phone":
+      return typeof value === "string" && value ? <PhoneLink number={value} /> : none;
+    case "related": {
+      const type = record.related_type as string | null;
+      const id = record.related_id as string | null;
+      if (!type || !id) return none;
+      return (
+        <Group gap={6} wrap="nowrap">
+          <Text span size="sm" c="dimmed">{t(`types.${type}`, { defaultValue: type })}:</Text>
+          <RecordLink type={type} id={id} />
+        </Group>
+      );
+    }
+    case "phones": {
+      const phones = Array.isArray(value) ? (value as { type: string; number: string }[]) : [];
+      if (!phones.length) return none;
+      return (
+        <Stack gap={2}>
+          {phones.map((p, i) => (
+            <Group key={i} gap={6} wrap="nowrap">
+              <PhoneLink number={p.number} />
+              <Text span size="xs" c="dimmed">{t(`options.phoneType.${p.type}`, { defaultValue: p.type })}</Text>
+            </Group>
+          ))}
+        </Stack>
+      );
+    }
+    case "emails": {
+      const emails = Array.isArray(value) ? (value as string[]) : [];
+      if (!emails.length) return none;
+      return (
+        <Stack gap={2}>
+          {emails.map((e) => (
+            <a key={e} href={`mailto:${e}`}>{e}</a>
+          ))}
+        </Stack>
+      );
+    }
+    case "tags": {
+      const tags = Array.isArray(value) ? (value as string[]) : [];
+      if (!tags.length) return none;
+      return (
+        <Group gap={4}>
+          {tags.map((tag) => <Badge key={tag} variant="outline" size="sm">{tag}</Badge>)}
+        </Group>
+      );
+    }
+    case "password":
+      return null;
+    default:
+      if (value === null || value === undefined || value === "") return none;
+      return <Text span style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>{String(value)}</Text>;
+  }
+}

@@ -1,0 +1,39 @@
+/** Employees and contacts shown by name. */
+import { Anchor, Avatar, Tooltip } from "@mantine/core";
+import { Link } from "react-router-dom";
+import { useTranslation } from "react-i18next";
+import { useUserName } from "../entities/directory";
+import { useRecord } from "../entities/api";
+import { initials } from "../lib/format";
+
+export function UserName({ id }: { id: string | null | undefined }) {
+  const { t } = useTranslation();
+  const name = useUserName(id);
+  if (!id) return <>{t("common.none")}</>;
+  return <>{name ?? "…"}</>;
+}
+
+export function UserAvatar({ name, size = "sm" }: { name: string; size?: "xs" | "sm" | "md" }) {
+  return (
+    <Tooltip label={name} withArrow>
+      <Avatar size={size} color="initials" name={name} radius="xl" aria-label={name}>
+        {initials(name)}
+      </Avatar>
+    </Tooltip>
+  );
+}
+
+export function RecordLink({ type, id }: { type: string; id: string | null | undefined }) {
+  const { t } = useTranslation();
+  const record = useRecord(type, id ?? undefined);
+  if (!id) return <>{t("common.none")}</>;
+  const data = record.data;
+  const label =
+    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? (record.isError ? id.slice(0, 8) : "…");
+  const text = String(label);
+  return (
+    <Anchor component={Link} to={`/${type}/${id}`}>
+      {text.length > 60 ? `${text.slice(0, 57)}…` : text}
+    </Anchor>
+  );
+}

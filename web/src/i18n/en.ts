@@ -1,0 +1,96 @@
+/** English strings. The Russian file must have exactly the same keys (typed as typeof en). */
+export const en = {
+  app: { name: "Switchboard", skip: "Skip to content", menu: "Menu", language: "Language", loading: "Loading…" },
+  nav: {
+    home: "Today", contacts: "Contacts", deals: "Deals", tasks: "Tasks", notes: "Notes",
+    calls: "Calls", number_lists: "Number lists", users: "Users", trash: "Trash",
+  },
+  auth: {
+    title: "Sign in to Switchboard", email: "Email", password: "Password", submit: "Sign in",
+    logout: "Sign out", wrong: "Wrong email or password", tooMany: "Too many attempts. Try again in {{seconds}} s.",
+    expired: "Your session has expired. Sign in again to continue.", profile: "Signed in as {{name}}",
+  },
+  common: {
+    save: "Save", cancel: "Cancel", create: "Create", edit: "Edit", delete: "Delete", close: "Close",
+    search: "Search", filters: "Filters", sort: "Sort", loadMore: "Load more", retry: "Retry",
+    noResults: "Nothing found", required: "Required", add: "Add", remove: "Remove", any: "Any",
+    yes: "Yes", no: "No", back: "Back", open: "Open", details: "Details", all: "All",
+    error: "Something went wrong", notFound: "Not found", forbidden: "You are not allowed to do this",
+    saved: "Saved", created: "Created", unsaved: "Unsaved changes", me: "Me", none: "—",
+    live: "Live", offline: "Reconnecting…", showing: "{{count}} shown", ascending: "ascending", descending: "descending",
+  },
+  list: {
+    new: "New", trash: "Trash", searchPlaceholder: "Name, email or phone", empty: "No records yet",
+    emptyTrash: "The trash is empty", sortBy: "Sort by", trashTitle: "{{type}}: trash",
+    restore: "Restore", purge: "Delete permanently", board: "Board", table: "List",
+  },
+  record: {
+    history: "History", trashed: "This record is in the trash", restore: "Restore",
+    moveToTrash: "Move to trash", purge: "Delete permanently", purgeTitle: "Delete permanently?",
+    purgeText: "“{{title}}” will be deleted for good. This cannot be undone.",
+    trashedToast: "Moved to trash", restoredToast: "Restored", purgedToast: "Deleted permanently",
+    createdBy: "Created {{when}} by {{who}}", updatedBy: "Changed {{when}} by {{who}}",
+    viewing: "Also viewing", gone: "This record no longer exists.", version: "Version {{version}}",
+    changedRemotely: "{{who}} has just changed this record.", someone: "Someone", system: "System",
+    notes: "Notes", tasks: "Tasks", addNote: "Add a note", notePlaceholder: "Write a note…",
+  },
+  history: {
+    created: "created", updated: "changed", trashed: "moved to trash", restored: "restored", purged: "deleted permanently",
+    empty: "No history yet", more: "Earlier changes", from: "was", to: "now",
+  },
+  form: {
+    newTitle: "New: {{type}}", editTitle: "Edit: {{title}}", fixErrors: "Please correct the highlighted fields.",
+    addPhone: "Add phone", addEmail: "Add email", phoneType: "Type", number: "Number",
+    relatedType: "Related to", relatedRecord: "Record", pickContact: "Find a contact", pickUser: "Choose an employee",
+    passwordHint: "Leave empty to keep the current password",
+  },
+  conflict: {
+    title: "Someone else changed this record", text: "{{who}} saved a newer version while you were editing. Their changes:",
+    field: "Field", theirs: "Their value", mine: "Your value", untouched: "(you did not change it)",
+    clash: "You both changed this", reload: "Reload their version", overwrite: "Save mine anyway",
+    mineOnly: "Your other changes ({{fields}}) do not collide with theirs.",
+  },
+  deals: { board: "Pipeline", moveTo: "Move to", total: "{{count}} deals · {{sum}}", moved: "Moved to {{stage}}" },
+  tasks: { mine: "Mine", due: "Due today", overdue: "Overdue", all: "All", overdueBadge: "overdue" },
+  calls: {
+    log: "Call log", missed: "Missed", missedBadge: "{{count}} missed", recording: "Recording",
+    noRecording: "No recording", play: "Play", pause: "Pause", seek: "Position", call: "Call",
+    calling: "Calling {{number}}…", dialFailed: "Could not place the call", dialed: "Your phone will ring first, then {{number}}",
+    incoming: "Incoming call", from: "From {{number}}", unknown: "Unknown number", createContact: "Create contact",
+    openContact: "Open contact", dismiss: "Dismiss", line: "Line {{number}}", answered: "Answered", ended: "Call ended",
+  },
+  numberLists: { entries: "Numbers", addNumber: "Add number", comment: "Comment", noEntries: "No numbers in this list" },
+  home: { greeting: "Hello, {{name}}", myTasks: "My open tasks", missedCalls: "Missed calls", recentContacts: "Recent contacts" },
+  fields: {
+    name: "Name", company: "Company", job_title: "Job title", emails: "Emails", phones: "Phones", owner_id: "Owner",
+    tags: "Tags", attributes: "Attributes", title: "Title", stage: "Stage", amount: "Amount", currency: "Currency",
+    contact_id: "Contact", expected_close_date: "Expected close", description: "Description", due_at: "Due",
+    assignee_id: "Assignee", status: "Status", priority: "Priority", related: "Related to", related_type: "Related type",
+    related_id: "Related record", body: "Text", author_id: "Author", kind: "Kind", full_name: "Full name", email: "Email",
+    role: "Role", extension: "Extension", is_active: "Active", password: "Password", direction: "Direction",
+    from_number: "From", to_number: "To", line_number: "Line", employee_id: "Employee", started_at: "Started",
+    answered_at: "Answered", ended_at: "Ended", talk_seconds: "Talk time", disconnect_reason: "Disconnect reason",
+    created_at: "Created", updated_at: "Changed", deleted_at: "Trashed", tag: "Tag", number: "Number", comment: "Comment",
+    phone_numbers: "Phone numbers", recording_duration_seconds: "Recording length", provider_call_id: "Provider id",
+  },
+  options: {
+    stage: { new: "New", qualified: "Qualified", proposal: "Proposal", won: "Won", lost: "Lost" },
+    status: {
+      open: "Open", in_progress: "In progress", done: "Done", cancelled: "Cancelled",
+      ringing: "Ringing", completed: "Completed", missed: "Missed", failed: "Failed",
+    },
+    priority: { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" },
+    role: { admin: "Administrator", supervisor: "Supervisor", agent: "Agent" },
+    kind: { blacklist: "Blocked", whitelist: "Allowed", custom: "Custom" },
+    direction: { inbound: "Inbound", outbound: "Outbound", internal: "Internal" },
+    phoneType: { mobile: "Mobile", work: "Work", home: "Home", fax: "Fax", other: "Other" },
+    currency: { RUB: "RUB", USD: "USD", EUR: "EUR" },
+    related_type: { contacts: "Contact", deals: "Deal", tasks: "Task", calls: "Call" },
+    is_active: { true: "Active", false: "Inactive" },
+  },
+  types: {
+    contacts: "Contact", deals: "Deal", tasks: "Task", notes: "Note", calls: "Call", number_lists: "Number list", users: "User",
+  },
+};
+
+export type Messages = typeof en;

@@ -1,0 +1,96 @@
+/** Русские строки (язык по умолчанию). Ключи те же, что в en.ts. */
+import type { Messages } from "./en";
+
+export const ru: Messages = {
+  app: { name: "Switchboard", skip: "Перейти к содержимому", menu: "Меню", language: "Язык", loading: "Загрузка…" },
+  nav: {
+    home: "Сегодня", contacts: "Контакты", deals: "Сделки", tasks: "Задачи", notes: "Заметки",
+    calls: "Звонки", number_lists: "Списки номеров", users: "Сотрудники", trash: "Корзина",
+  },
+  auth: {
+    title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", submit: "Войти",
+    logout: "Выйти", wrong: "Неверная почта или пароль", tooMany: "Слишком много попыток. Повторите через {{seconds}} с.",
+    expired: "Сессия истекла. Войдите снова, чтобы продолжить.", profile: "Вы вошли как {{name}}",
+  },
+  common: {
+    save: "Сохранить", cancel: "Отмена", create: "Создать", edit: "Изменить", delete: "Удалить", close: "Закрыть",
+    search: "Поиск", filters: "Фильтры", sort: "Сортировка", loadMore: "Показать ещё", retry: "Повторить",
+    noResults: "Ничего не найдено", required: "Обязательное поле", add: "Добавить", remove: "Убрать", any: "Любой",
+    yes: "Да", no: "Нет", back: "Назад", open: "Открыть", details: "Подробнее", all: "Все",
+    error: "Что-то пошло не так", notFound: "Не найдено", forbidden: "У вас нет прав на это действие",
+    saved: "Сохранено", created: "Создано", unsaved: "Есть несохранённые изменения", me: "Я", none: "—",
+    live: "Онлайн", offline: "Переподключение…", showing: "Показано: {{count}}", ascending: "по возрастанию", descending: "по убыванию",
+  },
+  list: {
+    new: "Создать", trash: "Корзина", searchPlaceholder: "Имя, почта или телефон", empty: "Записей пока нет",
+    emptyTrash: "Корзина пуста", sortBy: "Сортировать по", trashTitle: "{{type}}: корзина",
+    restore: "Восстановить", purge: "Удалить навсегда", board: "Доска", table: "Список",
+  },
+  record: {
+    history: "История", trashed: "Запись в корзине", restore: "Восстановить",
+    moveToTrash: "В корзину", purge: "Удалить навсегда", purgeTitle: "Удалить навсегда?",
+    purgeText: "«{{title}}» будет удалено безвозвратно. Это действие нельзя отменить.",
+    trashedToast: "Перемещено в корзину", restoredToast: "Восстановлено", purgedToast: "Удалено навсегда",
+    createdBy: "Создано {{when}}, {{who}}", updatedBy: "Изменено {{when}}, {{who}}",
+    viewing: "Сейчас смотрят", gone: "Этой записи больше нет.", version: "Версия {{version}}",
+    changedRemotely: "{{who}} только что изменил(а) эту запись.", someone: "Кто-то", system: "Система",
+    notes: "Заметки", tasks: "Задачи", addNote: "Добавить заметку", notePlaceholder: "Напишите заметку…",
+  },
+  history: {
+    created: "создал(а)", updated: "изменил(а)", trashed: "переместил(а) в корзину", restored: "восстановил(а)",
+    purged: "удалил(а) навсегда", empty: "Истории пока нет", more: "Более ранние изменения", from: "было", to: "стало",
+  },
+  form: {
+    newTitle: "Новая запись: {{type}}", editTitle: "Изменение: {{title}}", fixErrors: "Исправьте отмеченные поля.",
+    addPhone: "Добавить телефон", addEmail: "Добавить почту", phoneType: "Тип", number: "Номер",
+    relatedType: "Связано с", relatedRecord: "Запись", pickContact: "Найти контакт", pickUser: "Выберите сотрудника",
+    passwordHint: "Оставьте пустым, чтобы не менять пароль",
+  },
+  conflict: {
+    title: "Запись изменил кто-то другой", text: "{{who}} сохранил(а) более новую версию, пока вы редактировали. Их изменения:",
+    field: "Поле", theirs: "Их значение", mine: "Ваше значение", untouched: "(вы не меняли)",
+    clash: "Вы оба изменили это поле", reload: "Загрузить их версию", overwrite: "Всё равно сохранить моё",
+    mineOnly: "Другие ваши изменения ({{fields}}) с их правками не пересекаются.",
+  },
+  deals: { board: "Воронка", moveTo: "Перенести в", total: "Сделок: {{count}} · {{sum}}", moved: "Перенесено: {{stage}}" },
+  tasks: { mine: "Мои", due: "На сегодня", overdue: "Просроченные", all: "Все", overdueBadge: "просрочена" },
+  calls: {
+    log: "Журнал звонков", missed: "Пропущенные", missedBadge: "Пропущено: {{count}}", recording: "Запись разговора",
+    noRecording: "Записи нет", play: "Воспроизвести", pause: "Пауза", seek: "Позиция", call: "Позвонить",
+    calling: "Звоним на {{number}}…", dialFailed: "Не удалось позвонить", dialed: "Сначала зазвонит ваш телефон, затем {{number}}",
+    incoming: "Входящий звонок", from: "С номера {{number}}", unknown: "Неизвестный номер", createContact: "Создать контакт",
+    openContact: "Открыть контакт", dismiss: "Скрыть", line: "Линия {{number}}", answered: "Отвечен", ended: "Звонок завершён",
+  },
+  numberLists: { entries: "Номера", addNumber: "Добавить номер", comment: "Комментарий", noEntries: "В списке нет номеров" },
+  home: { greeting: "Здравствуйте, {{name}}", myTasks: "Мои открытые задачи", missedCalls: "Пропущенные звонки", recentContacts: "Недавние контакты" },
+  fields: {
+    name: "Имя", company: "Компания", job_title: "Должность", emails: "Эл. почта", phones: "Телефоны", owner_id: "Ответственный",
+    tags: "Метки", attributes: "Атрибуты", title: "Название", stage: "Этап", amount: "Сумма", currency: "Валюта",
+    contact_id: "Контакт", expected_close_date: "Ожидаемое закрытие", description: "Описание", due_at: "Срок",
+    assignee_id: "Исполнитель", status: "Статус", priority: "Приоритет", related: "Связано с", related_type: "Тип связи",
+    related_id: "Связанная запись", body: "Текст", author_id: "Автор", kind: "Вид", full_name: "ФИО", email: "Эл. почта",
+    role: "Роль", extension: "Внутренний номер", is_active: "Активен", password: "Пароль", direction: "Направление",
+    from_number: "Откуда", to_number: "Куда", line_number: "Линия", employee_id: "Сотрудник", started_at: "Начало",
+    answered_at: "Ответ", ended_at: "Окончание", talk_seconds: "Разговор", disconnect_reason: "Причина завершения",
+    created_at: "Создано", updated_at: "Изменено", deleted_at: "В корзине с", tag: "Метка", number: "Номер", comment: "Комментарий",
+    phone_numbers: "Номера", recording_duration_seconds: "Длина записи", provider_call_id: "Идентификатор АТС",
+  },
+  options: {
+    stage: { new: "Новая", qualified: "Квалифицирована", proposal: "Предложение", won: "Выиграна", lost: "Проиграна" },
+    status: {
+      open: "Открыта", in_progress: "В работе", done: "Выполнена", cancelled: "Отменена",
+      ringing: "Звонит", completed: "Завершён", missed: "Пропущен", failed: "Ошибка",
+    },
+    priority: { low: "Низкий", normal: "Обычный", high: "Высокий", urgent: "Срочный" },
+    role: { admin: "Администратор", supervisor: "Руководитель", agent: "Оператор" },
+    kind: { blacklist: "Запрещённые", whitelist: "Разрешённые", custom: "Свой список" },
+    direction: { inbound: "Входящий", outbound: "Исходящий", internal: "Внутренний" },
+    phoneType: { mobile: "Мобильный", work: "Рабочий", home: "Домашний", fax: "Факс", other: "Другой" },
+    currency: { RUB: "₽", USD: "$", EUR: "€" },
+    related_type: { contacts: "Контакт", deals: "Сделка", tasks: "Задача", calls: "Звонок" },
+    is_active: { true: "Активен", false: "Отключён" },
+  },
+  types: {
+    contacts: "Контакт", deals: "Сделка", tasks: "Задача", notes: "Заметка", calls: "Звонок", number_lists: "Список номеров", users: "Сотрудник",
+  },
+};

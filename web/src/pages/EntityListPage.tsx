@@ -1,0 +1,239 @@
+/** The generic list (and trash) of any entity type: search, filters, sort, cursor pages. */
+import { useEffect, useMemo, useState, type ReactNode } from "react";
+import {
+  ActionIcon, Anchor, Button, Center, Group, Loader, Paper, Select, Stack, Table, Text, TextInput, Title, Tooltip,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { IconArrowDown, IconArrowUp, IconPlus, IconRestore, IconSearch, IconTrash, IconTrashX } from "@tabler/icons-react";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { useTranslation } from "react-i18next";
+import { useMe } from "../auth/AuthProvider";
+import { can } from "../auth/permissions";
+import { ApiErrorAlert, errorText } from "../components/ApiErrorAlert";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { FieldValue } from "../components/FieldValue";
+import { UserSelect } from "../components/inputs";
+import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
+import { entityDef, recordTitle, type EntityDef, type EntityRecord, type FieldDef } from "../entities/registry";
+import { formatDateTime } from "../lib/format";
+
+function columnField(def: EntityDef, name: string): FieldDef {
+  return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
+}
+
+function Filters({ def, params, set }: { def: EntityDef; params: URLSearchParams; set(name: string, value: string | null): void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {def.filters.map((filter) => {
+        const label = t(`fields.${filter.name}`);
+        const value = params.get(filter.name);
+        if (filter.kind === "user") {
+          return <UserSelect key={filter.name} label={label} value={value} onChange={(v) => set(filter.name, v)} placeholder={t("common.any")} />;
+        }
+        if (filter.kind === "select" || filter.kind === "boolean") {
+          const options = filter.kind === "boolean" ? ["true", "false"] : (filter.options ?? []);
+          return (
+            <Select
+              key={filter.name}
+              label={label}
+              placeholder={t("common.any")}
+              data={options.map((v) => ({ value: v, label: t(`options.${filter.name}.${v}`, { defaultValue: v }) }))}
+              value={value}
+              onChange={(v) => set(filter.name, v)}
+              clearable
+              w={180}
+            />
+          );
+        }
+        return <TextInput key={filter.name} label={label} defaultValue={value ?? ""} onBlur={(e) => set(filter.name, e.currentTarget.value || null)} onKeyDown={(e) => e.key === "Enter" && set(filter.name, e.currentTarget.value || null)} w={180} />;
+      })}
+    </>
+  );
+}
+
+interface Props {
+  type: string;
+  trashed?: boolean;
+  /** Parameters the page fixes (a tab's filter); not shown as filters. */
+  fixed?: ListParams;
+  title?: string;
+  /** Extra controls above the list (tabs, view switches). */
+  header?: ReactNode;
+  /** Filter the loaded records further (what the API cannot filter yet). */
+  refine?: (record: EntityRecord) => boolean;
+  hideFilters?: string[];
+}
+
+export function EntityListPage({ type, trashed = false, fixed, title, header, refine, hideFilters }: Props) {
+  const { t } = useTranslation();
+  const me = useMe();
+  const navigate = useNavigate();
+  const def = entityDef(type);
+  const [params, setParams] = useSearchParams();
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const [debounced] = useDebouncedValue(search, 300);
+  const [purging, setPurging] = useState<EntityRecord | null>(null);
+  const lifecycle = useLifecycle(type);
+
+  const setParam = (name: string, value: string | null) => {
+    setParams((prev) => {
+      const next = new URLSearchParams(prev);
+      if (value) next.set(name, value);
+      else next.delete(name);
+      return next;
+    }, { replace: true });
+  };
+  useEffect(() => {
+    if ((params.get("q") ?? "") !== debounced) setParam("q", debounced || null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debounced]);
+
+  const sort = params.get("sort") ?? def.defaultSort;
+  const sortField = sort.replace(/^-/, "");
+  const descending = sort.startsWith("-");
+  const visibleFilters = { ...def, filters: def.filters.filter((f) => !(hideFilters ?? []).includes(f.name) && !(fixed && f.name in fixed)) };
+  const query = useMemo(() => {
+    const q: ListParams = { sort, ...(fixed ?? {}) };
+    if (def.searchable && params.get("q")) q.q = params.get("q");
+    if (!trashed) for (const f of visibleFilters.filters) if (params.get(f.name)) q[f.name] = params.get(f.name);
+    return q;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [params, sort, trashed, JSON.stringify(fixed)]);
+  const list = useEntityList(type, query, { trashed });
+  const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
+
+  const act = async (record: EntityRecord, action: "restore" | "purge") => {
+    try {
+      await lifecycle.mutateAsync({ id: record.id, action, version: record.version });
+      notifications.show({ color: "green", message: t(action === "restore" ? "record.restoredToast" : "record.purgedToast") });
+    } catch (error) {
+      notifications.show({ color: "red", message: errorText(error, t) });
+    }
+    setPurging(null);
+  };
+
+  const columns = def.columns.map((name) => columnField(def, name));
+  const heading = title ?? (trashed ? t("list.trashTitle", { type: t(`nav.${type}`) }) : t(`nav.${type}`));
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" wrap="wrap">
+        <Title order={1} size="h2">{heading}</Title>
+        <Group gap="xs">
+          {!trashed && (
+            <Button component={Link} to={`/${type}/trash`} variant="subtle" leftSection={<IconTrash size={16} />}>
+              {t("list.trash")}
+            </Button>
+          )}
+          {!trashed && def.creatable && can(me.role, type, "create") && (
+            <Button component={Link} to={`/${type}/new`} leftSection={<IconPlus size={16} />}>
+              {t("list.new")}
+            </Button>
+          )}
+        </Group>
+      </Group>
+      {header}
+      <Paper withBorder p="sm" radius="md">
+        <Group align="flex-end" gap="sm" wrap="wrap">
+          {def.searchable && (
+            <TextInput
+              label={t("common.search")}
+              placeholder={t("list.searchPlaceholder")}
+              leftSection={<IconSearch size={16} />}
+              value={search}
+              onChange={(e) => setSearch(e.currentTarget.value)}
+              style={{ flex: "1 1 220px" }}
+              type="search"
+            />
+          )}
+          {!trashed && <Filters def={visibleFilters} params={params} set={setParam} />}
+          <Select
+            label={t("list.sortBy")}
+            data={def.sortable.map((f) => ({ value: f, label: t(`fields.${f}`) }))}
+            value={sortField}
+            onChange={(v) => setParam("sort", v ? `${descending ? "-" : ""}${v}` : null)}
+            allowDeselect={false}
+            w={170}
+          />
+          <Tooltip label={t(descending ? "common.descending" : "common.ascending")}>
+            <ActionIcon
+              variant="default"
+              size="lg"
+              aria-label={`${t("common.sort")}: ${t(descending ? "common.descending" : "common.ascending")}`}
+              onClick={() => setParam("sort", `${descending ? "" : "-"}${sortField}`)}
+            >
+              {descending ? <IconArrowDown size={16} /> : <IconArrowUp size={16} />}
+            </ActionIcon>
+          </Tooltip>
+        </Group>
+      </Paper>
+      <ApiErrorAlert error={list.error} />
+      <Table.ScrollContainer minWidth={640}>
+        <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
+          <Table.Thead>
+            <Table.Tr>
+              {columns.map((c) => <Table.Th key={c.name}>{t(`fields.${c.name}`)}</Table.Th>)}
+              {trashed && <Table.Th>{t("fields.deleted_at")}</Table.Th>}
+              {trashed && <Table.Th><span className="sr-only">{t("common.details")}</span></Table.Th>}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {records.map((record) => (
+              <Table.Tr key={record.id} data-id={record.id} style={{ cursor: "pointer" }} onClick={() => navigate(`/${type}/${record.id}`)}>
+                {columns.map((c, i) => (
+                  <Table.Td key={c.name}>
+                    {i === 0 ? (
+                      <Anchor component={Link} to={`/${type}/${record.id}`} fw={500} onClick={(e) => e.stopPropagation()}>
+                        {recordTitle(def, record) || <FieldValue field={c} record={record} />}
+                      </Anchor>
+                    ) : (
+                      <FieldValue field={c} record={record} />
+                    )}
+                  </Table.Td>
+                ))}
+                {trashed && <Table.Td>{formatDateTime(record.deleted_at)}</Table.Td>}
+                {trashed && (
+                  <Table.Td onClick={(e) => e.stopPropagation()}>
+                    <Group gap="xs" wrap="nowrap">
+                      {can(me.role, type, "restore") && (
+                        <Button size="xs" variant="light" leftSection={<IconRestore size={14} />} onClick={() => act(record, "restore")}>
+                          {t("list.restore")}
+                        </Button>
+                      )}
+                      {can(me.role, type, "purge") && (
+                        <Button size="xs" variant="light" color="red" leftSection={<IconTrashX size={14} />} onClick={() => setPurging(record)}>
+                          {t("list.purge")}
+                        </Button>
+                      )}
+                    </Group>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {list.isPending && <Center><Loader aria-label={t("app.loading")} /></Center>}
+      {!list.isPending && records.length === 0 && !list.error && (
+        <Text c="dimmed" ta="center" py="xl">{trashed ? t("list.emptyTrash") : t("list.empty")}</Text>
+      )}
+      {list.hasNextPage && (
+        <Center>
+          <Button variant="default" onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
+            {t("common.loadMore")}
+          </Button>
+        </Center>
+      )}
+      <ConfirmDialog
+        opened={purging !== null}
+        title={t("record.purgeTitle")}
+        text={t("record.purgeText", { title: recordTitle(def, purging ?? undefined) })}
+        confirmLabel={t("record.purge")}
+        loading={lifecycle.isPending}
+        onConfirm={() => purging && act(purging, "purge")}
+        onClose={() => setPurging(null)}
+      />
+    </Stack>
+  );
+}

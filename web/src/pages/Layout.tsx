@@ -1,0 +1,126 @@
+/** The workspace frame: header, navigation (a drawer on phones), live status, the call popup. */
+import { useEffect } from "react";
+import { ActionIcon, AppShell, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import {
+  IconAddressBook, IconBriefcase, IconChecklist, IconHome, IconList, IconLogout, IconNotes, IconPhone, IconUsers, IconWifi, IconWifiOff,
+} from "@tabler/icons-react";
+import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
+import { useTranslation } from "react-i18next";
+import { useAuth, useMe } from "../auth/AuthProvider";
+import { can } from "../auth/permissions";
+import { LanguageSwitch } from "../components/LanguageSwitch";
+import { UserAvatar } from "../components/People";
+import { useRealtime } from "../realtime/RealtimeProvider";
+import { IncomingCall } from "../telephony/IncomingCall";
+import { useMissedCalls } from "../telephony/missed";
+
+const NAV = [
+  { to: "/", key: "home", icon: IconHome, type: null },
+  { to: "/contacts", key: "contacts", icon: IconAddressBook, type: "contacts" },
+  { to: "/deals", key: "deals", icon: IconBriefcase, type: "deals" },
+  { to: "/tasks", key: "tasks", icon: IconChecklist, type: "tasks" },
+  { to: "/notes", key: "notes", icon: IconNotes, type: "notes" },
+  { to: "/calls", key: "calls", icon: IconPhone, type: "calls" },
+  { to: "/number_lists", key: "number_lists", icon: IconList, type: "number_lists" },
+  { to: "/users", key: "users", icon: IconUsers, type: "users", adminOnly: true },
+] as const;
+
+function ConnectionStatus() {
+  const { t } = useTranslation();
+  const { state } = useRealtime();
+  const live = state === "connected";
+  return (
+    <Tooltip label={live ? t("common.live") : t("common.offline")}>
+      <Group gap={4} aria-live="polite" data-testid="connection" data-state={state}>
+        {live ? <IconWifi size={18} color="var(--mantine-color-green-6)" /> : <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />}
+        <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>{live ? t("common.live") : t("common.offline")}</Text>
+      </Group>
+    </Tooltip>
+  );
+}
+
+export function Layout() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { logout } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [opened, { toggle, close }] = useDisclosure();
+  const { unseen, markSeen } = useMissedCalls();
+
+  useEffect(close, [location.pathname, close]);
+  useEffect(() => {
+    if (location.pathname === "/calls" && new URLSearchParams(location.search).get("status") === "missed") markSeen();
+  }, [location, markSeen]);
+
+  const items = NAV.filter((item) => !item.type || (can(me.role, item.type, "read") && (!("adminOnly" in item) || me.role === "admin")));
+  const active = (to: string) => (to === "/" ? location.pathname === "/" : location.pathname.startsWith(to));
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
+      <a href="#main" className="sb-skip">{t("app.skip")}</a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t("app.menu")} />
+            <UnstyledButton component={Link} to="/" aria-label={t("app.name")}>
+              <Group gap={6} wrap="nowrap">
+                <img src="/favicon.svg" alt="" width={26} height={26} />
+                <Text fw={700} size="lg">Switchboard</Text>
+              </Group>
+            </UnstyledButton>
+          </Group>
+          <Group gap="md" wrap="nowrap">
+            <ConnectionStatus />
+            {unseen > 0 && (
+              <Tooltip label={t("calls.missedBadge", { count: unseen })}>
+                <ActionIcon component={Link} to="/calls?status=missed" variant="light" color="red" aria-label={t("calls.missedBadge", { count: unseen })} data-testid="missed-badge">
+                  <Indicator label={unseen} size={16} color="red" offset={-2}><IconPhone size={18} /></Indicator>
+                </ActionIcon>
+              </Tooltip>
+            )}
+            <Menu position="bottom-end" withArrow>
+              <Menu.Target>
+                <UnstyledButton aria-label={t("auth.profile", { name: me.full_name })} data-testid="user-menu">
+                  <Group gap={6} wrap="nowrap">
+                    <UserAvatar name={me.full_name} />
+                    <Text size="sm" visibleFrom="md">{me.full_name}</Text>
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.email}</Menu.Label>
+                <Menu.Label><Badge size="xs" variant="light">{t(`options.role.${me.role}`)}</Badge>{me.extension && ` · ${me.extension}`}</Menu.Label>
+                <Menu.Divider />
+                <div style={{ padding: "4px 8px" }}><LanguageSwitch /></div>
+                <Menu.Divider />
+                <Menu.Item leftSection={<IconLogout size={16} />} onClick={async () => { await logout(); navigate("/login", { replace: true }); }}>
+                  {t("auth.logout")}
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label={t("app.menu")} component="nav">
+        {items.map((item) => (
+          <NavLink
+            key={item.to}
+            component={Link}
+            to={item.to}
+            label={t(`nav.${item.key}`)}
+            leftSection={<item.icon size={18} />}
+            active={active(item.to)}
+            aria-current={active(item.to) ? "page" : undefined}
+            rightSection={item.key === "calls" && unseen > 0 ? <Badge size="xs" color="red" circle>{unseen}</Badge> : undefined}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1} style={{ outline: "none" }}>
+        <Outlet />
+      </AppShell.Main>
+      <IncomingCall />
+    </AppShell>
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * The live connection (pusher-js against our Pusher-compatible realtime service).
+ *
+ * Subscribes `private-T` for every type the employee may read and applies each
+ * `entity.changed` to the query cache through the EventApplier (deduplicated by offset).
+ * Every (re)subscription is followed by a replay of GET /api/v1/events from the last
+ * applied offset, so nothing published while the socket was down is missed.
+ */
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import Pusher, { type Channel } from "pusher-js";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, getCsrfToken } from "../api/client";
+import { useMe } from "../auth/AuthProvider";
+import { readableTypes } from "../auth/permissions";
+import { ENTITIES } from "../entities/registry";
+import { keys } from "../entities/api";
+import { EventApplier } from "./applier";
+import { CHANGE_EVENT, parseChange, type EventPage } from "./events";
+import { queryCacheOps } from "./queryCache";
+import { replayFrom } from "./replay";
+
+export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
+
+interface Realtime {
+  pusher: Pusher | null;
+  applier: EventApplier;
+  state: ConnectionState;
+}
+
+const RealtimeContext = createContext<Realtime | null>(null);
+const KEY = (import.meta.env.VITE_REALTIME_KEY as string | undefined) ?? "switchboard-key";
+
+function makePusher(): Pusher {
+  const secure = window.location.protocol === "https:";
+  const port = Number(window.location.port) || (secure ? 443 : 80);
+  return new Pusher(KEY, {
+    cluster: "switchboard",
+    wsHost: window.location.hostname,
+    wsPort: port,
+    wssPort: port,
+    forceTLS: secure,
+    enabledTransports: ["ws", "wss"],
+    disableStats: true,
+    channelAuthorization: {
+      endpoint: "/api/v1/realtime/auth",
+      transport: "ajax",
+      headersProvider: () => ({ "X-CSRF-Token": getCsrfToken() ?? "" }),
+    },
+  });
+}
+
+async function fetchEvents(after: number): Promise<EventPage> {
+  return (await api.get<EventPage>("/api/v1/events", { query: { after, limit: 500 } })).data;
+}
+
+export function RealtimeProvider({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const client = useQueryClient();
+  const applier = useMemo(() => new EventApplier(queryCacheOps(client)), [client]);
+  const [pusher, setPusher] = useState<Pusher | null>(null);
+  const [state, setState] = useState<ConnectionState>("initialized");
+  const replaying = useRef<Promise<void> | null>(null);
+
+  useEffect(() => {
+    const instance = makePusher();
+    let replayTimer: ReturnType<typeof setTimeout> | undefined;
+    let again = false;
+
+    const replay = () => {
+      const after = applier.lastOffset;
+      if (after === null) return;
+      if (replaying.current) {
+        again = true;
+        return;
+      }
+      replaying.current = replayFrom(applier, fetchEvents, after)
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          replaying.current = null;
+          if (again) {
+            again = false;
+            replay();
+          }
+        });
+    };
+
+    const onSubscribed = (type: string) => {
+      if (applier.lastOffset === null) {
+        // No offset to resume from yet: refetch what this type shows instead.
+        void client.invalidateQueries({ queryKey: keys.all(type) });
+        return;
+      }
+      clearTimeout(replayTimer);
+      replayTimer = setTimeout(replay, 150);
+    };
+
+    const channels: Channel[] = [];
+    const types = readableTypes(me.role).filter((type) => type in ENTITIES);
+    for (const type of types) {
+      const channel = instance.subscribe(`private-${type}`);
+      channel.bind(CHANGE_EVENT, (data: unknown) => {
+        const message = parseChange(data);
+        if (message) applier.apply(message);
+      });
+      channel.bind("pusher:subscription_succeeded", () => onSubscribed(type));
+      channels.push(channel);
+    }
+    instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => setState(current));
+    setPusher(instance);
+    return () => {
+      clearTimeout(replayTimer);
+      setPusher(null);
+      instance.disconnect();
+    };
+  }, [applier, client, me.id, me.role]);
+
+  const value = useMemo(() => ({ pusher, applier, state }), [pusher, applier, state]);
+  return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
+}
+
+export function useRealtime(): Realtime {
+  const ctx = useContext(RealtimeContext);
+  if (!ctx) throw new Error("useRealtime outside RealtimeProvider");
+  return ctx;
+}
+
+/**
+ * Subscribe to a channel while the component is mounted and bind events on it. Channels are
+ * shared: the last user of a channel unsubscribes it.
+ */
+const users = new WeakMap<Pusher, Map<string, number>>();
+
+export function useChannel(
+  name: string | null,
+  bind: (channel: Channel) => () => void,
+): void {
+  const { pusher } = useRealtime();
+  const bindRef = useRef(bind);
+  bindRef.current = bind;
+  useEffect(() => {
+    if (!pusher || !name) return;
+    const counts = users.get(pusher) ?? new Map<string, number>();
+    users.set(pusher, counts);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    const channel = pusher.subscribe(name);
+    const unbind = bindRef.current(channel);
+    return () => {
+      unbind();
+      const left = (counts.get(name) ?? 1) - 1;
+      if (left <= 0) {
+        counts.delete(name);
+        pusher.unsubscribe(name);
+      } else counts.set(name, left);
+    };
+  }, [pusher, name]);
+}
