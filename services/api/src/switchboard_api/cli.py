@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from switchboard_api import app as _app  # noqa: F401 - importing the app registers seed steps
+from switchboard_api.auth.cli import add_commands as add_auth_commands
+from switchboard_api.auth.cli import run_command as run_auth_command
 from switchboard_api.health.checks import check_readiness
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.seed import run_seed
@@ -122,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     prep.add_argument("--seed-demo", action="store_true")
     prep.add_argument("--timeout", type=float, default=120.0)
     sub.add_parser("worker", help="run the background worker (jobs, event sequencer, relay)")
+    add_auth_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if (code := run_auth_command(args, _seed_demo)) is not None:
+        return code
     if args.command == "migrate":
         migrate()
         return 0

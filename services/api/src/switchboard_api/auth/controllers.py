@@ -10,6 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from switchboard_api.auth import seed as _demo_seed  # noqa: F401 - registers the demo users
 from switchboard_api.auth import service
 from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.middleware import authenticator

@@ -1,0 +1,95 @@
+"""Creating accounts outside the HTTP API (first admin, demo users), with the same rules
+and the same history as a create through the users lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
+from switchboard_api.auth.permissions import Role
+from switchboard_api.db.users import User
+from switchboard_api.events.recorder import record_event
+
+
+class AccountError(ValueError):
+    """The account cannot be created as asked (message says why, for a terminal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """What an account is created from."""
+
+    email: str
+    full_name: str
+    role: Role
+    password: str
+    extension: str | None = None
+
+
+def check_account(account: NewAccount) -> NewAccount:
+    """Validate and normalize; raises :class:`AccountError` with a readable message."""
+    try:
+        email = validate_email(
+            account.email, check_deliverability=False, globally_deliverable=False
+        ).normalized
+    except EmailNotValidError as exc:
+        raise AccountError(f"invalid email: {exc}") from None
+    full_name = account.full_name.strip()
+    if not full_name or len(full_name) > 200:
+        raise AccountError("the full name must have 1 to 200 characters")
+    if not MIN_PASSWORD_LENGTH <= len(account.password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    return NewAccount(email, full_name, account.role, account.password, account.extension)
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    """Whether any user (live or trashed) has this email."""
+    found = await session.execute(select(User.id).where(User.email == email))
+    return found.first() is not None
+
+
+async def extension_taken(session: AsyncSession, extension: str) -> bool:
+    """Whether any user has this PBX extension."""
+    found = await session.execute(select(User.id).where(User.extension == extension))
+    return found.first() is not None
+
+
+async def create_account(session: AsyncSession, account: NewAccount) -> uuid.UUID:
+    """Insert the user and its ``created`` event (actor: the system) in the caller's
+    transaction; refuses an email or extension already in use."""
+    account = check_account(account)
+    if await email_taken(session, account.email):
+        raise AccountError(f"a user with email {account.email} already exists")
+    if account.extension and await extension_taken(session, account.extension):
+        raise AccountError(f"extension {account.extension} is already taken")
+    values = {
+        "email": account.email,
+        "full_name": account.full_name,
+        "role": str(account.role),
+        "extension": account.extension,
+        "is_active": True,
+    }
+    user_id: uuid.UUID = (
+        await session.execute(
+            insert(User)
+            .values(**values, password_hash=hash_password(account.password))
+            .returning(User.id)
+        )
+    ).scalar_one()
+    await record_event(
+        session,
+        entity_type="users",
+        entity_id=user_id,
+        action="created",
+        actor_id=None,
+        version=1,
+        changes={k: {"before": None, "after": v} for k, v in values.items()},
+    )
+    return user_id
