@@ -23,6 +23,7 @@ from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 
 
 def _provide_resources(state: State) -> Resources:
@@ -32,7 +33,7 @@ def _provide_resources(state: State) -> Resources:
 
 def domain_route_handlers() -> list[ControllerRouterHandler]:
     """Every domain's routes. Each domain adds its one import and list entry here."""
-    return [*entity_routers(), AuthController]
+    return [*entity_routers(), AuthController, mango_webhooks_router()]
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from litestar import Router
 
+from switchboard_api.calls.entity import CALLS
+from switchboard_api.calls.routes import calls_router
 from switchboard_api.contacts.entity import CONTACTS
 from switchboard_api.contacts.routes import contacts_router
 from switchboard_api.deals.entity import DEALS
@@ -17,18 +19,24 @@ from switchboard_api.lifecycle.routes import lifecycle_router
 from switchboard_api.notes.entity import NOTES
 from switchboard_api.number_lists.entity import NUMBER_LISTS
 from switchboard_api.number_lists.routes import number_lists_router
+from switchboard_api.phone_lines.entity import PHONE_LINES
 from switchboard_api.tasks.entity import TASKS
 from switchboard_api.users.entity import USERS
 
 ENTITY_TYPES: dict[str, EntityType] = {
-    entity.name: entity for entity in (USERS, CONTACTS, DEALS, TASKS, NOTES, NUMBER_LISTS)
+    entity.name: entity
+    for entity in (USERS, CONTACTS, DEALS, TASKS, NOTES, NUMBER_LISTS, CALLS, PHONE_LINES)
 }
 """The registry: entity type name -> its description."""
 
 
 def entity_routers() -> list[Router]:
     """The lifecycle routers of every registered type."""
-    custom = {CONTACTS.name: contacts_router, NUMBER_LISTS.name: number_lists_router}
+    custom = {
+        CONTACTS.name: contacts_router,
+        NUMBER_LISTS.name: number_lists_router,
+        CALLS.name: calls_router,
+    }
     return [
         custom[name]() if name in custom else lifecycle_router(entity)
         for name, entity in ENTITY_TYPES.items()

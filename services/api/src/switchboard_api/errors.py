@@ -131,6 +131,12 @@ class ServiceUnavailable(AppError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
 
+class BadGateway(AppError):
+    """An upstream service (the PBX provider) refused or answered nonsense."""
+
+    status, slug, title = 502, "bad-gateway", "The upstream service refused the request"
+
+
 def problem_response(
     request: Request[Any, Any, Any],
     *,
@@ -166,16 +172,25 @@ def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Probl
     )
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 
 def _field_name(key: str, message: str) -> str:
-    # msgspec reports an unknown field at its parent ("data", "phones[0]"); name the field.
-    unknown = _UNKNOWN_FIELD.search(message)
-    if unknown is None:
+    # msgspec reports unknown and missing fields at their parent ("data", "phones[0]");
+    # name the field itself.
+    named = _NAMED_FIELD.search(message)
+    if named is None:
         return key
     parent = "" if key in {"data", "body"} else key + "."
-    return parent + unknown.group(1)
+    return parent + named.group(1)
+
+
+def _missing_parameter(detail: str) -> list[FieldError]:
+    found = _MISSING_PARAMETER.search(detail)
+    if found is None:
+        return []
+    return [FieldError(field=found.group(2), message="required", source=found.group(1))]
 
 
 def _field_errors(extra: Any) -> list[FieldError]:
@@ -210,7 +225,7 @@ _HTTP_SLUGS = {
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        errors = _field_errors(exc.extra)
+        errors = _field_errors(exc.extra) or _missing_parameter(str(exc.detail))
         fields = ", ".join(e.field for e in errors)
         return problem_response(
             request,
@@ -255,6 +270,7 @@ __all__ = [
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "AppError",
+    "BadGateway",
     "BadRequest",
     "Conflict",
     "FieldError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -138,6 +139,56 @@ class ApiSettings(BaseSettings):
     )
     login_address_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-address login attempt limit."
+    )
+    telephony_provider: Literal["mango"] = Field(
+        default="mango", description="Which cloud PBX the telephony adapter talks to."
+    )
+    mango_base_url: str = Field(
+        default="http://127.0.0.1:8102/vpbx",
+        description="Mango Office VPBX API base URL (production: https://app.mango-office.ru/vpbx).",
+    )
+    mango_api_key: str = Field(
+        default="dev-only-vpbx-key", description="Mango VPBX API key (vpbx_api_key)."
+    )
+    mango_api_salt: SecretStr = Field(
+        default=SecretStr("dev-only-vpbx-salt"), description="Mango VPBX signing salt."
+    )
+    mango_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time limit of one request to the Mango API."
+    )
+    mango_access_role_id: int = Field(
+        default=10454, description="Mango access_role_id given to PBX members we create."
+    )
+    telephony_recording_hosts: str = Field(
+        default="",
+        description=(
+            "Comma-separated extra hosts recordings may be downloaded from (Mango: "
+            "files.mango-office.ru); the provider API host is always allowed."
+        ),
+    )
+    telephony_recording_max_bytes: int = Field(
+        default=500 * 1024 * 1024, ge=1, description="Largest recording the worker stores."
+    )
+    telephony_recording_url_seconds: int = Field(
+        default=300, ge=10, le=86_400, description="Lifetime of a recording playback link."
+    )
+    telephony_recording_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="First wait before asking again for a recording the provider has not ready.",
+    )
+    telephony_recording_attempts: int = Field(
+        default=12, ge=1, description="Tries of the recording ingest before it gives up."
+    )
+    telephony_ffprobe_path: str = Field(
+        default="/usr/bin/ffprobe", description="The ffprobe binary that measures recordings."
+    )
+    telephony_missed_call_tasks: bool = Field(
+        default=False, description="Create a call-back task for every missed inbound call."
+    )
+    telephony_sync_cron: str = Field(
+        default="*/5 * * * *",
+        description="When the worker reconciles PBX members, lines and lists (cron, UTC).",
     )
 
 

@@ -133,6 +133,13 @@ class LifecycleService:
         saved = self._saved(row)
         raw = set(values)
         await self._event("created", row, diff(self.entity, None, snapshot(saved.record), raw))
+        if self.entity.after_commit is not None:  # a new record is a change hooks follow too
+            hook, redis = self.entity.after_commit, self.redis
+
+            async def created() -> None:
+                await hook(redis, saved.id)
+
+            self.uow.after_commit(created)
         return saved
 
     async def update(

@@ -12,6 +12,7 @@ from switchboard_api.auth.passwords import hash_password
 from switchboard_api.db.users import User as UserRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import normalize_email
+from switchboard_api.telephony.hooks import member_changed
 from switchboard_api.users.schemas import Role, User, UserCreate, UserUpdate
 
 
@@ -26,8 +27,10 @@ def prepare_user(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
 
 
 async def forget_cached_user(redis: Redis, user_id: uuid.UUID) -> None:
-    """After a committed change, authentication re-reads the user (role, active, trash)."""
+    """After a committed change, authentication re-reads the user (role, active, trash),
+    and the user's PBX member is brought in step (a worker job)."""
     await forget_user(redis, user_id)
+    await member_changed(redis, user_id)
 
 
 USERS = EntityType(

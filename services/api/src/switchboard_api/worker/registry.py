@@ -9,6 +9,8 @@ from typing import Any
 from saq import CronJob
 
 from switchboard_api.settings import ApiSettings
+from switchboard_api.telephony.jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
+from switchboard_api.telephony.jobs import telephony_reconcile
 from switchboard_api.worker.context import WorkerContext
 from switchboard_api.worker.jobs import purge_trash
 
@@ -27,11 +29,14 @@ class RetryingCronJob(CronJob[WorkerContext]):
 
 def functions() -> Collection[Any]:
     """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
-    return [purge_trash]
+    return [purge_trash, *TELEPHONY_JOBS]
 
 
 def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
     """Scheduled jobs; unique per run, so several workers enqueue each run only once."""
     return [
         RetryingCronJob(purge_trash, cron=settings.trash_purge_cron, timeout=600, retries=5),
+        RetryingCronJob(
+            telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8
+        ),
     ]

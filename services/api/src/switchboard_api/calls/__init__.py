@@ -1,0 +1,1 @@
+"""Calls: every phone call, from the PBX's webhooks or logged by hand, with its recording."""

@@ -1,0 +1,45 @@
+"""The calls entity type: registration and input normalization."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from switchboard_api.calls.schemas import Call, CallCreate, CallUpdate, Direction, Status
+from switchboard_api.db.calls import Call as CallRow
+from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
+from switchboard_api.lifecycle.validation import normalize_phone
+
+MANUAL_PROVIDER = "manual"
+"""``provider`` of calls logged by hand."""
+
+
+def prepare_call(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
+    """E.164 numbers; a call logged by hand is final and has the ``manual`` provider."""
+    region = ctx.settings.default_phone_region
+    for field in ("from_number", "to_number"):
+        if values.get(field) is not None:
+            values[field] = normalize_phone(values[field], field, region)
+    if ctx.current is None:
+        values.update(provider=MANUAL_PROVIDER, is_final=True)
+    return values
+
+
+CALLS = EntityType(
+    name="calls",
+    model=CallRow,
+    read=Call,
+    create=CallCreate,
+    update=CallUpdate,
+    sortable=("created_at", "updated_at", "started_at"),
+    default_sort="-created_at",
+    filters=(
+        Filter("status", Status, "Only calls in this status."),
+        Filter("direction", Direction, "Only calls in this direction."),
+        Filter("employee_id", uuid.UUID, "Only calls of this employee."),
+        Filter("contact_id", uuid.UUID, "Only calls with this contact."),
+    ),
+    prepare=prepare_call,
+    redacted=frozenset(),
+)
+"""Calls in the generic lifecycle."""

@@ -1,0 +1,74 @@
+"""Call routes: the generic lifecycle plus click-to-call and recording playback."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Response, Router, get, post
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_201_CREATED, HTTP_302_FOUND
+
+from switchboard_api.auth.guards import entity_route
+from switchboard_api.auth.permissions import Action
+from switchboard_api.auth.principal import Principal
+from switchboard_api.calls.entity import CALLS
+from switchboard_api.calls.schemas import Call, DialRequest
+from switchboard_api.lifecycle.changes import to_read
+from switchboard_api.lifecycle.http import ETAG_HEADER, LOCATION_HEADER, etag, problems
+from switchboard_api.lifecycle.routes import lifecycle_router
+from switchboard_api.platform.resources import Resources
+from switchboard_api.telephony.dial import PROVIDER_PROBLEMS, dial
+from switchboard_api.telephony.recordings import playback_url
+
+
+@post(
+    "/dial",
+    name="calls:dial",
+    summary="Click-to-call from my extension",
+    description=(
+        "Creates an outbound call and asks the PBX to ring the caller's extension, then "
+        "dial `to_number`. 422 if the caller has no extension; 502/503 if the PBX refuses "
+        "or is unreachable (the call is then marked failed)."
+    ),
+    status_code=HTTP_201_CREATED,
+    opt=entity_route(CALLS.name, Action.CREATE),
+    response_headers=[ETAG_HEADER, LOCATION_HEADER],
+    responses={**problems(422), **PROVIDER_PROBLEMS},
+)
+async def dial_call(
+    principal: Principal, resources: Resources, data: DialRequest
+) -> Response[Call]:
+    """Start a click-to-call."""
+    row = await dial(resources, principal, data)
+    record: Any = to_read(CALLS, row)
+    return Response(
+        record,
+        status_code=HTTP_201_CREATED,
+        headers={"ETag": etag(row["version"]), "Location": f"/api/v1/calls/{row['id']}"},
+    )
+
+
+@get(
+    "/{record_id:uuid}/recording",
+    name="calls:recording",
+    summary="Play a call's recording",
+    description=(
+        "302 to a short-lived presigned URL of the recording (served through nginx, with "
+        "Range support, so an `<audio>` element plays and seeks). 404 if none is stored."
+    ),
+    status_code=HTTP_302_FOUND,
+    opt=entity_route(CALLS.name, Action.READ),
+    responses=problems(404),
+)
+async def call_recording(
+    principal: Principal, resources: Resources, record_id: uuid.UUID
+) -> Redirect:
+    """Redirect to the recording."""
+    url = await playback_url(resources, principal, record_id)
+    return Redirect(url, status_code=HTTP_302_FOUND, headers={"Cache-Control": "no-store"})
+
+
+def calls_router() -> Router:
+    """Every calls route."""
+    return lifecycle_router(CALLS, extra=[dial_call, call_recording])

@@ -1,0 +1,241 @@
+"""Turning stored provider events into the ``calls`` record, and what follows from it
+(incoming-call popups, call-back tasks for missed calls, recording ingest)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from switchboard_api.calls.entity import CALLS
+from switchboard_api.contacts.entity import CONTACTS
+from switchboard_api.contacts.repository import live_contacts_with_phone
+from switchboard_api.lifecycle.deps import record_cache
+from switchboard_api.lifecycle.repository import LifecycleRepository, Row
+from switchboard_api.phones import InvalidPhone, to_e164
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+from switchboard_api.tasks.entity import TASKS
+from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.facts import CallFacts
+from switchboard_api.telephony.jobqueue import enqueue
+from switchboard_api.telephony.mango_fold import fold_mango
+from switchboard_api.telephony.notify import IncomingCall, PopupContact, publish_popup
+from switchboard_api.telephony.records import SystemWriter
+
+log = logging.getLogger("switchboard_api.telephony.calls")
+
+INGEST_JOB = "telephony_ingest_recording"
+_COPIED = (
+    "direction",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "talk_seconds",
+    "disconnect_reason",
+    "recording_id",
+    "from_extension",
+    "to_extension",
+)
+
+
+def e164(number: str | None, region: str) -> str | None:
+    """A provider's number (``79161234567``, ``+7...``, ``8...``) as E.164; None if it is
+    not a phone number (a SIP URI, an empty string)."""
+    if not number:
+        return None
+    digits = number.lstrip("+")
+    candidates = [f"+{digits}"] if digits.isdigit() and len(digits) >= 11 else []
+    for candidate in [*candidates, number]:
+        try:
+            return to_e164(candidate, region)
+        except InvalidPhone:
+            continue
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One verified webhook, as the fold stores it."""
+
+    kind: str
+    dedupe_key: str
+    entry_id: str | None
+    command_id: str | None
+    seq: int | None
+    payload: dict[str, Any]
+    recording_id: str | None = None
+    rings_extension: str | None = None
+    """The extension an ``Appeared`` leg event says is ringing, if any."""
+
+
+class CallFolder:
+    """Stores provider events and folds them into calls, in the request's transaction."""
+
+    def __init__(self, resources: Resources, uow: UnitOfWork, provider: str) -> None:
+        self.resources = resources
+        self.settings = resources.settings
+        self.uow = uow
+        self.session = uow.session
+        self.provider = provider
+        cache = record_cache(resources)
+        self.calls = SystemWriter(CALLS, uow, cache)
+        self.tasks = SystemWriter(TASKS, uow, cache)
+
+    async def receive(self, event: Incoming) -> None:
+        """Store the event once and bring its call up to date (a repeat changes nothing)."""
+        await repo.lock_provider(self.session, self.provider)
+        is_new = await repo.store_event(
+            self.session,
+            provider=self.provider,
+            kind=event.kind,
+            dedupe_key=event.dedupe_key,
+            entry_id=event.entry_id,
+            command_id=event.command_id,
+            seq=event.seq,
+            payload=event.payload,
+        )
+        if not is_new:
+            return
+        call = await self._locate(event.entry_id, event.command_id)
+        entry_id = event.entry_id or (call["provider_call_id"] if call else None)
+        if call is None and entry_id is None:
+            return  # a command result for no call we know: kept, folded if one shows up
+        row = await self.refold(call, entry_id, {event.command_id} - {None})  # type: ignore[arg-type]
+        if event.kind == "record_added" and event.recording_id:
+            await self._recording_added(row, event.recording_id)
+        if event.rings_extension:
+            await self._popup(row, event.rings_extension)
+
+    async def _locate(self, entry_id: str | None, command_id: str | None) -> Row | None:
+        call = None
+        if entry_id is not None:
+            call = await repo.call_by(self.session, self.provider, provider_call_id=entry_id)
+        if call is None and command_id is not None:
+            call = await repo.call_by(self.session, self.provider, command_id=command_id)
+        return call
+
+    async def refold(
+        self, call: Row | None, entry_id: str | None, command_ids: Collection[str] = ()
+    ) -> Row:
+        """Recompute the call from all its stored events and save what changed."""
+        commands = set(command_ids)
+        if entry_id is not None:
+            commands |= await repo.entry_command_ids(self.session, self.provider, entry_id)
+        if call is not None and call["command_id"]:
+            commands.add(call["command_id"])
+        stored = await repo.call_events(self.session, self.provider, entry_id, commands)
+        facts = fold_mango(stored)
+        values = await self._values(facts, call)
+        if entry_id is not None:
+            values["provider_call_id"] = entry_id
+        if (call is None or call["command_id"] is None) and facts.command_ids:
+            values["command_id"] = sorted(facts.command_ids)[0]
+        if call is None:
+            values.setdefault("direction", "inbound")
+            row = await self.calls.insert({"provider": self.provider, **values})
+        else:
+            row = await self.calls.update(call, values)
+        became_final = row["is_final"] and not (call and call["is_final"])
+        if became_final and row["status"] == "missed":
+            await self._missed(row)
+        return row
+
+    async def _values(self, facts: CallFacts, current: Row | None) -> dict[str, Any]:
+        region = self.settings.default_phone_region
+        values: dict[str, Any] = {}
+        if not (current and current["is_final"] and not facts.is_final):  # never reopen
+            values.update(status=facts.status, is_final=facts.is_final)
+        values.update({k: getattr(facts, k) for k in _COPIED if getattr(facts, k) is not None})
+        for name in ("from_number", "to_number", "line_number"):
+            number = e164(getattr(facts, name), region)
+            if number is not None:
+                values[name] = number
+        if values.get("line_number"):
+            line_id = await repo.line_by_number(self.session, values["line_number"])
+            if line_id is not None:
+                values["phone_line_id"] = line_id
+        if facts.employee_extension:
+            user = await repo.user_by_extension(self.session, facts.employee_extension)
+            if user is not None:
+                values["employee_id"] = user["id"]
+        external = e164(facts.external_number, region)
+        if external and (current is None or current["contact_id"] is None):
+            contacts = await live_contacts_with_phone(self.session, external)
+            if contacts:
+                values["contact_id"] = contacts[0]["id"]
+        return values
+
+    async def _recording_added(self, call: Row, recording_id: str) -> None:
+        if call["recording_status"] in ("none", "failed"):
+            await self.calls.update(call, {"recording_status": "pending"})
+        redis, settings = self.resources.redis, self.settings
+        provider = self.provider
+
+        async def start_ingest() -> None:
+            await schedule_ingest(redis, settings, provider, recording_id)
+
+        self.uow.after_commit(start_ingest)
+
+    async def _popup(self, call: Row, extension: str) -> None:
+        if call["is_final"] or call["status"] != "ringing" or call["direction"] != "inbound":
+            return
+        user = await repo.user_by_extension(self.session, extension)
+        if user is None:
+            return
+        contact = None
+        if call["contact_id"] is not None:
+            contact = await self._contact(call["contact_id"])
+        popup = IncomingCall(
+            call_id=call["id"],
+            from_number=call["from_number"],
+            line_number=call["line_number"],
+            started_at=call["started_at"],
+            contact=contact,
+        )
+        settings, user_id = self.settings, user["id"]
+
+        async def send() -> None:
+            await publish_popup(settings, user_id, popup)
+
+        self.uow.after_commit(send)
+
+    async def _contact(self, contact_id: uuid.UUID) -> PopupContact | None:
+        row = await LifecycleRepository(self.session, CONTACTS).get(contact_id)
+        if row is None:
+            return None
+        return PopupContact(id=row["id"], name=row["name"], company=row["company"])
+
+    async def _missed(self, call: Row) -> None:
+        if not self.settings.telephony_missed_call_tasks:
+            return
+        who = call["from_number"] or call["from_extension"] or "unknown number"
+        await self.tasks.insert(
+            {
+                "title": f"Call back {who}",
+                "description": "Missed call; created automatically.",
+                "due_at": datetime.now(UTC) + timedelta(hours=1),
+                "assignee_id": call["employee_id"],
+                "priority": "high",
+                "related_type": "calls",
+                "related_id": call["id"],
+            }
+        )
+
+
+async def schedule_ingest(redis: Any, settings: Any, provider: str, recording_id: str) -> None:
+    """Enqueue the ingest of one recording (once per recording id at a time)."""
+    await enqueue(
+        redis,
+        settings,
+        INGEST_JOB,
+        key=f"recording:{provider}:{recording_id}",
+        retries=settings.telephony_recording_attempts,
+        retry_delay=settings.telephony_recording_retry_seconds,
+        job_timeout=900,
+        provider=provider,
+        recording_id=recording_id,
+    )

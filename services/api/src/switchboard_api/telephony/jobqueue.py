@@ -1,0 +1,43 @@
+"""Enqueueing telephony jobs on the worker's SAQ queue, from the API or from a job."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from saq.queue.redis import RedisQueue
+
+from switchboard_api.settings import ApiSettings
+
+log = logging.getLogger("switchboard_api.telephony.jobs")
+
+
+def queue_of(redis: Redis, settings: ApiSettings) -> RedisQueue:
+    """The worker's queue over an existing Redis client (never disconnect it: the client
+    belongs to its owner)."""
+    return RedisQueue(redis, name=settings.worker_queue)
+
+
+async def enqueue(
+    redis: Redis,
+    settings: ApiSettings,
+    function: str,
+    *,
+    key: str,
+    retries: int = 10,
+    retry_delay: float = 2.0,
+    job_timeout: int = 600,
+    **kwargs: Any,
+) -> None:
+    """Enqueue ``function`` once per ``key`` (a key already queued or running is a no-op),
+    retried with exponential backoff when it raises."""
+    await queue_of(redis, settings).enqueue(
+        function,
+        key=key,
+        retries=retries,
+        retry_delay=retry_delay,
+        retry_backoff=True,
+        timeout=job_timeout,
+        **kwargs,
+    )

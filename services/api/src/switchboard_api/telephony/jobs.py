@@ -1,0 +1,92 @@
+"""The worker's telephony jobs (their names are what ``telephony.hooks`` enqueues).
+
+All are idempotent and raise on a provider outage, so SAQ retries them with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from switchboard_api.db.calls import Call
+from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.calls import schedule_ingest
+from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.recordings import ingest_recording, mark_recording_failed
+from switchboard_api.telephony.sync import sync_lines, sync_lists, sync_member
+from switchboard_api.worker.context import WorkerContext
+
+log = logging.getLogger("switchboard_api.telephony.jobs")
+
+
+def _last_try(ctx: WorkerContext) -> bool:
+    job = ctx.get("job")
+    return job is not None and job.attempts >= job.retries
+
+
+async def telephony_ingest_recording(
+    ctx: WorkerContext, *, provider: str, recording_id: str
+) -> str:
+    """Store one recording in S3 and attach it to its call."""
+    resources = ctx["resources"]
+    try:
+        return await ingest_recording(resources, provider, recording_id)
+    except Exception:
+        if _last_try(ctx):
+            log.error("recording %s: giving up", recording_id)
+            await mark_recording_failed(resources, provider, recording_id)
+        raise
+
+
+async def telephony_sync_member(ctx: WorkerContext, *, user_id: str) -> str:
+    """Bring one employee's PBX member in step."""
+    resources = ctx["resources"]
+    async with provider_http(resources.settings) as http:
+        provider = make_provider(resources.settings, http)
+        return await sync_member(resources, provider, uuid.UUID(user_id))
+
+
+async def telephony_sync_lists(ctx: WorkerContext) -> dict[str, int]:
+    """Bring the provider's black/white lists in step with ours."""
+    resources = ctx["resources"]
+    async with provider_http(resources.settings) as http:
+        return await sync_lists(resources, make_provider(resources.settings, http))
+
+
+async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
+    """The periodic safety net: every member, the lines, the lists, and recordings still
+    waiting to be ingested."""
+    resources = ctx["resources"]
+    settings = resources.settings
+    report: dict[str, Any] = {}
+    async with provider_http(settings) as http:
+        provider = make_provider(settings, http)
+        async with resources.sessionmaker() as session:
+            user_ids = await repo.users_to_sync(session)
+        report["members"] = [await sync_member(resources, provider, u) for u in user_ids]
+        report["lines"] = await sync_lines(resources, provider)
+        report["lists"] = await sync_lists(resources, provider)
+    table = Call.__table__
+    assert isinstance(table, Table)
+    async with resources.sessionmaker() as session:
+        stmt = select(table.c.provider, table.c.recording_id).where(
+            table.c.recording_status == "pending", table.c.recording_id.is_not(None)
+        )
+        pending = (await session.execute(stmt)).all()
+    for provider_name, recording_id in pending:
+        await schedule_ingest(resources.redis, settings, provider_name, recording_id)
+    report["recordings_requeued"] = len(pending)
+    log.info("telephony reconciliation: %s", report)
+    return report
+
+
+JOB_FUNCTIONS = (
+    telephony_ingest_recording,
+    telephony_sync_member,
+    telephony_sync_lists,
+    telephony_reconcile,
+)
+"""Registered with the worker (``switchboard_api.worker.registry``)."""

@@ -1,0 +1,198 @@
+"""Recording ingest (the worker's job) and playback links (the API's redirect).
+
+Ingest: ask the provider for the one-time link, stream the file into S3 (teed to a temp
+file on disk, never whole in memory), measure it with ffprobe, update the call. The S3 key
+is derived from the recording id, so however often the job runs the object is one object;
+a call whose recording is stored is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from botocore.config import Config as BotoConfig
+from sqlalchemy import Table, select
+
+from switchboard_api.auth.principal import Principal
+from switchboard_api.calls.entity import CALLS
+from switchboard_api.db.calls import Call
+from switchboard_api.errors import NotFound
+from switchboard_api.lifecycle.deps import lifecycle_reader, record_cache
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.fetch import open_recording
+from switchboard_api.telephony.provider import TelephonyProvider
+from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.records import SystemWriter
+from switchboard_api.telephony.storage import probe_duration, upload_stream
+
+log = logging.getLogger("switchboard_api.telephony.recordings")
+
+_EXTENSIONS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav"}
+
+
+class CallNotYetKnown(Exception):
+    """No call carries this recording yet (its events are still on their way): retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecording:
+    """What the ingest put in S3."""
+
+    key: str
+    size: int
+    content_type: str
+    duration: float
+
+
+def recording_key(provider: str, recording_id: str, content_type: str) -> str:
+    """The S3 key of a recording: never built from the provider's text directly."""
+    digest = hashlib.sha256(f"{provider}:{recording_id}".encode()).hexdigest()[:40]
+    return f"recordings/{provider}/{digest[:2]}/{digest}.{_EXTENSIONS.get(content_type, 'bin')}"
+
+
+async def _call_with_recording(
+    resources: Resources, provider: str, recording_id: str
+) -> dict[str, Any]:
+    table = Call.__table__
+    assert isinstance(table, Table)
+    async with resources.sessionmaker() as session:
+        stmt = select(table.c.id, table.c.recording_status).where(
+            table.c.provider == provider, table.c.recording_id == recording_id
+        )
+        row = (await session.execute(stmt)).mappings().first()
+    if row is None:
+        raise CallNotYetKnown(f"no call has recording {recording_id} yet")
+    return dict(row)
+
+
+async def ingest_recording(resources: Resources, provider_name: str, recording_id: str) -> str:
+    """Store one recording and attach it to its call; returns what happened."""
+    call = await _call_with_recording(resources, provider_name, recording_id)
+    if call["recording_status"] == "stored":
+        return "already stored"
+    settings = resources.settings
+    async with provider_http(settings) as http:
+        provider = make_provider(settings, http)
+        url = await provider.recording_link(recording_id)  # RecordingNotReady -> retried
+        stored = await _download_to_s3(resources, provider_name, recording_id, url, provider)
+    await _attach(resources, call["id"], stored)
+    log.info("recording %s stored: %d bytes, %.2f s", stored.key, stored.size, stored.duration)
+    return "stored"
+
+
+async def _download_to_s3(
+    resources: Resources,
+    provider_name: str,
+    recording_id: str,
+    url: str,
+    provider: TelephonyProvider,
+) -> StoredRecording:
+    settings = resources.settings
+    hosts = provider.recording_hosts()
+    provider_host = (urlsplit(settings.mango_base_url).hostname or "").lower()
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
+    with tempfile.TemporaryDirectory(prefix="sb-recording-") as tmp:
+        path = Path(tmp) / "recording"
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            open_recording(
+                session,
+                url,
+                allowed_hosts=hosts,
+                provider_host=provider_host,
+                max_bytes=settings.telephony_recording_max_bytes,
+            ) as (media, chunks),
+        ):
+            key = recording_key(provider_name, recording_id, media)
+            with path.open("wb") as tee:
+                async with resources.s3_client() as s3:
+                    size = await upload_stream(
+                        s3,
+                        bucket=settings.s3_bucket,
+                        key=key,
+                        content_type=media,
+                        chunks=chunks,
+                        tee=tee,
+                    )
+        duration = await probe_duration(settings.telephony_ffprobe_path, path)
+    return StoredRecording(key=key, size=size, content_type=media, duration=duration)
+
+
+async def _attach(resources: Resources, call_id: uuid.UUID, stored: StoredRecording) -> None:
+    async with resources.sessionmaker() as session:
+        uow = UnitOfWork(session)
+        async with session.begin():
+            writer = SystemWriter(CALLS, uow, record_cache(resources))
+            current = await writer.get(call_id, lock=True)
+            if current is not None:
+                await writer.update(
+                    current,
+                    {
+                        "recording_status": "stored",
+                        "recording_key": stored.key,
+                        "recording_size": stored.size,
+                        "recording_content_type": stored.content_type,
+                        "recording_duration": round(stored.duration, 3),
+                    },
+                )
+        await uow.run_after_commit()
+
+
+async def mark_recording_failed(resources: Resources, provider: str, recording_id: str) -> None:
+    """After the last try: the call says its recording could not be stored."""
+    async with resources.sessionmaker() as session:
+        uow = UnitOfWork(session)
+        async with session.begin():
+            await repo.lock_provider(session, provider)
+            current = await repo.call_by(session, provider, recording_id=recording_id)
+            if current is not None and current["recording_status"] != "stored":
+                writer = SystemWriter(CALLS, uow, record_cache(resources))
+                await writer.update(current, {"recording_status": "failed"})
+        await uow.run_after_commit()
+
+
+async def playback_url(resources: Resources, principal: Principal, call_id: uuid.UUID) -> str:
+    """A short-lived presigned URL of the call's recording, reachable through nginx; 404
+    if the caller may read the call but it has no stored recording."""
+    await lifecycle_reader(CALLS, resources, principal).get_json(call_id)  # read check, 404
+    table = Call.__table__
+    assert isinstance(table, Table)
+    async with resources.sessionmaker() as session:
+        stmt = select(table.c.recording_key, table.c.recording_content_type).where(
+            table.c.id == call_id, table.c.recording_status == "stored"
+        )
+        row = (await session.execute(stmt)).first()
+    if row is None or row.recording_key is None:
+        raise NotFound(f"call {call_id} has no stored recording")
+    settings = resources.settings
+    # Signed for the public origin: nginx forwards /<bucket>/ to S3 keeping Host, so the
+    # signature S3 checks is the one computed here.
+    client = resources.s3_session.client(
+        "s3",
+        endpoint_url=settings.s3_public_url,
+        region_name=settings.s3_region,
+        aws_access_key_id=settings.s3_access_key.get_secret_value(),
+        aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
+        config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    async with client as s3:
+        url: str = await s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": settings.s3_bucket,
+                "Key": row.recording_key,
+                "ResponseContentType": row.recording_content_type or "audio/mpeg",
+            },
+            ExpiresIn=settings.telephony_recording_url_seconds,
+        )
+    return url

@@ -1,0 +1,200 @@
+"""Every SQL statement of telephony: raw events, calls by provider ids, lookups, PBX links."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.db.calls import Call
+from switchboard_api.db.phone_lines import PhoneLine
+from switchboard_api.db.telephony import PbxMember, TelephonyEvent
+from switchboard_api.db.users import User
+from switchboard_api.lifecycle.repository import Row
+
+EVENTS = cast(Table, TelephonyEvent.__table__)
+CALLS = cast(Table, Call.__table__)
+LINES = cast(Table, PhoneLine.__table__)
+USERS = cast(Table, User.__table__)
+MEMBERS = cast(Table, PbxMember.__table__)
+
+
+def _row(mapping: Any) -> Row | None:
+    return None if mapping is None else dict(mapping)
+
+
+async def lock_provider(session: AsyncSession, provider: str) -> None:
+    """Serialize the folding of this provider's webhooks until commit.
+
+    Events of one call may carry its entry id, its command id or both (and a click-to-call
+    exists before the provider names its entry), so one lock per provider is the simple
+    correct choice; a fold is a few milliseconds.
+    """
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"sb:telephony:{provider}", 0)))
+    )
+
+
+async def store_event(
+    session: AsyncSession,
+    *,
+    provider: str,
+    kind: str,
+    dedupe_key: str,
+    entry_id: str | None,
+    command_id: str | None,
+    seq: int | None,
+    payload: dict[str, Any],
+) -> bool:
+    """Store a webhook once; whether it was new (a repeated delivery returns False)."""
+    stmt = (
+        insert(EVENTS)
+        .values(
+            provider=provider,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            entry_id=entry_id,
+            command_id=command_id,
+            seq=seq,
+            payload=payload,
+        )
+        .on_conflict_do_nothing(constraint="uq_telephony_events_dedupe_key")
+        .returning(EVENTS.c.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def call_events(
+    session: AsyncSession, provider: str, entry_id: str | None, command_ids: Collection[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """``(kind, payload)`` of every event of a call: its entry's and its commands' results."""
+    conditions = []
+    if entry_id is not None:
+        conditions.append(EVENTS.c.entry_id == entry_id)
+    if command_ids:
+        conditions.append((EVENTS.c.kind == "result") & EVENTS.c.command_id.in_(list(command_ids)))
+    if not conditions:
+        return []
+    stmt = (
+        select(EVENTS.c.kind, EVENTS.c.payload)
+        .where(EVENTS.c.provider == provider, or_(*conditions))
+        .order_by(EVENTS.c.id)
+    )
+    return [(r.kind, r.payload) for r in (await session.execute(stmt)).all()]
+
+
+async def entry_command_ids(session: AsyncSession, provider: str, entry_id: str) -> set[str]:
+    """Command ids the events of an entry carry."""
+    stmt = select(EVENTS.c.command_id).where(
+        EVENTS.c.provider == provider,
+        EVENTS.c.entry_id == entry_id,
+        EVENTS.c.command_id.is_not(None),
+    )
+    return {str(c) for c in (await session.execute(stmt)).scalars().all()}
+
+
+async def call_by(session: AsyncSession, provider: str, **where: str) -> Row | None:
+    """The call with this ``provider_call_id``, ``command_id`` or ``recording_id``, locked."""
+    ((column, value),) = where.items()
+    stmt = (
+        select(CALLS)
+        .where(CALLS.c.provider == provider, CALLS.c[column] == value)
+        .order_by(CALLS.c.created_at)
+        .limit(1)
+        .with_for_update()
+    )
+    return _row((await session.execute(stmt)).mappings().one_or_none())
+
+
+async def user_by_extension(session: AsyncSession, extension: str) -> Row | None:
+    """The live employee with this extension."""
+    stmt = select(USERS.c.id, USERS.c.full_name).where(
+        USERS.c.extension == extension, USERS.c.deleted_at.is_(None)
+    )
+    return _row((await session.execute(stmt)).mappings().one_or_none())
+
+
+async def line_by_number(session: AsyncSession, number: str) -> uuid.UUID | None:
+    """The live company line with this E.164 number."""
+    stmt = select(LINES.c.id).where(LINES.c.number == number, LINES.c.deleted_at.is_(None))
+    found: uuid.UUID | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
+async def lines_by_provider_id(session: AsyncSession, provider: str) -> dict[int, Row]:
+    """Synchronized lines (live or trashed) by the provider's line id."""
+    stmt = select(LINES).where(LINES.c.provider == provider, LINES.c.provider_line_id.is_not(None))
+    rows = (await session.execute(stmt)).mappings().all()
+    return {int(r["provider_line_id"]): dict(r) for r in rows}
+
+
+async def line_row_by_number(session: AsyncSession, number: str) -> Row | None:
+    """A line (live or trashed) with this number, locked."""
+    stmt = select(LINES).where(LINES.c.number == number).with_for_update()
+    return _row((await session.execute(stmt)).mappings().one_or_none())
+
+
+# PBX members -----------------------------------------------------------------------------
+
+
+async def lock_member_sync(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """One member sync per employee at a time (until commit)."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"sb:pbx-member:{user_id}", 0)))
+    )
+
+
+async def user_for_sync(session: AsyncSession, user_id: uuid.UUID) -> Row | None:
+    """The user's name, email, extension and state (live or trashed)."""
+    stmt = select(
+        USERS.c.id,
+        USERS.c.full_name,
+        USERS.c.email,
+        USERS.c.extension,
+        USERS.c.deleted_at,
+    ).where(USERS.c.id == user_id)
+    return _row((await session.execute(stmt)).mappings().one_or_none())
+
+
+async def member_link(session: AsyncSession, user_id: uuid.UUID) -> Row | None:
+    """The PBX member linked to an employee."""
+    stmt = select(MEMBERS).where(MEMBERS.c.user_id == user_id)
+    return _row((await session.execute(stmt)).mappings().one_or_none())
+
+
+async def save_member_link(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Create or replace an employee's member link."""
+    stmt = insert(MEMBERS).values(**values, synced_at=func.now())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MEMBERS.c.user_id],
+        set_={k: stmt.excluded[k] for k in (*values, "synced_at") if k != "user_id"},
+    )
+    await session.execute(stmt)
+
+
+async def drop_member_link(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Forget an employee's member link."""
+    await session.execute(delete(MEMBERS).where(MEMBERS.c.user_id == user_id))
+
+
+async def users_to_sync(session: AsyncSession) -> list[uuid.UUID]:
+    """Every employee that has an extension or a member link."""
+    linked = select(MEMBERS.c.user_id)
+    with_extension = select(USERS.c.id).where(USERS.c.extension.is_not(None))
+    rows = await session.execute(linked.union(with_extension))
+    return [r[0] for r in rows.all()]
+
+
+async def stale_calls(session: AsyncSession, provider: str, older_than_seconds: int) -> list[str]:
+    """Provider ids of unfinished calls with no event for a while (for reconciliation)."""
+    stmt = select(CALLS.c.provider_call_id).where(
+        CALLS.c.provider == provider,
+        CALLS.c.is_final.is_(False),
+        CALLS.c.provider_call_id.is_not(None),
+        CALLS.c.updated_at < func.now() - text(f"interval '{int(older_than_seconds)} seconds'"),
+    )
+    return [str(r) for r in (await session.execute(stmt)).scalars().all()]

@@ -1,0 +1,215 @@
+"""Keeping the PBX in step with Switchboard: employees -> members, lines -> ``phone_lines``,
+blocked/allowed number lists <-> the provider's black/white lists.
+
+Every function is idempotent and talks to the provider inside a database transaction that
+only commits once the provider did its part: a provider outage raises, nothing is marked
+done, and the job is retried (and the periodic reconciliation catches anything missed).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.db.number_lists import NumberList, NumberListEntry
+from switchboard_api.lifecycle.deps import record_cache
+from switchboard_api.number_lists.entity import NUMBER_LISTS
+from switchboard_api.phone_lines.entity import PHONE_LINES
+from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.resources import Resources
+from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.calls import e164
+from switchboard_api.telephony.provider import (
+    ListNumber,
+    ListType,
+    MemberSpec,
+    ProviderRefused,
+    TelephonyProvider,
+)
+from switchboard_api.telephony.records import SystemWriter
+
+log = logging.getLogger("switchboard_api.telephony.sync")
+
+LISTS = cast(Table, NumberList.__table__)
+ENTRIES = cast(Table, NumberListEntry.__table__)
+KIND_OF: dict[ListType, str] = {"black": "blacklist", "white": "whitelist"}
+OBJECT_NOT_FOUND = 3300
+
+
+async def sync_member(resources: Resources, provider: TelephonyProvider, user_id: uuid.UUID) -> str:
+    """Create, update or remove the PBX member of one employee; returns what it did."""
+    async with resources.sessionmaker() as session, session.begin():
+        await repo.lock_member_sync(session, user_id)
+        user = await repo.user_for_sync(session, user_id)
+        link = await repo.member_link(session, user_id)
+        wanted = None
+        if user is not None and user["deleted_at"] is None and user["extension"]:
+            wanted = MemberSpec(
+                name=user["full_name"], extension=user["extension"], email=user["email"]
+            )
+        if wanted is None:
+            if link is None:
+                return "nothing to do"
+            await provider.delete_member(link["provider_user_id"])
+            await repo.drop_member_link(session, user_id)
+            return "removed"
+        if link is not None:
+            if (link["name"], link["extension"], link["email"]) == (
+                wanted.name,
+                wanted.extension,
+                wanted.email,
+            ):
+                return "in step"
+            try:
+                await provider.update_member(link["provider_user_id"], wanted)
+                await _save_link(session, provider, user_id, link["provider_user_id"], wanted)
+                return "updated"
+            except ProviderRefused as exc:
+                if exc.code != OBJECT_NOT_FOUND:
+                    raise
+                log.info("member of %s vanished from the PBX; creating it again", user_id)
+        provider_user_id = await _adopt_or_create(provider, wanted)
+        await _save_link(session, provider, user_id, provider_user_id, wanted)
+        return "created"
+
+
+async def _adopt_or_create(provider: TelephonyProvider, wanted: MemberSpec) -> int:
+    # A member with the extension may exist already (made in the PBX's own UI): adopt it.
+    existing = next((m for m in await provider.members() if m.extension == wanted.extension), None)
+    if existing is None:
+        return await provider.create_member(wanted)
+    if (existing.name, existing.email) != (wanted.name, wanted.email):
+        await provider.update_member(existing.provider_user_id, wanted)
+    return existing.provider_user_id
+
+
+async def _save_link(
+    session: AsyncSession,
+    provider: TelephonyProvider,
+    user_id: uuid.UUID,
+    provider_user_id: int,
+    spec: MemberSpec,
+) -> None:
+    await repo.save_member_link(
+        session,
+        {
+            "user_id": user_id,
+            "provider": provider.name,
+            "provider_user_id": provider_user_id,
+            "extension": spec.extension,
+            "name": spec.name,
+            "email": spec.email,
+        },
+    )
+
+
+async def sync_lines(resources: Resources, provider: TelephonyProvider) -> int:
+    """Insert or update ``phone_lines`` from the provider's lines; returns how many changed."""
+    lines = await provider.lines()
+    region = resources.settings.default_phone_region
+    changed = 0
+    async with resources.sessionmaker() as session:
+        uow = UnitOfWork(session)
+        async with session.begin():
+            writer = SystemWriter(PHONE_LINES, uow, record_cache(resources))
+            known = await repo.lines_by_provider_id(session, provider.name)
+            for line in lines:
+                number = e164(line.number, region)
+                if number is None:
+                    continue
+                values: dict[str, Any] = {
+                    "number": number,
+                    "provider": provider.name,
+                    "provider_line_id": line.provider_line_id,
+                    "region": line.region,
+                    "schema_name": line.schema_name,
+                }
+                current = known.get(line.provider_line_id) or await repo.line_row_by_number(
+                    session, number
+                )
+                if current is None:
+                    await writer.insert({**values, "name": line.name, "comment": line.comment})
+                    changed += 1
+                elif await writer.update(current, values) is not current:
+                    changed += 1
+        await uow.run_after_commit()
+    return changed
+
+
+async def _wanted_numbers(session: AsyncSession) -> dict[str, dict[str, str | None]]:
+    """``{kind: {digits: comment}}`` of every live blacklist/whitelist."""
+    stmt = (
+        select(LISTS.c.kind, ENTRIES.c.number, ENTRIES.c.comment)
+        .join(ENTRIES, ENTRIES.c.list_id == LISTS.c.id)
+        .where(LISTS.c.deleted_at.is_(None), LISTS.c.kind.in_(list(KIND_OF.values())))
+    )
+    wanted: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for kind, number, comment in (await session.execute(stmt)).all():
+        wanted[kind][number.lstrip("+")] = comment
+    return wanted
+
+
+async def _live_kinds(session: AsyncSession) -> set[str]:
+    stmt = select(LISTS.c.kind).where(LISTS.c.deleted_at.is_(None)).distinct()
+    return {str(k) for k in (await session.execute(stmt)).scalars().all()}
+
+
+async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[str, int]:
+    """Make the provider's black/white lists hold exactly the numbers of our live
+    blacklist/whitelist lists. A kind we have no list of yet is imported from the PBX
+    first (so adopting a PBX with lists loses nothing). Masks we cannot express are left
+    alone."""
+    pbx = await provider.list_numbers()
+    if pbx is None:
+        return {}
+    stats = {"added": 0, "removed": 0, "imported": 0}
+    async with resources.sessionmaker() as session:
+        uow = UnitOfWork(session)
+        async with session.begin():
+            kinds = await _live_kinds(session)
+            for list_type, kind in KIND_OF.items():
+                theirs = [n for n in pbx if n.list_type == list_type]
+                if kind not in kinds and theirs:
+                    stats["imported"] += await _import(resources, uow, list_type, theirs)
+            wanted = await _wanted_numbers(session)
+            for list_type, kind in KIND_OF.items():
+                on_pbx = {n.number: n for n in pbx if n.list_type == list_type}
+                ours = wanted.get(kind, {})
+                for digits, comment in ours.items():
+                    if digits not in on_pbx:
+                        await provider.add_list_number(list_type, digits, comment or "")
+                        stats["added"] += 1
+                for digits, number in on_pbx.items():
+                    if digits.isdigit() and digits not in ours:
+                        await provider.delete_list_number(number.number_id)
+                        stats["removed"] += 1
+        await uow.run_after_commit()
+    return stats
+
+
+async def _import(
+    resources: Resources, uow: UnitOfWork, list_type: ListType, numbers: list[ListNumber]
+) -> int:
+    writer = SystemWriter(NUMBER_LISTS, uow, record_cache(resources))
+    kind = KIND_OF[list_type]
+    created = await writer.insert(
+        {"name": f"PBX {kind}", "kind": kind, "description": "Imported from the PBX."}
+    )
+    region = resources.settings.default_phone_region
+    seen: set[str] = set()
+    for number in numbers:
+        normalized = e164(number.number, region)
+        if normalized is None or normalized in seen:
+            continue
+        seen.add(normalized)
+        await uow.session.execute(
+            insert(ENTRIES).values(
+                list_id=created["id"], number=normalized, comment=number.comment or None
+            )
+        )
+    return len(seen)
