@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from redis.exceptions import RedisError
 
 from switchboard_api.auth import seed as _demo_seed  # noqa: F401 - registers the demo users
 from switchboard_api.auth import service
@@ -17,7 +18,7 @@ from switchboard_api.auth.middleware import authenticator
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.schemas import LoginRequest, Me, Token, TokenCreate, TokenCreated
 from switchboard_api.db.api_tokens import ApiToken
-from switchboard_api.errors import Problem
+from switchboard_api.errors import Problem, ServiceUnavailable
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
 
@@ -56,6 +57,7 @@ class AuthController(Controller):
         responses={
             401: _problem("Wrong email or password"),
             429: _problem("Too many attempts; see Retry-After"),
+            503: _problem("The session store is unavailable"),
         },
     )
     async def login(
@@ -68,15 +70,18 @@ class AuthController(Controller):
         """Sign in."""
         settings = resources.settings
         sessions = authenticator(request.app).sessions
-        result = await service.login(
-            uow,
-            resources,
-            sessions,
-            email=data.email,
-            password=data.password,
-            address=request.client.host if request.client else "unknown",
-            previous_session_id=request.cookies.get(settings.session_cookie_name),
-        )
+        try:
+            result = await service.login(
+                uow,
+                resources,
+                sessions,
+                email=data.email,
+                password=data.password,
+                address=request.client.host if request.client else "unknown",
+                previous_session_id=request.cookies.get(settings.session_cookie_name),
+            )
+        except RedisError as exc:
+            raise ServiceUnavailable("the session store is unavailable; try again") from exc
         user = result.user
         me = Me(user.id, user.email, user.full_name, user.role, user.extension, result.csrf_token)
         cookie = Cookie(

@@ -10,6 +10,7 @@ from litestar import Litestar, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, MethodNotAllowedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from redis.exceptions import RedisError
 
 from switchboard_api.auth.authenticate import Authenticator
 from switchboard_api.errors import (
@@ -17,6 +18,7 @@ from switchboard_api.errors import (
     AppError,
     Forbidden,
     Problem,
+    ServiceUnavailable,
     Unauthenticated,
 )
 from switchboard_api.platform.resources import Resources
@@ -53,6 +55,15 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         if is_framework_route(connection.scope.get("route_handler")):
             return AuthenticationResult(user=None, auth=None)
+        try:
+            return await self._authenticate(connection)
+        except RedisError as exc:
+            # Sessions live in Redis: without it nobody can be authenticated right now.
+            raise ServiceUnavailable("the session store is unavailable; try again") from exc
+
+    async def _authenticate(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         auth = authenticator(connection.app)
         header = connection.headers.get("authorization")
         if header is not None:
