@@ -49,6 +49,7 @@ async def test_full_lifecycle(admin: Actor, entity_type: str) -> None:
     word = unique("lc")
     created = await _create(admin, entity_type, word)
     url = f"{base}/{created['id']}"
+    change = SAMPLES[entity_type].change(word)
 
     got = await http.get(url)
     assert got.status_code == 200
@@ -61,17 +62,17 @@ async def test_full_lifecycle(admin: Actor, entity_type: str) -> None:
     assert [r["id"] for r in listed.json()["items"]] == [created["id"]]
 
     # PATCH needs If-Match; a stale one is refused naming the current version
-    missing = await http.patch(url, json=sample.change)
+    missing = await http.patch(url, json=change)
     assert missing.status_code == 428
     assert missing.headers["content-type"].startswith(PROBLEM)
-    changed = await http.patch(url, json=sample.change, headers={"If-Match": '"1"'})
+    changed = await http.patch(url, json=change, headers={"If-Match": '"1"'})
     assert changed.status_code == 200, changed.text
     assert changed.headers["etag"] == '"2"'
     updated = changed.json()
     assert updated["version"] == 2
-    for field in sample.change:
+    for field in change:
         assert updated[field] is not None
-    stale = await http.patch(url, json=sample.change, headers={"If-Match": '"1"'})
+    stale = await http.patch(url, json=change, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     assert "version 2" in stale.json()["detail"]
     assert stale.headers["etag"] == '"2"'
@@ -91,9 +92,7 @@ async def test_full_lifecycle(admin: Actor, entity_type: str) -> None:
     trash = await http.get(f"{base}/trash", params={"q": word})
     assert [r["id"] for r in trash.json()["items"]] == [created["id"]]
     assert (await http.delete(url)).status_code == 409  # already in the trash
-    assert (
-        await http.patch(url, json=sample.change, headers={"If-Match": '"3"'})
-    ).status_code == 409
+    assert (await http.patch(url, json=change, headers={"If-Match": '"3"'})).status_code == 409
 
     restored = await http.post(f"{url}/restore")
     assert restored.status_code == 200
@@ -122,10 +121,10 @@ async def test_full_lifecycle(admin: Actor, entity_type: str) -> None:
     assert [e["version"] for e in entries] == [1, 2, 3, 4, 5, 6]
     assert all(e["actor_id"] == str(admin.user.id) for e in entries)
     update = entries[1]["changes"]
-    for field in sample.change:
+    for field in change:
         if field in update:
             assert update[field]["after"] == updated[field]
-    assert set(update) <= set(sample.change) | {"password_hash"}
+    assert set(update) <= set(change) | {"password_hash"}
     assert entries[2]["changes"]["deleted_at"]["before"] is None
 
 

@@ -96,11 +96,16 @@ def unique(prefix: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Sample:
     """How to exercise one entity type: a create body (containing ``word`` somewhere
-    searchable), a change, and a list filter the new record matches."""
+    searchable), a change that keeps it findable, and a list filter the record matches."""
 
     create: Callable[[str], dict[str, Any]]
-    change: dict[str, Any]
+    change: Callable[[str], dict[str, Any]]
     list_filter: dict[str, str]
+
+
+def digits_of(word: str, count: int) -> str:
+    """``count`` digits derived from a unique word (for unique, valid phone numbers)."""
+    return str(int(word.encode().hex(), 16))[-count:].rjust(count, "0")
 
 
 SAMPLES: dict[str, Sample] = {
@@ -111,7 +116,7 @@ SAMPLES: dict[str, Sample] = {
             "role": "agent",
             "password": "a long test password",
         },
-        change={"full_name": "Renamed User", "extension": "4711"},
+        change=lambda _w: {"full_name": "Renamed User", "extension": "4711"},
         list_filter={"role": "agent"},
     ),
     "contacts": Sample(
@@ -123,12 +128,12 @@ SAMPLES: dict[str, Sample] = {
             "tags": ["vip"],
             "attributes": {"source": "test"},
         },
-        change={"job_title": "CTO", "tags": ["vip", "partner"]},
+        change=lambda _w: {"job_title": "CTO", "tags": ["vip", "partner"]},
         list_filter={"tag": "vip"},
     ),
     "deals": Sample(
         create=lambda w: {"title": f"Deal {w}", "amount": "1500.5", "currency": "EUR"},
-        change={"stage": "qualified", "amount": "2000"},
+        change=lambda _w: {"stage": "qualified", "amount": "2000"},
         list_filter={"stage": "new"},
     ),
     "tasks": Sample(
@@ -138,18 +143,36 @@ SAMPLES: dict[str, Sample] = {
             "related_type": "contacts",
             "related_id": str(uuid.uuid4()),
         },
-        change={"status": "done"},
+        change=lambda _w: {"status": "done"},
         list_filter={"priority": "high"},
     ),
     "notes": Sample(
         create=lambda w: {"body": f"Talked to {w} about the renewal"},
-        change={"related_type": "deals", "related_id": "00000000-0000-4000-8000-000000000001"},
+        change=lambda _w: {
+            "related_type": "deals",
+            "related_id": "00000000-0000-4000-8000-000000000001",
+        },
         list_filter={},
     ),
     "number_lists": Sample(
         create=lambda w: {"name": f"Blocked {w}", "kind": "blacklist"},
-        change={"description": "Spam callers"},
+        change=lambda _w: {"description": "Spam callers"},
         list_filter={"kind": "blacklist"},
+    ),
+    "calls": Sample(
+        create=lambda w: {
+            "direction": "inbound",
+            "status": "missed",
+            "from_number": f"8 912 {digits_of(w, 7)}",
+            "summary": f"Asked about {w}",
+        },
+        change=lambda w: {"summary": f"Called back about {w}"},
+        list_filter={"direction": "inbound", "status": "missed"},
+    ),
+    "phone_lines": Sample(
+        create=lambda w: {"number": f"+7495{digits_of(w, 7)}", "name": f"Line {w}"},
+        change=lambda _w: {"comment": "Main line"},
+        list_filter={},
     ),
 }
 """One sample per registered entity type (a test checks none is missing)."""
