@@ -165,3 +165,15 @@ async def test_unsubscribe_stops_delivery(node: NodeProcess) -> None:
     await sender.send("client-hi", {"n": 2}, channel="private-chat")
     await receiver.assert_nothing(0.3)
     await asyncio.gather(sender.close(), receiver.close())
+
+
+async def test_many_concurrent_subscriptions_all_succeed(node: NodeProcess) -> None:
+    # More simultaneous Redis round trips than the node's pool has connections.
+    clients = await asyncio.gather(*(PusherSocket.connect(node.ws_url()) for _ in range(150)))
+    frames = await asyncio.gather(
+        *(c.subscribe("presence-crowd", user_id=str(i % 80)) for i, c in enumerate(clients))
+    )  # 80 users (the member limit is 100), most with two connections
+    assert all(f["event"] == "pusher_internal:subscription_succeeded" for f in frames)
+    counts = [decode_data(f)["presence"]["count"] for f in frames]
+    assert max(counts) == 80
+    await asyncio.gather(*(c.close() for c in clients))

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
@@ -63,9 +63,17 @@ async def shutdown(server: Server, node: Node) -> None:
         await asyncio.wait_for(node.stop(), timeout * 0.2)
 
 
+def connect_redis(settings: RealtimeSettings) -> Redis:
+    """A client whose pool makes callers wait for a connection instead of failing."""
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url.get_secret_value(), max_connections=settings.redis_pool_size, timeout=10
+    )
+    return Redis.from_pool(pool)  # the client owns (and closes) the pool
+
+
 async def run(settings: RealtimeSettings) -> None:
     """Serve until SIGTERM or SIGINT, then shut down gracefully."""
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    redis = connect_redis(settings)
     node = Node(settings, redis)
     await node.start()
     loop = asyncio.get_running_loop()

@@ -19,6 +19,11 @@ class RealtimeSettings(BaseSettings):
         default=SecretStr("redis://127.0.0.1:8111/1"),
         description="Redis for cross-node fan-out and presence.",
     )
+    redis_pool_size: int = Field(
+        default=32,
+        ge=2,
+        description="Redis connections per node; callers wait for a free one (no error).",
+    )
     redis_prefix: str = Field(
         default="sb:rt",
         description="Prefix of every Redis key and pub/sub channel this cluster uses.",
