@@ -35,11 +35,20 @@ def parse_if_match(value: str | None) -> int | None:
     return int(text)
 
 
+# ``value`` is only an example: it gives the documented header its (string) schema.
 ETAG_HEADER = ResponseHeader(
-    name="ETag", documentation_only=True, description="The record's version, for If-Match."
+    name="ETag",
+    value='"1"',
+    documentation_only=True,
+    required=True,
+    description="The record's version, for If-Match.",
 )
 LOCATION_HEADER = ResponseHeader(
-    name="Location", documentation_only=True, description="URL of the created record."
+    name="Location",
+    value="/api/v1/contacts/3f2a...",
+    documentation_only=True,
+    required=True,
+    description="URL of the created record.",
 )
 
 _DESCRIPTIONS = {
