@@ -30,6 +30,7 @@ ME = "/api/v1/auth/me"
 LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
 TOKENS = "/api/v1/auth/tokens"
+PASSWORD = "/api/v1/auth/password"
 PROBLEM = "application/problem+json"
 
 
@@ -269,3 +270,37 @@ async def test_unknown_method_on_a_known_path(http: httpx.AsyncClient, agent: Em
     response = await http.put(ME)
     assert response.status_code == 405
     assert response.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_change_password_ends_other_sessions(users: UserFactory, base_url: str) -> None:
+    user = await users.create()
+    async with client(base_url) as here, client(base_url) as elsewhere:
+        csrf = await sign_in(here, user)
+        await sign_in(elsewhere, user)
+        wrong = await here.post(
+            PASSWORD,
+            json={"current_password": "not-it", "new_password": "a brand new secret"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert wrong.status_code == 422
+        assert wrong.json()["errors"][0]["field"] == "current_password"
+        short = await here.post(
+            PASSWORD,
+            json={"current_password": user.password, "new_password": "short"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert short.status_code == 400
+        changed = await here.post(
+            PASSWORD,
+            json={"current_password": user.password, "new_password": "a brand new secret"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert changed.status_code == 204, changed.text
+        assert (await here.get(ME)).status_code == 200
+        assert (await elsewhere.get(ME)).status_code == 401
+        old = await elsewhere.post(LOGIN, json={"email": user.email, "password": user.password})
+        assert old.status_code == 401
+        new = await elsewhere.post(
+            LOGIN, json={"email": user.email, "password": "a brand new secret"}
+        )
+        assert new.status_code == 200

@@ -142,6 +142,11 @@ def test_every_private_route_declares_its_permission() -> None:
             assert permission[1] in set(Action), f"{case.id}: unknown action {permission[1]}"
 
 
+@pytest.mark.parametrize("path", ["/api/healthz", "/api/openapi.json", "/api/docs"], ids=str)
+async def test_public_routes_answer_without_credentials(http: httpx.AsyncClient, path: str) -> None:
+    assert (await http.get(path)).status_code == 200
+
+
 @pytest.mark.parametrize("case", PRIVATE, ids=lambda c: c.id)
 async def test_route_without_credentials_is_401(http: httpx.AsyncClient, case: RouteCase) -> None:
     response = await _call(http, case.method, case.url())

@@ -16,7 +16,14 @@ from switchboard_api.auth import service
 from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.middleware import authenticator
 from switchboard_api.auth.principal import Principal
-from switchboard_api.auth.schemas import LoginRequest, Me, Token, TokenCreate, TokenCreated
+from switchboard_api.auth.schemas import (
+    LoginRequest,
+    Me,
+    PasswordChange,
+    Token,
+    TokenCreate,
+    TokenCreated,
+)
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Problem, ServiceUnavailable
 from switchboard_api.platform.db import UnitOfWork
@@ -109,6 +116,34 @@ class AuthController(Controller):
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(resources.settings.session_cookie_name, path="/")
         return response
+
+    @post(
+        "/password",
+        opt=AUTHENTICATED,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Change my password (ends my other sessions)",
+        responses={
+            422: _problem("The current password is wrong"),
+            429: _problem("Too many attempts; see Retry-After"),
+        },
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        data: PasswordChange,
+        principal: Principal,
+        uow: UnitOfWork,
+        resources: Resources,
+    ) -> None:
+        """Change the caller's password."""
+        await service.change_password(
+            uow,
+            resources,
+            principal,
+            current_password=data.current_password,
+            new_password=data.new_password,
+            address=request.client.host if request.client else "unknown",
+        )
 
     @get("/me", opt=AUTHENTICATED, summary="The signed-in employee and the CSRF token")
     async def me(self, principal: Principal) -> Me:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH
+from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 Email = Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
 TokenName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -19,6 +19,15 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     email: Email
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    """The current password (proof it is really you) and the new one."""
+
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Annotated[
+        str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    ]
 
 
 class Me(msgspec.Struct):

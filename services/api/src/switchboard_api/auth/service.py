@@ -11,7 +11,7 @@ from switchboard_api.auth.cache import CachedUser
 from switchboard_api.auth.passwords import hash_password, needs_rehash, verify_password
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.ratelimit import LoginLimits, LoginRateLimiter
-from switchboard_api.auth.sessions import SessionStore
+from switchboard_api.auth.sessions import SessionStore, end_user_sessions
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
@@ -72,6 +72,34 @@ async def login(
         await sessions.end(previous_session_id)
     session_id, csrf_token = await sessions.create(candidate.user.id)
     return LoginResult(session_id, csrf_token, candidate.user)
+
+
+async def change_password(
+    uow: UnitOfWork,
+    resources: Resources,
+    principal: Principal,
+    *,
+    current_password: str,
+    new_password: str,
+    address: str,
+) -> None:
+    """Replace the caller's password after checking the current one (rate-limited like a
+    login); every other session of the user ends once this commits."""
+    limiter = login_limiter(resources)
+    await limiter.attempt(principal.email, address)
+    candidate = await repository.find_login_candidate(uow.session, principal.email)
+    if candidate is None or not verify_password(candidate.password_hash, current_password):
+        field = FieldError(field="current_password", message="is not your current password")
+        raise InvalidInput("the current password is wrong", errors=[field])
+    await limiter.succeeded(principal.email, address)
+    await repository.store_password_hash(
+        uow.session, principal.user_id, hash_password(new_password)
+    )
+
+    async def end_other_sessions() -> None:
+        await end_user_sessions(resources.redis, principal.user_id, keep=principal.session_id)
+
+    uow.after_commit(end_other_sessions)
 
 
 async def logout(sessions: SessionStore, principal: Principal) -> None:

@@ -103,15 +103,17 @@ class SessionStore:
             await pipe.execute()
 
 
-async def end_user_sessions(redis: Redis, user_id: uuid.UUID) -> None:
-    """End every session of a user (password reset, account disabled or purged)."""
+async def end_user_sessions(redis: Redis, user_id: uuid.UUID, *, keep: str | None = None) -> None:
+    """End every session of a user (password changed or reset, account disabled or purged),
+    except the session ``keep`` (the one that changed the password)."""
     index = USER_SESSIONS_KEY + str(user_id)
-    keys = await redis.smembers(index)
-    async with redis.pipeline(transaction=True) as pipe:
-        if keys:
+    kept = _key(keep).encode() if keep else None
+    keys = [k for k in await redis.smembers(index) if k != kept]
+    if keys:
+        async with redis.pipeline(transaction=True) as pipe:
             pipe.delete(*keys)
-        pipe.delete(index)
-        await pipe.execute()
+            pipe.srem(index, *keys)
+            await pipe.execute()
 
 
 __all__ = ["SessionState", "SessionStore", "end_user_sessions"]
