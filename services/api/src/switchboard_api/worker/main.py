@@ -39,10 +39,28 @@ def _make_worker(queue: Queue, resources: Resources) -> Worker[WorkerContext]:
         cron_jobs=registry.cron_jobs(settings),
         concurrency=settings.worker_concurrency,
         shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
+        # A bounded wait for the next job, so an idle worker notices a stop within a
+        # second instead of spending the whole grace period blocked in Redis.
+        dequeue_timeout=1.0,
     )
     worker.SIGNALS = []  # this module owns signal handling for the whole process
     worker.context["resources"] = resources
     return worker
+
+
+async def _stop_jobs(worker: Worker[WorkerContext]) -> None:
+    # SAQ's stop() waits the grace period for *all* its tasks, including upkeep loops that
+    # sleep up to a minute (and may swallow one cancellation inside a Redis call); only
+    # running jobs deserve the grace, so end the loops first, re-cancelling until done.
+    worker.event.set()
+    upkeep = {task for task in worker.tasks if task.get_name() != "process"}
+    for _ in range(50):
+        if not upkeep:
+            break
+        for task in upkeep:
+            task.cancel()
+        _, upkeep = await asyncio.wait(upkeep, timeout=0.1)
+    await worker.stop()
 
 
 async def run_worker(settings: ApiSettings) -> None:
@@ -90,7 +108,7 @@ async def run_worker(settings: ApiSettings) -> None:
         log.info("worker stopping")
         for task in services:
             task.cancel()
-        await worker.stop()
+        await _stop_jobs(worker)
         for task in [*services, jobs]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

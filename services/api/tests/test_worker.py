@@ -1,0 +1,124 @@
+"""The worker process: SAQ jobs on Redis (the trash purge), cron scheduling, clean stops."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from saq import Queue
+
+from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
+from switchboard_api.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+async def db_url() -> AsyncIterator[str]:
+    base = get_settings().database_url.get_secret_value()
+    url = await create_scratch_database(base)
+    yield url
+    await drop_scratch_database(base, url)
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"worker-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def queue(queue_name: str) -> AsyncIterator[Queue]:
+    queue = Queue.from_url(get_settings().redis_url.get_secret_value(), name=queue_name)
+    await queue.connect()
+    yield queue
+    await queue.disconnect()
+
+
+class Worker:
+    """``python -m switchboard_api worker`` as a subprocess."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log_path: str) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        with open(self.log_path) as f:
+            return f.read()
+
+    async def wait_ready(self) -> None:
+        deadline = time.monotonic() + 20
+        while "worker ready" not in self.log():
+            assert self.process.returncode is None, self.log()
+            assert time.monotonic() < deadline, self.log()
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def start_worker(db_url: str, queue_name: str) -> AsyncIterator[object]:
+    started: list[Worker] = []
+
+    async def start(**settings: str) -> Worker:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("API_")}
+        env |= {
+            "API_DATABASE_URL": db_url,
+            "API_REDIS_URL": get_settings().redis_url.get_secret_value(),
+            "API_WORKER_QUEUE": queue_name,
+            "API_REALTIME_API_URL": "http://127.0.0.1:9",  # nobody: the relay just retries
+        }
+        env |= {f"API_{k.upper()}": v for k, v in settings.items()}
+        log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)  # noqa: SIM115
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "switchboard_api", "worker", env=env, stdout=log, stderr=log
+        )
+        worker = Worker(process, log.name)
+        started.append(worker)
+        await worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.returncode is None:
+            worker.process.kill()
+            await worker.process.wait()
+
+
+async def test_the_purge_job_runs_in_the_worker(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    worker = await start_worker()
+    purged = await queue.apply("purge_trash", timeout=30)
+    assert isinstance(purged, int)
+    assert "trash purge" in worker.log()
+
+
+async def test_the_purge_is_scheduled_by_cron_with_retries(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    await start_worker(trash_purge_cron="*/5 * * * *")
+    deadline = time.monotonic() + 10
+    while (job := await queue.job("cron:purge_trash")) is None:
+        assert time.monotonic() < deadline, "the cron job was never scheduled"
+        await asyncio.sleep(0.1)
+    assert job.scheduled > time.time()
+    assert job.retries == 5
+    assert job.retry_delay > 0
+    assert job.retry_backoff
+
+
+async def test_sigterm_and_sigint_stop_the_worker_cleanly(start_worker) -> None:  # type: ignore[no-untyped-def]
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        worker = await start_worker()
+        started = time.monotonic()
+        worker.process.send_signal(sig)
+        code = await asyncio.wait_for(worker.process.wait(), 15)
+        assert code == 0, worker.log()
+        assert time.monotonic() - started < 10, worker.log()
+        assert "worker stopped" in worker.log()
+
+
+async def test_two_workers_share_the_queue(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    await start_worker()
+    await start_worker()
+    results = await asyncio.gather(*(queue.apply("purge_trash", timeout=30) for _ in range(4)))
+    assert all(isinstance(r, int) for r in results)
