@@ -19,9 +19,11 @@ from switchboard_api.auth.guards import matrix_guard, provide_principal
 from switchboard_api.auth.middleware import AuthMiddleware, method_not_allowed
 from switchboard_api.entities import entity_routers
 from switchboard_api.errors import EXCEPTION_HANDLERS
+from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.realtime.controllers import realtime_auth
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 
@@ -33,7 +35,13 @@ def _provide_resources(state: State) -> Resources:
 
 def domain_route_handlers() -> list[ControllerRouterHandler]:
     """Every domain's routes. Each domain adds its one import and list entry here."""
-    return [*entity_routers(), AuthController, mango_webhooks_router()]
+    return [
+        *entity_routers(),
+        AuthController,
+        mango_webhooks_router(),
+        list_events,
+        realtime_auth,
+    ]
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:

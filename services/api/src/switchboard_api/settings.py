@@ -100,7 +100,9 @@ class ApiSettings(BaseSettings):
         default="http://127.0.0.1:8101",
         description="Internal base URL of the realtime service's publish API.",
     )
-    realtime_app_id: str = Field(default="switchboard", description="Pusher app id.")
+    realtime_app_id: str = Field(
+        default="1", description="Pusher app id (numeric: stock server libraries require it)."
+    )
     realtime_key: str = Field(default="switchboard-key", description="Pusher app key.")
     realtime_secret: SecretStr = Field(
         default=SecretStr(DEV_ONLY + "realtime-secret"), description="Pusher app secret."

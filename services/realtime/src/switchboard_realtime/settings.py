@@ -28,7 +28,9 @@ class RealtimeSettings(BaseSettings):
         default="sb:rt",
         description="Prefix of every Redis key and pub/sub channel this cluster uses.",
     )
-    app_id: str = Field(default="switchboard", description="Pusher app id.")
+    app_id: str = Field(
+        default="1", description="Pusher app id (numeric: stock server libraries require it)."
+    )
     app_key: str = Field(default="switchboard-key", description="Pusher app key.")
     app_secret: SecretStr = Field(
         default=SecretStr("dev-only-realtime-secret"), description="Pusher app secret."
