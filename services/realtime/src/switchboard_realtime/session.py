@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from redis.exceptions import RedisError
 from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 
 from switchboard_realtime.apps import App
@@ -81,6 +82,7 @@ async def serve_connection(node: Node, ws: ServerConnection) -> None:
         await ws.send(frames.error_frame(refusal.message, refusal.code).decode())
         await ws.close(refusal.code, refusal.message)
         return
+    _forget_handshake(ws)
     client = Client(
         ws, app, new_socket_id(), time.monotonic(), node.settings.client_events_per_second
     )
@@ -97,6 +99,14 @@ async def serve_connection(node: Node, ws: ServerConnection) -> None:
     finally:
         node.unregister(client)
         await node.drop_client_subscriptions(client)
+
+
+def _forget_handshake(ws: ServerConnection) -> None:
+    # The handshake's headers are never read again but would stay for the connection's
+    # life: dropping them saves a few KiB per idle connection (request must stay non-None).
+    if ws.request is not None:
+        ws.request.headers = Headers()
+    ws.response = None
 
 
 async def handle_frame(node: Node, client: Client, raw: str | bytes) -> None:
