@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
@@ -38,6 +40,18 @@ def _port_busy(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def hold_profile_lock(p: Profile) -> IO[bytes]:
+    """Hold the profile's lock file; waits (saying so) while another run holds it."""
+    p.state.mkdir(parents=True, exist_ok=True)
+    handle = (p.state.parent / f"{p.name}.lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"another {p.name} stack is running here; waiting for it to finish", flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 def check_ports_free(p: Profile, ext: External) -> None:
@@ -165,6 +179,8 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
     """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
     p = profile("test")
     ext = External.from_env()
+    lock = hold_profile_lock(p)  # one test stack at a time: wait for a running one to finish
+    check_ports_free(p, ext)
     if p.state.exists():
         shutil.rmtree(p.state / "pg", ignore_errors=True)
         shutil.rmtree(p.state / "s3", ignore_errors=True)
@@ -197,6 +213,7 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
         return code or web_code
     finally:
         stop_supervisor(sup)
+        lock.close()
 
 
 def cmd_bench(args: Sequence[str]) -> int:

@@ -11,9 +11,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_USER = "switchboard"
-DEMO_LOGIN = ("admin@demo.switchboard", "demo-admin-password")
+DEMO_LOGIN = (DEMO_ACCOUNTS[0][0], DEMO_PASSWORD)  # dev-only, seeded by `make run`
 
 
 @dataclass(frozen=True)

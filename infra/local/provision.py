@@ -128,6 +128,8 @@ def ensure_postgres(p: Profile, user: str | None) -> None:
     if (data / "PG_VERSION").exists():
         chown_tree(sockets, user)
         return
+    if data.exists():  # a cluster whose initdb was interrupted: start it again from scratch
+        shutil.rmtree(data)
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o700)
     pwfile = p.state / "pg" / "pwfile"
