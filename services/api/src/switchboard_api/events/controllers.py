@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import get
 from litestar.params import Parameter
 
+from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.principal import Principal
 from switchboard_api.events import service
 from switchboard_api.events.schemas import EventPage
@@ -25,6 +26,7 @@ MAX_OFFSET = 2**63 - 1  # offsets are bigint
         "offset) misses nothing. Page on with `after=next_after` while `has_more`."
     ),
     tags=["events"],
+    opt=AUTHENTICATED,  # every employee; the feed itself filters by what the role may read
 )
 async def list_events(
     principal: Principal,

@@ -17,6 +17,7 @@ from litestar.openapi.spec import (
 )
 from litestar.status_codes import HTTP_200_OK
 
+from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.principal import Principal
 from switchboard_api.errors import BadRequest, FieldError, PayloadTooLarge
 from switchboard_api.platform.resources import Resources
@@ -91,6 +92,7 @@ async def _read_body(request: Request[Any, Any, Any]) -> ChannelAuthRequest:
     status_code=HTTP_200_OK,
     operation_class=_AuthOperation,
     tags=["realtime"],
+    opt=AUTHENTICATED,  # every employee; each channel is checked against the matrix
 )
 async def realtime_auth(
     request: Request[Any, Any, Any], principal: Principal, resources: Resources
