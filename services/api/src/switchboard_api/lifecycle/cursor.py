@@ -40,6 +40,8 @@ def decode_cursor(cursor: str, sort: str, value_type: type[Any]) -> tuple[Any, u
         value = msgspec.convert(parsed.value, value_type, strict=False)
     except (binascii.Error, ValueError, msgspec.ValidationError, msgspec.DecodeError):
         raise _bad("not a cursor returned by this list") from None
+    if isinstance(value, str) and "\x00" in value:
+        raise _bad("not a cursor returned by this list")
     if parsed.sort != sort:
         raise _bad(f"the cursor was made for sort={parsed.sort!r}, not {sort!r}")
     return value, parsed.id

@@ -81,6 +81,7 @@ class LifecycleReader:
     async def page(self, params: ListParams) -> msgspec.Struct:
         """One page of live (or trashed) records and the cursor of the next one."""
         require(self.principal, self.entity.name, Action.READ)
+        _refuse_nul({"q": params.q, "cursor": params.cursor, **params.filters})
         field, descending = self._sort(params.sort)
         sort_key = ("-" if descending else "") + field
         after = None
@@ -139,6 +140,18 @@ class LifecycleReader:
             for e in events
         ]
         return HistoryPage(items=items, next_cursor=next_cursor)
+
+
+def _refuse_nul(values: dict[str, Any]) -> None:
+    """PostgreSQL text cannot hold NUL characters: say which parameter has one (400)."""
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise BadRequest(
+                f"{name} contains a NUL character",
+                errors=[
+                    FieldError(field=name, message="NUL characters are not allowed", source="query")
+                ],
+            )
 
 
 def _history_cursor(cursor: str) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, insert, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
@@ -175,9 +175,10 @@ class LifecycleRepository:
             return _row((await self.session.execute(stmt)).mappings().one_or_none())
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
-        except DBAPIError as exc:
-            # Values the schemas let through but the column refuses (out of range and such).
-            raise InvalidInput(f"the database refused a value: {exc.orig}") from None
+        except DataError as exc:
+            # Values the schemas let through but PostgreSQL refuses (NUL characters in text,
+            # numbers out of range): the client's input, so a 422, never a 500.
+            raise InvalidInput(f"a value is not acceptable: {exc.orig}") from None
 
     def _constraint_fields(self, name: str | None) -> list[str]:
         for constraint in self.table.constraints:
