@@ -198,3 +198,25 @@ async def test_terminate_user_connections_route(node: NodeProcess) -> None:
     # The stock library posts without the /apps/{id} prefix; it must be routed and signed.
     result = await asyncio.to_thread(node.pusher().terminate_user_connections, "42")
     assert result == {}
+
+
+async def test_expect_100_continue_is_answered(node: NodeProcess) -> None:
+    # curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the go-ahead.
+    path = f"/apps/{APP_ID}/events"
+    body = json.dumps({"name": "e", "data": "x" * 2000, "channel": "a"}).encode()
+    query = "&".join(
+        f"{k}={v}" for k, v in sign_request(KEY, SECRET, "POST", path, body=body).items()
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
+    writer.write(
+        f"POST {path}?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+        "Expect: 100-continue\r\n\r\n".encode()
+    )
+    assert (
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    )
+    writer.write(body)
+    response = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    assert response.startswith(b"HTTP/1.1 200")
+    assert response.endswith(b"{}")

@@ -23,7 +23,7 @@ class Metrics:
             "realtime_messages_in", "Frames received from clients.", registry=self.registry
         )
         self.messages_out = Counter(
-            "realtime_messages_out", "Frames written to clients.", registry=self.registry
+            "realtime_messages_out", "Event frames fanned out to clients.", registry=self.registry
         )
         self.published = Counter(
             "realtime_events_published",
