@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from switchboard_api.auth.controllers import AuthController
@@ -72,6 +73,23 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             version="1.0.0",
             path="/api",
             render_plugins=[ScalarRenderPlugin(path="/docs")],
+            components=Components(
+                security_schemes={
+                    "session": SecurityScheme(
+                        type="apiKey",
+                        name=settings.session_cookie_name,
+                        security_scheme_in="cookie",
+                        description="Browser session from POST /api/v1/auth/login; writes "
+                        "also need the X-CSRF-Token header from the login or /auth/me answer.",
+                    ),
+                    "token": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="Personal API token from POST /api/v1/auth/tokens.",
+                    ),
+                }
+            ),
+            security=[{"session": []}, {"token": []}],
         ),
         debug=False,
     )

@@ -55,6 +55,7 @@ class AuthController(Controller):
     @post(
         "/login",
         exclude_from_auth=True,
+        security=[{}],
         status_code=HTTP_200_OK,
         summary="Sign in with email and password",
         description=(

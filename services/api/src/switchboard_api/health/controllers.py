@@ -17,7 +17,7 @@ class Liveness(msgspec.Struct):
     status: str
 
 
-@get("/healthz", exclude_from_auth=True, tags=["health"], summary="Liveness probe")
+@get("/healthz", exclude_from_auth=True, security=[{}], tags=["health"], summary="Liveness probe")
 async def healthz() -> Liveness:
     """Answer as long as the process serves requests."""
     return Liveness(status="ok")
@@ -26,6 +26,7 @@ async def healthz() -> Liveness:
 @get(
     "/readyz",
     exclude_from_auth=True,
+    security=[{}],
     tags=["health"],
     summary="Readiness probe",
     responses={503: ResponseSpec(data_container=Readiness, description="A dependency failed")},
