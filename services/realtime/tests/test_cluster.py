@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import pusher
 from realtime_testkit import PusherSocket, StartNode, decode_data
 
 
@@ -82,3 +84,32 @@ async def test_killed_node_members_disappear_within_ttl(start: StartNode) -> Non
     info = await asyncio.to_thread(lib.channel_info, "private-counted")
     assert info == {"occupied": False}
     await watcher.close()
+
+
+async def test_apps_are_isolated(start: StartNode) -> None:
+    apps = [
+        {"id": "1", "key": "test-key", "secret": "test-secret"},
+        {"id": "2", "key": "other-key", "secret": "other-secret"},
+    ]
+    node = await start(apps_json=json.dumps(apps))
+    mine = await PusherSocket.connect(node.ws_url())
+    theirs = await PusherSocket.connect(node.ws_url(key="other-key"))
+    await mine.subscribe("news")
+    await theirs.subscribe("news")
+    await asyncio.to_thread(node.pusher().trigger, "news", "hello", {"app": 1})
+    assert decode_data(await mine.expect("hello")) == {"app": 1}
+    await theirs.assert_nothing(0.3)
+    # App 2's secret does not sign for app 1, and app 2's channels are its own.
+    other = pusher.Pusher(
+        app_id="2",
+        key="other-key",
+        secret="other-secret",
+        host="127.0.0.1",
+        port=node.port,
+        ssl=False,
+    )
+    assert "news" in (await asyncio.to_thread(other.channels_info))["channels"]
+    await asyncio.to_thread(other.trigger, "news", "hello", {"app": 2})
+    assert decode_data(await theirs.expect("hello")) == {"app": 2}
+    await mine.assert_nothing(0.3)
+    await asyncio.gather(mine.close(), theirs.close())
