@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+import httpx
+from demo import load_demo
 from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
 from provision import ProvisionError, ensure_system_packages, provision
@@ -160,6 +162,10 @@ def cmd_run() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     if wait_ready(p, sup, timeout=180):
+        try:
+            load_demo(p)
+        except (httpx.HTTPError, RuntimeError) as exc:
+            print(f"warning: the demo data did not load: {exc}", flush=True)
         email, password = DEMO_LOGIN
         print(
             f"\n  Switchboard is running at {p.public_url}\n"
