@@ -256,3 +256,19 @@ async def test_duplicate_user_email_is_a_409(admin: Actor) -> None:
     again = await admin.http.post("/api/v1/users", json={**body, "email": body["email"].upper()})
     assert again.status_code == 409
     assert again.json()["errors"][0]["field"] == "email"
+
+
+async def test_admins_cannot_lock_themselves_out(admin: Actor) -> None:
+    url = f"/api/v1/users/{admin.user.id}"
+    me = (await admin.http.get(url)).json()
+    version = f'"{me["version"]}"'
+    assert (await admin.http.delete(url)).status_code == 409
+    demote = await admin.http.patch(url, json={"role": "agent"}, headers={"If-Match": version})
+    assert demote.status_code == 409
+    assert demote.json()["errors"][0]["field"] == "role"
+    off = await admin.http.patch(url, json={"is_active": False}, headers={"If-Match": version})
+    assert off.status_code == 409
+    renamed = await admin.http.patch(
+        url, json={"full_name": "Still Admin"}, headers={"If-Match": version}
+    )
+    assert renamed.status_code == 200

@@ -42,6 +42,9 @@ class WriteContext:
 
 
 PrepareHook = Callable[[dict[str, Any], WriteContext], dict[str, Any]]
+GuardHook = Callable[[str, Mapping[str, Any], Principal], None]
+"""Refuses (raising an AppError) a lifecycle move -- ``trash``, ``restore`` or ``purge`` --
+of the given stored record by the given caller."""
 """Validates and normalizes incoming column values (raising InvalidInput naming the field)
 and derives stored-only columns; returns the values to write."""
 
@@ -73,6 +76,7 @@ class EntityType:
     redacted: frozenset[str] = frozenset()
     channels: Callable[[str, uuid.UUID], list[str]] = field(default=_default_channels)
     after_commit: Callable[[Redis, uuid.UUID], Awaitable[None]] | None = None
+    guard: GuardHook | None = None
 
     @property
     def label(self) -> str:

@@ -36,6 +36,8 @@ from switchboard_api.settings import ApiSettings
 
 log = logging.getLogger("switchboard_api.lifecycle")
 
+_MOVES = {"trashed": "trash", "restored": "restore"}  # event action -> guard action
+
 
 @dataclass(frozen=True, slots=True)
 class Saved:
@@ -192,6 +194,7 @@ class LifecycleService:
         action: str,
     ) -> Saved:
         current = await self._load(record_id, lock=True)
+        self._guard(_MOVES[action], current)
         if (current["deleted_at"] is not None) != from_trash:
             state = "is not in the trash" if from_trash else "is already in the trash"
             raise Conflict(f"{self.entity.name} record {record_id} {state}")
@@ -236,6 +239,7 @@ class LifecycleService:
         """Delete a trashed record for good (409 for a live one)."""
         require(self.principal, self.entity.name, Action.PURGE)
         current = await self._load(record_id, lock=True)
+        self._guard("purge", current)
         if current["deleted_at"] is None:
             raise Conflict(
                 f"{self.entity.name} record {record_id} is not in the trash; trash it first"
@@ -247,6 +251,10 @@ class LifecycleService:
             raise await self._stale(record_id)
         await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
         await self._invalidate(record_id, row["version"] + 1)
+
+    def _guard(self, action: str, current: Row) -> None:
+        if self.entity.guard is not None:
+            self.entity.guard(action, current, self.principal)
 
     def _check_version(self, current: Mapping[str, Any], if_match: int) -> None:
         if current["version"] != if_match:

@@ -3,27 +3,54 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from redis.asyncio import Redis
 
 from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.passwords import hash_password
+from switchboard_api.auth.principal import Principal
 from switchboard_api.db.users import User as UserRow
+from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import normalize_email
 from switchboard_api.telephony.hooks import member_changed
 from switchboard_api.users.schemas import Role, User, UserCreate, UserUpdate
 
 
+def _refuse_self_lockout(values: dict[str, Any], ctx: WriteContext) -> None:
+    """An admin cannot demote or deactivate their own account (ask another admin)."""
+    current = ctx.current
+    if current is None or current["id"] != ctx.principal.user_id:
+        return
+    if current["role"] == "admin" and values.get("role", "admin") != "admin":
+        raise Conflict(
+            "you cannot take the admin role from your own account",
+            errors=[FieldError(field="role", message="ask another admin")],
+        )
+    if values.get("is_active") is False:
+        raise Conflict(
+            "you cannot deactivate your own account",
+            errors=[FieldError(field="is_active", message="ask another admin")],
+        )
+
+
 def prepare_user(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
-    """Normalize the email; replace a given password by its argon2 hash."""
+    """Normalize the email; replace a given password by its argon2 hash; no self-lockout."""
+    _refuse_self_lockout(values, ctx)
     if "email" in values:
         values["email"] = normalize_email(values["email"], "email")
     password = values.pop("password", None)
     if password is not None:
         values["password_hash"] = hash_password(password)
     return values
+
+
+def guard_user(action: str, current: Mapping[str, Any], principal: Principal) -> None:
+    """Nobody trashes or purges their own account (that is how the last admin vanishes)."""
+    if action in {"trash", "purge"} and current["id"] == principal.user_id:
+        raise Conflict(f"you cannot {action} your own account")
 
 
 async def forget_cached_user(redis: Redis, user_id: uuid.UUID) -> None:
@@ -48,5 +75,6 @@ USERS = EntityType(
     prepare=prepare_user,
     redacted=frozenset({"password_hash"}),
     after_commit=forget_cached_user,
+    guard=guard_user,
 )
 """Users in the generic lifecycle."""
