@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from saq import Queue
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.settings import get_settings
@@ -87,15 +89,49 @@ async def start_worker(db_url: str, queue_name: str) -> AsyncIterator[object]:
             await worker.process.wait()
 
 
-async def test_the_purge_job_runs_in_the_worker(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
-    worker = await start_worker()
-    purged = await queue.apply("purge_trash", timeout=30)
-    assert isinstance(purged, int)
+async def _contact(db_url: str, *, trashed_days_ago: int | None) -> uuid.UUID:
+    engine = create_async_engine(db_url)
+    contact_id = uuid.uuid4()
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO contacts (id, name, deleted_at) VALUES "
+                    "(:id, :name, now() - make_interval(days => :days))"
+                    if trashed_days_ago is not None
+                    else "INSERT INTO contacts (id, name) VALUES (:id, :name)"
+                ),
+                {"id": contact_id, "name": "Purge Test", "days": trashed_days_ago},
+            )
+    finally:
+        await engine.dispose()
+    return contact_id
+
+
+async def _remaining(db_url: str, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT id FROM contacts WHERE id = ANY(:ids)"), {"ids": ids}
+            )
+            return {row[0] for row in rows}
+    finally:
+        await engine.dispose()
+
+
+async def test_the_purge_job_runs_in_the_worker_and_on_a_schedule(  # type: ignore[no-untyped-def]
+    start_worker, queue: Queue, db_url: str
+) -> None:
+    expired = await _contact(db_url, trashed_days_ago=45)
+    recent = await _contact(db_url, trashed_days_ago=2)
+    live = await _contact(db_url, trashed_days_ago=None)
+    worker = await start_worker(trash_purge_cron="*/5 * * * *")
+    assert await queue.apply("purge_trash", timeout=60) >= 1
+    assert await _remaining(db_url, [expired, recent, live]) == {recent, live}
+    assert await queue.apply("purge_trash", timeout=60) == 0  # idempotent: nothing left
     assert "trash purge" in worker.log()
-
-
-async def test_the_purge_is_scheduled_by_cron_with_retries(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
-    await start_worker(trash_purge_cron="*/5 * * * *")
+    # the cron run is queued for later, with retries and backoff
     deadline = time.monotonic() + 10
     while (job := await queue.job("cron:purge_trash")) is None:
         assert time.monotonic() < deadline, "the cron job was never scheduled"
@@ -106,19 +142,14 @@ async def test_the_purge_is_scheduled_by_cron_with_retries(start_worker, queue: 
     assert job.retry_backoff
 
 
-async def test_sigterm_and_sigint_stop_the_worker_cleanly(start_worker) -> None:  # type: ignore[no-untyped-def]
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        worker = await start_worker()
+async def test_two_workers_share_the_queue_and_stop_cleanly(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    workers = [await start_worker(), await start_worker()]
+    results = await asyncio.gather(*(queue.apply("purge_trash", timeout=60) for _ in range(4)))
+    assert all(isinstance(r, int) for r in results)
+    for worker, sig in zip(workers, (signal.SIGTERM, signal.SIGINT), strict=True):
         started = time.monotonic()
         worker.process.send_signal(sig)
         code = await asyncio.wait_for(worker.process.wait(), 15)
         assert code == 0, worker.log()
         assert time.monotonic() - started < 10, worker.log()
         assert "worker stopped" in worker.log()
-
-
-async def test_two_workers_share_the_queue(start_worker, queue: Queue) -> None:  # type: ignore[no-untyped-def]
-    await start_worker()
-    await start_worker()
-    results = await asyncio.gather(*(queue.apply("purge_trash", timeout=30) for _ in range(4)))
-    assert all(isinstance(r, int) for r in results)
