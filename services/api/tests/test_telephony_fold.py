@@ -10,13 +10,13 @@ from typing import Any
 
 import msgspec
 import pytest
-from switchboard_pbxsim.scenarios import Ids, Party, Planned, build_timeline
-from switchboard_pbxsim.script import CallScript
-from switchboard_shared.mango import CommandResult, ResultCode
 
 from switchboard_api.telephony.calls import e164
 from switchboard_api.telephony.facts import CallFacts
 from switchboard_api.telephony.mango_fold import fold_mango
+from switchboard_pbxsim.scenarios import Ids, Party, Planned, build_timeline
+from switchboard_pbxsim.script import CallScript
+from switchboard_shared.mango import CommandResult, ResultCode
 
 T0 = 1_735_725_600
 KIND = {
@@ -54,13 +54,13 @@ def _orders(events: list[Any]) -> list[list[Any]]:
     shuffles = []
     for seed in range(6):
         copy = list(events)
-        random.Random(seed).shuffle(copy)
+        random.Random(seed).shuffle(copy)  # noqa: S311 - test orderings, not crypto
         shuffles.append(copy)
     return [events, list(reversed(events)), events + events, *shuffles]
 
 
 def _key(facts: CallFacts) -> dict[str, Any]:
-    data = {k: getattr(facts, k) for k in facts.__slots__}  # type: ignore[attr-defined]
+    data = {k: getattr(facts, k) for k in facts.__slots__}
     data["command_ids"] = sorted(data["command_ids"])
     return data
 

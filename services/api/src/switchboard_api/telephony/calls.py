@@ -104,10 +104,11 @@ class CallFolder:
         entry_id = event.entry_id or (call["provider_call_id"] if call else None)
         if call is None and entry_id is None:
             return  # a command result for no call we know: kept, folded if one shows up
-        row = await self.refold(call, entry_id, {event.command_id} - {None})  # type: ignore[arg-type]
+        commands = {event.command_id} if event.command_id else set()
+        row, facts = await self.refold(call, entry_id, commands)
         if event.kind == "record_added" and event.recording_id:
             await self._recording_added(row, event.recording_id)
-        if event.rings_extension:
+        if event.rings_extension and event.rings_extension in facts.ringing_extensions:
             await self._popup(row, event.rings_extension)
 
     async def _locate(self, entry_id: str | None, command_id: str | None) -> Row | None:
@@ -120,7 +121,7 @@ class CallFolder:
 
     async def refold(
         self, call: Row | None, entry_id: str | None, command_ids: Collection[str] = ()
-    ) -> Row:
+    ) -> tuple[Row, CallFacts]:
         """Recompute the call from all its stored events and save what changed."""
         commands = set(command_ids)
         if entry_id is not None:
@@ -142,7 +143,7 @@ class CallFolder:
         became_final = row["is_final"] and not (call and call["is_final"])
         if became_final and row["status"] == "missed":
             await self._missed(row)
-        return row
+        return row, facts
 
     async def _values(self, facts: CallFacts, current: Row | None) -> dict[str, Any]:
         region = self.settings.default_phone_region

@@ -28,16 +28,18 @@ async def enqueue(
     retries: int = 10,
     retry_delay: float = 2.0,
     job_timeout: int = 600,
+    max_backoff: float = 300.0,
     **kwargs: Any,
 ) -> None:
     """Enqueue ``function`` once per ``key`` (a key already queued or running is a no-op),
-    retried with exponential backoff when it raises."""
+    retried with exponential backoff (jittered, at most ``max_backoff`` seconds apart) when
+    it raises."""
     await queue_of(redis, settings).enqueue(
         function,
         key=key,
         retries=retries,
         retry_delay=retry_delay,
-        retry_backoff=True,
+        retry_backoff=max_backoff,
         timeout=job_timeout,
         **kwargs,
     )

@@ -1,0 +1,182 @@
+"""PBX synchronization while the provider is down: jobs fail, are retried with backoff by a
+real SAQ worker, and the PBX converges once the provider is back. Nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp import web
+from saq import Queue, Worker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from switchboard_api.auth.testing import UserFactory, user_factory
+from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.telephony.jobqueue import enqueue
+from switchboard_api.telephony.jobs import JOB_FUNCTIONS
+from switchboard_api.telephony.provider import ProviderUnavailable
+from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.sync import sync_member
+from switchboard_api.telephony.testing import (
+    Simulator,
+    eventually,
+    pbxsim_url,
+    random_extension,
+    simulator,
+)
+from switchboard_api.worker.context import WorkerContext
+
+
+@dataclass
+class FlakyPbx:
+    """A proxy in front of the simulator's VPBX API that can be switched off (503)."""
+
+    url: str
+    up: bool = False
+    refused: int = 0
+
+
+@contextlib.asynccontextmanager
+async def flaky_pbx() -> AsyncIterator[FlakyPbx]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    state = FlakyPbx(url=f"http://127.0.0.1:{sock.getsockname()[1]}/vpbx")
+    upstream = pbxsim_url()
+
+    async with aiohttp.ClientSession() as session:
+
+        async def forward(request: web.Request) -> web.Response:
+            if not state.up:
+                state.refused += 1
+                return web.Response(status=503, text="down for maintenance")
+            async with session.post(
+                upstream + request.path,
+                data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "")},
+                allow_redirects=False,
+            ) as answer:
+                return web.Response(
+                    status=answer.status,
+                    body=await answer.read(),
+                    content_type=answer.content_type,
+                )
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", forward)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        try:
+            yield state
+        finally:
+            await runner.cleanup()
+
+
+@pytest.fixture(scope="module")
+async def sim() -> AsyncIterator[Simulator]:
+    async with simulator() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+async def users() -> AsyncIterator[UserFactory]:
+    async with user_factory(get_settings()) as factory:
+        yield factory
+
+
+@pytest.fixture(scope="module")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(get_settings().database_url.get_secret_value(), pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def worker(settings: ApiSettings) -> AsyncIterator[Resources]:
+    """A real SAQ worker with the telephony jobs, on a queue of its own."""
+    async with open_resources(settings) as resources:
+        queue = Queue.from_url(settings.redis_url.get_secret_value(), name=settings.worker_queue)
+        await queue.connect()
+        w: Worker[WorkerContext] = Worker(queue, functions=list(JOB_FUNCTIONS), concurrency=4)
+        w.SIGNALS = []
+        w.context["resources"] = resources
+        task = asyncio.create_task(w.start())
+        try:
+            yield resources
+        finally:
+            await w.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            await queue.disconnect()
+
+
+async def test_sync_with_the_provider_unreachable_raises_and_changes_nothing(
+    users: UserFactory, engine: AsyncEngine
+) -> None:
+    settings = get_settings().model_copy(update={"mango_base_url": "http://127.0.0.1:9/vpbx"})
+    employee = await users.create("agent", extension=random_extension())
+    async with open_resources(settings) as resources, provider_http(settings) as http:
+        with pytest.raises(ProviderUnavailable):
+            await sync_member(resources, make_provider(settings, http), employee.id)
+    async with engine.connect() as conn:
+        linked = await conn.execute(
+            text("SELECT count(*) FROM pbx_members WHERE user_id = :id"), {"id": employee.id}
+        )
+        assert linked.scalar_one() == 0
+
+
+async def test_member_sync_is_retried_through_an_outage_and_converges(
+    users: UserFactory, sim: Simulator, engine: AsyncEngine
+) -> None:
+    extension = random_extension()
+    employee = await users.create("agent", extension=extension)
+    async with flaky_pbx() as pbx:
+        settings = get_settings().model_copy(
+            update={"mango_base_url": pbx.url, "worker_queue": f"tel-sync-{secrets.token_hex(4)}"}
+        )
+        async with worker(settings) as resources:
+            await enqueue(
+                resources.redis,
+                settings,
+                "telephony_sync_member",
+                key=f"pbx-member:{employee.id}",
+                retries=20,
+                retry_delay=0.3,
+                user_id=str(employee.id),
+            )
+            await eventually(lambda: _at_least(pbx, 3), what="three refused attempts")
+            assert await sim.member(extension) is None
+            pbx.up = True
+            member = await eventually(lambda: sim.member(extension), what="the member")
+            assert member["general"]["name"] == "Test Agent"
+    async with engine.connect() as conn:
+        link = (
+            await conn.execute(
+                text("SELECT extension, provider_user_id FROM pbx_members WHERE user_id = :id"),
+                {"id": employee.id},
+            )
+        ).one()
+    assert link.extension == extension
+    assert link.provider_user_id == member["general"]["user_id"]
+    async with engine.begin() as conn:  # tidy the PBX: the user goes, so does the member
+        await conn.execute(text("UPDATE users SET deleted_at = now() WHERE id = :id"),
+                           {"id": employee.id})  # fmt: skip
+    settings = get_settings()
+    async with open_resources(settings) as resources, provider_http(settings) as http:
+        assert await sync_member(resources, make_provider(settings, http), employee.id) == (
+            "removed"
+        )
+    assert await sim.member(extension) is None
+
+
+async def _at_least(pbx: FlakyPbx, count: int) -> bool:
+    return pbx.refused >= count
