@@ -175,3 +175,27 @@ async def test_concurrent_writers_and_two_sequencers_lose_nothing(
     p99 = max(st.percentile(99) for st in stats if st.total)
     # write -> offset includes the writer's own deliberate 0-20 ms before commit
     assert p99 < 250, p99
+
+
+async def test_write_to_offset_delay_stays_in_milliseconds(
+    sessions: async_sessionmaker[AsyncSession], db_url: str
+) -> None:
+    """At ~100 writes/s the LISTEN-woken sequencer numbers each event within milliseconds."""
+    sequencer = Sequencer(sessions, asyncpg_dsn(db_url), poll_seconds=5.0)  # poll can't help
+    runner = asyncio.create_task(sequencer.run())
+    await asyncio.sleep(0.3)  # listening
+    for _ in range(200):
+        async with sessions() as s, s.begin():
+            await _record(s)
+        await asyncio.sleep(0.01)
+    for _ in range(500):  # up to 5 s for the last ones
+        if sequencer.stats.total >= 200:
+            break
+        await asyncio.sleep(0.01)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert sequencer.stats.total == 200
+    p50, p99 = sequencer.stats.percentile(50), sequencer.stats.percentile(99)
+    print(f"write->offset over 200 writes: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    assert p50 < 25, sequencer.stats.summary()
+    assert p99 < 150, sequencer.stats.summary()
