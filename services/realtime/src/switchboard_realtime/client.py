@@ -28,8 +28,10 @@ class Client:
         "last_activity",
         "over_limit_since",
         "pinged",
+        "protocol",
         "rate_limit",
         "socket_id",
+        "transport",
         "ws",
     )
 
@@ -37,6 +39,9 @@ class Client:
         self, ws: ServerConnection, app: App, socket_id: str, now: float, events_per_second: float
     ) -> None:
         self.ws = ws
+        # Held directly: the fan-out loop touches these for every subscriber.
+        self.transport = ws.transport
+        self.protocol = ws.protocol
         self.app = app
         self.socket_id = socket_id
         #: subscribed channel -> presence member (None on other channels)
@@ -49,9 +54,9 @@ class Client:
 
     def write_frame(self, frame: bytes) -> bool:
         """Queue a ready WebSocket frame without waiting; False if the socket is not open."""
-        if self.closing or self.ws.protocol.state is not State.OPEN:
+        if self.closing or self.protocol.state is not State.OPEN:
             return False
-        self.ws.transport.write(frame)
+        self.transport.write(frame)
         return True
 
     def send(self, payload: bytes) -> bool:
@@ -60,7 +65,7 @@ class Client:
 
     def buffered(self) -> int:
         """Bytes written but not yet accepted by the kernel."""
-        return self.ws.transport.get_write_buffer_size()
+        return self.transport.get_write_buffer_size()
 
     def is_too_slow(self, now: float, limit: int, grace: float) -> bool:
         """Update the over-limit clock; True when the client must be dropped."""

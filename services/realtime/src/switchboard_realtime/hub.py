@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 
+from websockets.protocol import State
+
 from switchboard_realtime.background import Background
 from switchboard_realtime.client import Client
 from switchboard_realtime.metrics import Metrics
 from switchboard_realtime.protocol.codes import CloseCode
 from switchboard_realtime.wsframe import text_frame
 
+OPEN = State.OPEN
 ChannelKey = tuple[str, str]  # app id, channel name
 
 
@@ -63,11 +66,18 @@ class LocalHub:
         frame = text_frame(payload)
         now = time.monotonic()
         written = 0
+        limit = self.buffer_limit
         for socket_id, client in subscribers.items():
-            if socket_id == exclude or not client.write_frame(frame):
+            # Inlined Client.write_frame: this loop runs once per subscriber per event.
+            if socket_id == exclude or client.closing or client.protocol.state is not OPEN:
                 continue
+            transport = client.transport
+            transport.write(frame)
             written += 1
-            if client.is_too_slow(now, self.buffer_limit, self.slow_grace):
+            slow_path = client.over_limit_since is not None
+            if (slow_path or transport.get_write_buffer_size() > limit) and client.is_too_slow(
+                now, limit, self.slow_grace
+            ):
                 self.drop_slow(client)
         self._metrics.messages_out.inc(written)
         self._metrics.publish_latency.observe(max(0.0, time.time() - published_at))
