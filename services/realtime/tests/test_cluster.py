@@ -113,3 +113,32 @@ async def test_apps_are_isolated(start: StartNode) -> None:
     assert decode_data(await theirs.expect("hello")) == {"app": 2}
     await mine.assert_nothing(0.3)
     await asyncio.gather(mine.close(), theirs.close())
+
+
+async def test_socket_id_exclusion_works_across_nodes(start: StartNode) -> None:
+    one, two = await start(), await start()
+    actor = await PusherSocket.connect(two.ws_url())
+    other = await PusherSocket.connect(two.ws_url())
+    for client in (actor, other):
+        await client.subscribe("private-deal.7")
+    await asyncio.to_thread(
+        one.pusher().trigger, "private-deal.7", "deal.won", {"by": "actor"}, actor.socket_id
+    )
+    assert decode_data(await other.expect("deal.won")) == {"by": "actor"}
+    await actor.assert_nothing(0.3)
+    await asyncio.gather(actor.close(), other.close())
+
+
+async def test_sigterm_announces_the_nodes_members_to_the_others(start: StartNode) -> None:
+    staying, leaving = await start(), await start()
+    watcher = await PusherSocket.connect(staying.ws_url())
+    await watcher.subscribe("presence-room.77", user_id="watcher")
+    guest = await PusherSocket.connect(leaving.ws_url())
+    await guest.subscribe("presence-room.77", user_id="guest")
+    await watcher.expect("pusher_internal:member_added")
+    await leaving.stop()  # SIGTERM
+    removed = await watcher.expect("pusher_internal:member_removed", wait=3)
+    assert decode_data(removed) == {"user_id": "guest"}
+    users = await asyncio.to_thread(staying.pusher().users_info, "presence-room.77")
+    assert users == {"users": [{"id": "watcher"}]}
+    await watcher.close()
