@@ -77,7 +77,7 @@ def masked_text_frame(payload: bytes) -> bytes:
 class Subscriber(asyncio.Protocol):
     """One load-client connection: upgrades, then records when each text frame arrives."""
 
-    def __init__(self, on_frame: Callable[[float], None]) -> None:
+    def __init__(self, on_frame: Callable[[float, bytes], None]) -> None:
         self.on_frame = on_frame
         self.buffer = bytearray()
         self.upgraded = False
@@ -120,7 +120,7 @@ class Subscriber(asyncio.Protocol):
             if self.next_frame is not None and not self.next_frame.done():
                 self.next_frame.set_result(payload)
             else:
-                self.on_frame(now)
+                self.on_frame(now, payload)
 
     def _fail(self, exc: Exception) -> None:
         if not self.setup_done.done():
@@ -179,7 +179,7 @@ class LoadClient:
         self.expected = 0
         self.all_arrived: asyncio.Event = asyncio.Event()
 
-    def _arrive(self, now: float) -> None:
+    def _arrive(self, now: float, _payload: bytes) -> None:
         self.arrivals.append(now)
         if len(self.arrivals) >= self.expected:
             self.all_arrived.set()
