@@ -133,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate()
         return 0
     if args.command == "worker":
-        asyncio.run(run_worker(get_settings()))
-        return 0
+        return asyncio.run(run_worker(get_settings()))
     if args.command == "wait-ready":
         ready = asyncio.run(_wait_ready(args.timeout))
         if ready and args.migrated:

@@ -63,8 +63,8 @@ async def _stop_jobs(worker: Worker[WorkerContext]) -> None:
     await worker.stop()
 
 
-async def run_worker(settings: ApiSettings) -> None:
-    """Run until SIGTERM/SIGINT."""
+async def run_worker(settings: ApiSettings) -> int:
+    """Run until SIGTERM/SIGINT (exit status 0), or until a part ends unexpectedly (1)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -105,6 +105,9 @@ async def run_worker(settings: ApiSettings) -> None:
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, jobs, *services], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
+        failed = [t.get_name() for t in (jobs, *services) if t.done()]
+        if failed:
+            log.error("worker part(s) ended unexpectedly: %s", ", ".join(failed))
         log.info("worker stopping")
         for task in services:
             task.cancel()
@@ -115,3 +118,4 @@ async def run_worker(settings: ApiSettings) -> None:
                 await task
         await queue.disconnect()
     log.info("worker stopped")
+    return 1 if failed else 0
