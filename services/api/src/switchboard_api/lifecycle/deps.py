@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
+
+from redis.asyncio import Redis
+
 from switchboard_api.auth.principal import Principal
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.reads import LifecycleReader
@@ -10,14 +14,21 @@ from switchboard_api.lifecycle.service import LifecycleService
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
 
+# One cache object per Redis client (its Lua scripts are registered once, not per request).
+_CACHES: weakref.WeakKeyDictionary[Redis, RecordCache] = weakref.WeakKeyDictionary()
+
 
 def record_cache(resources: Resources) -> RecordCache:
     """The record cache over the app's Redis, with the configured TTL and time limit."""
-    return RecordCache(
-        resources.redis,
-        ttl_seconds=resources.settings.cache_ttl_seconds,
-        timeout_seconds=resources.settings.cache_timeout_seconds,
-    )
+    cache = _CACHES.get(resources.redis)
+    if cache is None:
+        cache = RecordCache(
+            resources.redis,
+            ttl_seconds=resources.settings.cache_ttl_seconds,
+            timeout_seconds=resources.settings.cache_timeout_seconds,
+        )
+        _CACHES[resources.redis] = cache
+    return cache
 
 
 def lifecycle_service(
