@@ -227,7 +227,7 @@ async def test_recording_is_stored_once_with_its_measured_duration(
             await conn.execute(
                 text(
                     "SELECT count(*) FROM entity_events WHERE entity_id = :id "
-                    "AND changes ? 'recording_key'"
+                    "AND changes -> 'recording_status' ->> 'after' = 'stored'"
                 ),
                 {"id": call["id"]},
             )
@@ -257,7 +257,7 @@ async def test_click_to_call_and_member_sync(
         member = await eventually(lambda: sim.member(extension), what="the PBX member")
         assert member["general"]["name"] == "Dial Tester"
 
-        employee = Employee(uuid.UUID(user["id"]), email, "agent")
+        employee = Employee(uuid.UUID(user["id"]), email, "agent", "a long test password")
         async with client(base_url) as login:
             token = await api_token(login, employee)
         headers = {"authorization": f"Bearer {token}"}

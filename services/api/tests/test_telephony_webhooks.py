@@ -313,3 +313,53 @@ async def test_dial_validates_the_number(api: httpx.AsyncClient, users: UserFact
         )
     assert bad.status_code == 422
     assert unknown.status_code == 400
+
+
+async def test_click_to_call_summary_first_is_merged_into_the_dialed_call(
+    api: httpx.AsyncClient, settings: ApiSettings, engine: AsyncEngine
+) -> None:
+    command, entry, number = f"sb-test-{secrets.token_hex(6)}", _entry(), random_mobile()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO calls (provider, command_id, direction, status) "
+                "VALUES ('mango', :c, 'outbound', 'ringing')"
+            ),
+            {"c": command},
+        )
+    t0 = 1_735_725_600
+    summary = {
+        "entry_id": entry,
+        "call_direction": 2,
+        "from": {"extension": "101"},
+        "to": {"number": number},
+        "line_number": "74951234567",
+        "create_time": t0,
+        "forward_time": t0,
+        "talk_time": t0 + 11,
+        "end_time": t0 + 70,
+        "entry_result": 1,
+        "disconnect_reason": 1120,
+    }
+    leg = _leg(
+        entry,
+        f"{entry}-c",
+        1,
+        "Appeared",
+        t0,
+        command_id=command,
+        **{"from": {"extension": "101"}, "to": {"number": number}},
+    )
+    assert (await post_webhook(api, settings, "/events/summary", summary)).status_code == 200
+    stray = await call_row(engine, provider_call_id=entry)
+    assert stray is not None
+    assert stray["command_id"] is None
+    assert (await post_webhook(api, settings, "/events/call", leg)).status_code == 200
+    dialed = await call_row(engine, command_id=command)
+    assert dialed is not None
+    assert dialed["provider_call_id"] == entry
+    assert (dialed["status"], dialed["is_final"], dialed["talk_seconds"]) == ("completed", True, 59)
+    gone = await call_row(engine, id=stray["id"])
+    assert gone is not None
+    assert gone["deleted_at"] is not None
+    assert gone["provider_call_id"] is None

@@ -112,12 +112,25 @@ class CallFolder:
             await self._popup(row, event.rings_extension)
 
     async def _locate(self, entry_id: str | None, command_id: str | None) -> Row | None:
-        call = None
+        by_entry = by_command = None
         if entry_id is not None:
-            call = await repo.call_by(self.session, self.provider, provider_call_id=entry_id)
-        if call is None and command_id is not None:
-            call = await repo.call_by(self.session, self.provider, command_id=command_id)
-        return call
+            by_entry = await repo.call_by(self.session, self.provider, provider_call_id=entry_id)
+        if command_id is not None:
+            by_command = await repo.call_by(self.session, self.provider, command_id=command_id)
+        if by_entry is not None and by_command is not None and by_entry["id"] != by_command["id"]:
+            return await self._merge(by_entry, by_command)
+        return by_command or by_entry
+
+    async def _merge(self, by_entry: Row, by_command: Row) -> Row:
+        """A click-to-call whose entry was first seen in an event without its command id
+        (Mango's summary carries none) got a record of its own: the click-to-call's record
+        takes the entry over, the stray one goes to the trash."""
+        if by_entry["deleted_at"] is None:
+            await self.calls.trash(by_entry, {"provider_call_id": None})
+        else:
+            await self.calls.update(by_entry, {"provider_call_id": None})
+        log.info("call %s merged into click-to-call %s", by_entry["id"], by_command["id"])
+        return by_command
 
     async def refold(
         self, call: Row | None, entry_id: str | None, command_ids: Collection[str] = ()

@@ -19,13 +19,17 @@ SYNC_MEMBER_JOB = "telephony_sync_member"
 SYNC_LISTS_JOB = "telephony_sync_lists"
 
 
+# One job per change (a unique key): a job already running may have read the state before
+# this change committed, so it must not swallow the new one. The jobs serialize themselves
+# (advisory locks) and are idempotent, so an extra run costs one comparison.
+
+
 async def member_changed(redis: Redis, user_id: uuid.UUID) -> None:
     """An employee changed: bring their PBX member in step (a job, retried)."""
-    await enqueue(
-        redis, get_settings(), SYNC_MEMBER_JOB, key=f"pbx-member:{user_id}", user_id=str(user_id)
-    )
+    key = f"pbx-member:{user_id}:{uuid.uuid4().hex}"
+    await enqueue(redis, get_settings(), SYNC_MEMBER_JOB, key=key, user_id=str(user_id))
 
 
 async def number_list_changed(redis: Redis, _list_id: uuid.UUID) -> None:
     """A number list or its entries changed: bring the PBX's lists in step."""
-    await enqueue(redis, get_settings(), SYNC_LISTS_JOB, key="pbx-lists")
+    await enqueue(redis, get_settings(), SYNC_LISTS_JOB, key=f"pbx-lists:{uuid.uuid4().hex}")

@@ -148,6 +148,13 @@ async def lock_member_sync(session: AsyncSession, user_id: uuid.UUID) -> None:
     )
 
 
+async def lock_list_sync(session: AsyncSession, provider: str) -> None:
+    """One black/white list sync per provider at a time (until commit)."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"sb:pbx-lists:{provider}", 0)))
+    )
+
+
 async def user_for_sync(session: AsyncSession, user_id: uuid.UUID) -> Row | None:
     """The user's name, email, extension and state (live or trashed)."""
     stmt = select(

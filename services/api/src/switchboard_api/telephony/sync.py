@@ -164,13 +164,16 @@ async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[
     blacklist/whitelist lists. A kind we have no list of yet is imported from the PBX
     first (so adopting a PBX with lists loses nothing). Masks we cannot express are left
     alone."""
-    pbx = await provider.list_numbers()
-    if pbx is None:
-        return {}
     stats = {"added": 0, "removed": 0, "imported": 0}
     async with resources.sessionmaker() as session:
         uow = UnitOfWork(session)
         async with session.begin():
+            # Serialized, and the PBX read after the lock: each run sees the previous one's
+            # changes on both sides.
+            await repo.lock_list_sync(session, provider.name)
+            pbx = await provider.list_numbers()
+            if pbx is None:
+                return {}
             kinds = await _live_kinds(session)
             for list_type, kind in KIND_OF.items():
                 theirs = [n for n in pbx if n.list_type == list_type]
