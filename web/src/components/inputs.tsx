@@ -233,7 +233,6 @@ export function FieldInput(props: InputProps) {
           onChange={(e) => text(e.currentTarget.value)}
           error={error}
           withAsterisk={field.required}
-          data-autofocus={field.name === props.field.name && field.required ? true : undefined}
         />
       );
   }

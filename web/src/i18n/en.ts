@@ -56,7 +56,7 @@ export const en = {
     log: "Call log", missed: "Missed", missedBadge: "{{count}} missed", recording: "Recording",
     noRecording: "No recording", play: "Play", pause: "Pause", seek: "Position", call: "Call",
     calling: "Calling {{number}}…", dialFailed: "Could not place the call", dialed: "Your phone will ring first, then {{number}}",
-    incoming: "Incoming call", from: "From {{number}}", unknown: "Unknown number", createContact: "Create contact",
+    incoming: "Incoming call", missedCall: "Missed call", from: "From {{number}}", unknown: "Unknown number", createContact: "Create contact",
     openContact: "Open contact", dismiss: "Dismiss", line: "Line {{number}}", answered: "Answered", ended: "Call ended",
   },
   numberLists: { entries: "Numbers", addNumber: "Add number", comment: "Comment", noEntries: "No numbers in this list" },

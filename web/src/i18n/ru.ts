@@ -58,7 +58,7 @@ export const ru: Messages = {
     log: "Журнал звонков", missed: "Пропущенные", missedBadge: "Пропущено: {{count}}", recording: "Запись разговора",
     noRecording: "Записи нет", play: "Воспроизвести", pause: "Пауза", seek: "Позиция", call: "Позвонить",
     calling: "Звоним на {{number}}…", dialFailed: "Не удалось позвонить", dialed: "Сначала зазвонит ваш телефон, затем {{number}}",
-    incoming: "Входящий звонок", from: "С номера {{number}}", unknown: "Неизвестный номер", createContact: "Создать контакт",
+    incoming: "Входящий звонок", missedCall: "Пропущенный звонок", from: "С номера {{number}}", unknown: "Неизвестный номер", createContact: "Создать контакт",
     openContact: "Открыть контакт", dismiss: "Скрыть", line: "Линия {{number}}", answered: "Отвечен", ended: "Звонок завершён",
   },
   numberLists: { entries: "Номера", addNumber: "Добавить номер", comment: "Комментарий", noEntries: "В списке нет номеров" },

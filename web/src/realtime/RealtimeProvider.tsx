@@ -108,6 +108,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     }
     instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => setState(current));
     setPusher(instance);
+    // A handle for support and the end-to-end tests (drop the socket, read the offset).
+    (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };
     return () => {
       clearTimeout(replayTimer);
       setPusher(null);

@@ -2,11 +2,10 @@
  * The incoming-call popup. The telephony module publishes on the employee's own channel
  * `private-user.{id}`:
  *   `call.incoming` {call_id, from_number, line_number?, contact?: {id, name, company?} | null}
- *   `call.updated`  {call_id, status}  (answered / completed / missed...: the popup closes
- *                                       when the call is over)
- * Without a contact in the payload the popup looks the number up itself.
+ * The popup closes when the call record (private-calls) says the call is over, or after
+ * a while. Without a contact in the payload the popup looks the number up itself.
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Button, CloseButton, Group, Paper, Stack, Text, ThemeIcon, Transition } from "@mantine/core";
 import { IconPhoneIncoming } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
@@ -15,10 +14,12 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { formatPhone } from "../lib/format";
-import { useChannel } from "../realtime/RealtimeProvider";
+import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 
 export interface IncomingCallEvent {
   call_id: string;
+  /** Set here (not by the server) once the call record says nobody answered. */
+  missed?: boolean;
   from_number: string;
   line_number?: string | null;
   contact?: { id: string; name: string; company?: string | null } | null;
@@ -34,12 +35,35 @@ function parse(raw: unknown): Record<string, unknown> | null {
   return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
 }
 
-const OVER = new Set(["completed", "missed", "failed", "ended"]);
+const OVER = new Set(["completed", "failed", "ended"]);
+const MAX_SHOWN_MS = 120_000;
 
 export function IncomingCall() {
   const { t } = useTranslation();
   const me = useMe();
   const [call, setCall] = useState<IncomingCallEvent | null>(null);
+  const { applier } = useRealtime();
+
+  // Close once the call record says the call is over (answered elsewhere, ended, missed).
+  useEffect(() => {
+    if (!call) return;
+    const timer = setTimeout(() => setCall(null), MAX_SHOWN_MS);
+    const stop = applier.subscribe((change) => {
+      if (change.type !== "calls" || change.id !== call.call_id || !change.fields.includes("status")) return;
+      void api.get<{ status: string; is_final?: boolean }>(`/api/v1/calls/${call.call_id}`).then(({ data }) => {
+        setCall((current) => {
+          if (current?.call_id !== call.call_id) return current;
+          // A missed call stays on screen (call back, create the contact); others close.
+          if (data.status === "missed") return current.missed ? current : { ...current, missed: true };
+          return OVER.has(data.status) ? null : current;
+        });
+      }).catch(() => undefined);
+    });
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [call, applier]);
 
   useChannel(`private-user.${me.id}`, (channel) => {
     const incoming = (raw: unknown) => {
@@ -79,9 +103,9 @@ export function IncomingCall() {
             <Stack gap="xs">
               <Group justify="space-between" wrap="nowrap">
                 <Group gap="sm" wrap="nowrap">
-                  <ThemeIcon color="green" radius="xl" size="lg" className="sb-ringing"><IconPhoneIncoming size={18} /></ThemeIcon>
+                  <ThemeIcon color={call.missed ? "red" : "green"} radius="xl" size="lg" className={call.missed ? undefined : "sb-ringing"}><IconPhoneIncoming size={18} /></ThemeIcon>
                   <div>
-                    <Text fw={700}>{t("calls.incoming")}</Text>
+                    <Text fw={700} c={call.missed ? "red" : undefined}>{call.missed ? t("calls.missedCall") : t("calls.incoming")}</Text>
                     <Text size="sm" ff="monospace">{formatPhone(call.from_number)}</Text>
                   </div>
                 </Group>

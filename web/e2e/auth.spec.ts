@@ -1,0 +1,52 @@
+import { expect, test } from "@playwright/test";
+import { USERS, login, shot } from "./helpers";
+
+test("wrong password is refused, the right one signs in, sign out returns to login", async ({ page }) => {
+  await page.goto("/contacts");
+  await expect(page).toHaveURL(/\/login\?next=%2Fcontacts/);
+  await expect(page.getByRole("heading", { name: "Вход в Switchboard" })).toBeVisible();
+  await shot(page, "login");
+
+  await page.getByLabel("Эл. почта").fill(USERS.agent1);
+  await page.getByLabel("Пароль").fill("not-the-password");
+  await page.getByRole("button", { name: "Войти" }).click();
+  await expect(page.getByRole("alert")).toContainText("Неверная почта или пароль");
+
+  await login(page, USERS.agent1);
+  await expect(page.getByRole("heading", { name: /Здравствуйте/ })).toBeVisible();
+  await shot(page, "home");
+
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("menuitem", { name: "Выйти" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto("/contacts");
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("an expired session goes to login and then back to the page", async ({ page, context }) => {
+  await login(page, USERS.agent1);
+  await page.goto("/deals?view=list");
+  await expect(page.getByRole("heading", { name: "Сделки" })).toBeVisible();
+  // The server forgets the session: the cookie no longer works.
+  await context.clearCookies();
+  // The next request (this click's, or any background refetch) meets a 401.
+  await page.getByRole("link", { name: "Контакты" }).first().click({ timeout: 3000 }).catch(() => undefined);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByText("Сессия истекла")).toBeVisible();
+  const next = decodeURIComponent(new URL(page.url()).searchParams.get("next") ?? "");
+  expect(next).toMatch(/^\/(deals\?view=list|contacts)$/);
+  await page.getByLabel("Эл. почта").fill(USERS.agent1);
+  await page.getByLabel("Пароль").fill(process.env.SB_E2E_PASSWORD ?? "switchboard-demo");
+  await page.getByRole("button", { name: "Войти" }).click();
+  await expect(page).toHaveURL(new RegExp(`${next.replace("?", "\\?")}$`));
+});
+
+test("the interface switches to English", async ({ page }) => {
+  await login(page, USERS.agent1);
+  await page.getByTestId("user-menu").click();
+  await page.getByText("English").click();
+  await expect(page.getByRole("link", { name: "Contacts" }).first()).toBeVisible();
+  await page.getByTestId("user-menu").click();
+  await page.getByText("Русский").click();
+  await expect(page.getByRole("link", { name: "Контакты" }).first()).toBeVisible();
+});

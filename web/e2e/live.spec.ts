@@ -1,0 +1,61 @@
+import { expect, test } from "@playwright/test";
+import { USERS, apiCall, createContact, shot, signedIn, unique, type Record_ } from "./helpers";
+
+test("two employees see each other's changes live, and who else is looking", async ({ browser }) => {
+  const a = await signedIn(browser, USERS.agent1, "/contacts");
+  const b = await signedIn(browser, USERS.agent2, "/contacts");
+  const name = `Живой ${unique()}`;
+
+  // A creates through the UI; B's list shows it without a reload.
+  await a.page.getByRole("link", { name: "Создать" }).click();
+  await a.page.getByLabel("Имя").fill(name);
+  await a.page.getByRole("button", { name: "Создать" }).click();
+  await expect(a.page.getByRole("heading", { name })).toBeVisible();
+  await expect(b.page.getByRole("row", { name: new RegExp(name) })).toBeVisible();
+
+  // Both on the detail page: presence shows the other; A's edit appears on B's page.
+  await b.page.getByRole("link", { name }).click();
+  await expect(a.page.getByTestId("presence")).toContainText("Alina Agent");
+  await expect(b.page.getByTestId("presence")).toContainText("Anton Agent");
+  await shot(b.page, "presence");
+  await a.page.getByRole("link", { name: "Изменить" }).click();
+  await a.page.getByLabel("Должность").fill("Директор");
+  await a.page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(b.page.locator('[data-field="job_title"]')).toContainText("Директор");
+  await expect(b.page.locator('[data-action="updated"]').first()).toContainText("Anton Agent");
+
+  // A trashes it: B's page says so, live.
+  await a.page.getByRole("button", { name: "В корзину" }).click();
+  await expect(b.page.getByText("Запись в корзине")).toBeVisible();
+
+  await a.context.close();
+  await b.context.close();
+});
+
+test("after a dropped connection the client replays what it missed", async ({ browser }) => {
+  const a = await signedIn(browser, USERS.agent1, "/contacts");
+  const b = await signedIn(browser, USERS.agent2, "/contacts");
+  const contact = await createContact(a.page, { name: `Пропуск ${unique()}` });
+  await b.page.goto(`/contacts/${contact.id}`);
+  await expect(b.page.getByRole("heading", { name: String(contact.name) })).toBeVisible();
+  // Let B apply at least one event so it knows its offset.
+  const first = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { company: "До обрыва" }, { "If-Match": `"${contact.version}"` });
+  expect(first.status).toBe(200);
+  await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
+
+  // B's socket drops; A changes the contact meanwhile; B reconnects and catches up.
+  await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { disconnect(): void } } }).__switchboard.pusher.disconnect());
+  await expect(b.page.getByTestId("connection")).not.toHaveAttribute("data-state", "connected");
+  const second = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { company: "Пока вас не было" }, { "If-Match": `"${first.data.version}"` });
+  expect(second.status).toBe(200);
+  await b.page.waitForTimeout(1500); // the change is published while B is away
+  await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
+  await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { connect(): void } } }).__switchboard.pusher.connect());
+  await expect(b.page.getByTestId("connection")).toHaveAttribute("data-state", "connected");
+  await expect(b.page.locator('[data-field="company"]')).toContainText("Пока вас не было");
+  const offset = await b.page.evaluate(() => (window as unknown as { __switchboard: { applier: { lastOffset: number } } }).__switchboard.applier.lastOffset);
+  expect(offset).toBeGreaterThan(0);
+
+  await a.context.close();
+  await b.context.close();
+});
