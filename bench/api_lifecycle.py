@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _nginx import free_port, nginx_in_front_of, uvicorn_command, wait_http
@@ -156,6 +156,12 @@ async def _bulk_contacts(conn: object, count: int, tag: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+async def _vacuum(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE contacts"))
+
+
 async def prepare(base_url: str) -> Fixture:
     """Insert an admin and sign in over HTTP (a session cookie), create the contacts."""
     settings = get_settings()
@@ -184,6 +190,7 @@ async def prepare(base_url: str) -> Fixture:
     async with engine.begin() as conn:
         uncached = await _bulk_contacts(conn, UNCACHED, tag)
         patched = await _bulk_contacts(conn, PATCHED, tag)
+    await _vacuum(engine)
     await engine.dispose()
     return Fixture(cookie, csrf, contact_id, contact_json, uncached, patched, tag)
 
