@@ -64,7 +64,7 @@ function StageColumn({ stage, onMove, movable, registry }: { stage: string; onMo
   const [over, setOver] = useState(false);
   return (
     <Paper
-      withBorder radius="md" p="xs" bg={over ? "blue.0" : "gray.0"} miw={240} w={260} component="section" aria-label={t(`options.stage.${stage}`)}
+      withBorder radius="md" p="xs" bg={over ? "blue.0" : "gray.0"} style={{ flex: "1 0 210px" }} component="section" aria-label={t(`options.stage.${stage}`)}
       onDragOver={(e) => { e.preventDefault(); setOver(true); }}
       onDragLeave={() => setOver(false)}
       onDrop={(e) => {

@@ -5,6 +5,7 @@ import { notifications } from "@mantine/notifications";
 import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
+import { useMe } from "../auth/AuthProvider";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { ConflictDialog } from "../components/ConflictDialog";
 import { FieldInput, type Errors } from "../components/inputs";
@@ -13,11 +14,15 @@ import { analyzeConflict, changedFields, overwriteRequest, type Conflict, type V
 import { apiFieldNames, editableFields, entityDef, recordTitle, type EntityDef, type EntityRecord } from "../entities/registry";
 import { useUserName } from "../entities/directory";
 
-function initialValues(def: EntityDef, params: URLSearchParams): Values {
+/** Who a new record belongs to by default: the employee creating it. */
+const OWNED_BY_ME = new Set(["owner_id", "assignee_id"]);
+
+function initialValues(def: EntityDef, params: URLSearchParams, meId: string): Values {
   const values: Values = {};
   for (const field of editableFields(def, true)) {
     for (const name of apiFieldNames(field)) values[name] = field.initial ?? null;
-    if (field.initial === undefined && (field.kind === "password")) values[field.name] = undefined;
+    if (field.kind === "password") values[field.name] = undefined;
+    if (OWNED_BY_ME.has(field.name)) values[field.name] = meId;
   }
   for (const [key, value] of params) {
     if (key === "phone") values.phones = [{ type: "mobile", number: value }];
@@ -57,7 +62,8 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const fields = useMemo(() => editableFields(def, isNew), [def, isNew]);
   const editable = useMemo(() => fields.flatMap(apiFieldNames), [fields]);
   const [base, setBase] = useState<Values | undefined>(record);
-  const [values, setValues] = useState<Values>(() => (record ? { ...record, password: undefined } : initialValues(def, params)));
+  const me = useMe();
+  const [values, setValues] = useState<Values>(() => (record ? { ...record, password: undefined } : initialValues(def, params, me.id)));
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [conflict, setConflict] = useState<{ info: Conflict; current: EntityRecord; patch: Values } | null>(null);

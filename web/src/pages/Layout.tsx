@@ -1,5 +1,5 @@
 /** The workspace frame: header, navigation (a drawer on phones), live status, the call popup. */
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { ActionIcon, AppShell, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Tooltip, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
@@ -50,6 +50,16 @@ export function Layout() {
   const { unseen, markSeen } = useMissedCalls();
 
   useEffect(close, [location.pathname, close]);
+  // After in-app navigation, move focus to the new page (screen readers announce it, the
+  // keyboard starts from the content), but not on the first page load.
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus({ preventScroll: true });
+  }, [location.pathname]);
   useEffect(() => {
     if (location.pathname === "/calls" && new URLSearchParams(location.search).get("status") === "missed") markSeen();
   }, [location, markSeen]);
