@@ -119,6 +119,7 @@ async def test_feed_shows_readable_types_in_order_with_details(
     assert offsets == sorted(offsets)
     assert page["next_after"] == offsets[-1]
     assert page["has_more"] is False
+    assert page["head"] == offsets[-1]
     first = events[0]
     assert first["action"] == "updated"
     assert first["actor_id"] == str(ACTOR)
@@ -141,7 +142,7 @@ async def test_feed_pages_with_next_after(
     assert len(seen) == len([t for t, _ in written if t != "api_tokens"])
     assert seen == sorted(set(seen))
     empty = (await client.get("/api/v1/events", params={"after": after})).json()
-    assert empty == {"events": [], "next_after": after, "has_more": False}
+    assert empty == {"events": [], "next_after": after, "has_more": False, "head": after}
 
 
 async def test_feed_hides_types_the_role_may_not_read(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.functions import now
 
@@ -26,6 +26,11 @@ async def visible_after(
         .limit(limit)
     )
     return (await session.scalars(query)).all()
+
+
+async def head(session: AsyncSession) -> int:
+    """The highest offset assigned so far (0 before the first)."""
+    return int(await session.scalar(select(func.coalesce(func.max(EntityEvent.offset), 0))) or 0)
 
 
 async def unpublished(session: AsyncSession, *, limit: int) -> Sequence[EntityEvent]:

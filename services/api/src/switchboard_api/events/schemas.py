@@ -31,8 +31,10 @@ class Event(msgspec.Struct, kw_only=True):
 
 class EventPage(msgspec.Struct, kw_only=True):
     """A page of the feed. Ask again with ``after=next_after``; ``has_more`` says whether
-    more events were already waiting when this page was read."""
+    more events were already waiting when this page was read. ``head`` is the highest
+    offset assigned so far: a client that is about to load its data fresh starts from it."""
 
     events: list[Event]
     next_after: int
     has_more: bool
+    head: int

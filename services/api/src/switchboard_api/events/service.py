@@ -56,10 +56,12 @@ async def events_after(
     """One page of the events ``principal`` may see with an offset above ``after``."""
     limit = min(limit, MAX_LIMIT)
     types = readable_types(principal.role)
+    head = await repository.head(session)
     rows = await repository.visible_after(session, after=after, types=types, limit=limit + 1)
     events = [to_event(row) for row in rows[:limit]]
     return EventPage(
         events=events,
         next_after=events[-1].offset if events else after,
         has_more=len(rows) > limit,
+        head=max(head, events[-1].offset if events else 0),
     )
