@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import msgspec
-from switchboard_shared.pusher import channel_auth
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.errors import BadRequest, FieldError, Forbidden
@@ -15,6 +14,7 @@ from switchboard_api.realtime.channels import (
     parse_channel,
 )
 from switchboard_api.settings import ApiSettings
+from switchboard_shared.pusher import channel_auth
 
 
 class ChannelAuthRequest(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import msgspec
+
 from switchboard_shared.pusher import sign_request
 
 
