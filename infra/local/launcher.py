@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -44,16 +44,50 @@ def _port_busy(port: int) -> bool:
     return False
 
 
-def hold_profile_lock(p: Profile) -> IO[bytes]:
-    """Hold the profile's lock file; waits (saying so) while another run holds it."""
+def hold_profile_lock(p: Profile, *, wait: bool) -> IO[bytes]:
+    """Hold the profile's lock file, then clear out anything a killed run left behind.
+
+    With ``wait`` a second run waits (saying so) for the first to finish; without it, it
+    fails. Holding the lock means no live run owns processes under this profile's state, so
+    any process still naming that directory is an orphan and is killed.
+    """
     p.state.mkdir(parents=True, exist_ok=True)
     handle = (p.state.parent / f"{p.name}.lock").open("ab")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        if not wait:
+            handle.close()
+            raise ProvisionError(f"another `make {p.name}` is already running here") from None
         print(f"another {p.name} stack is running here; waiting for it to finish", flush=True)
         fcntl.flock(handle, fcntl.LOCK_EX)
+    reap_orphans(p)
     return handle
+
+
+def reap_orphans(p: Profile) -> None:
+    """Kill leftover processes of this profile (their command lines name its state dir)."""
+    marker = (str(p.state) + "/").encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in cmdline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(proc.name), signal.SIGKILL)
+                print(f"killed a leftover process {proc.name} of the {p.name} profile", flush=True)
+
+
+def _raise_on_sigterm() -> None:
+    # Python's default SIGTERM ends the process without running `finally`; turn it into
+    # an exception so the stack is always stopped.
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def check_ports_free(p: Profile, ext: External) -> None:
@@ -148,6 +182,11 @@ def cmd_run() -> int:
     """``make run``: the whole system in the foreground until Ctrl-C."""
     p = profile("run")
     ext = External.from_env()
+    with hold_profile_lock(p, wait=False):
+        return _run_until_stopped(p, ext)
+
+
+def _run_until_stopped(p: Profile, ext: External) -> int:
     ensure_built()
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
@@ -181,19 +220,13 @@ def cmd_run() -> int:
     return 0 if stopping else code
 
 
-def cmd_test(pytest_args: Sequence[str]) -> int:
-    """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
-    p = profile("test")
-    ext = External.from_env()
-    lock = hold_profile_lock(p)  # one test stack at a time: wait for a running one to finish
-    check_ports_free(p, ext)
-    if p.state.exists():
-        shutil.rmtree(p.state / "pg", ignore_errors=True)
-        shutil.rmtree(p.state / "s3", ignore_errors=True)
-        shutil.rmtree(p.state / "logs", ignore_errors=True)
-    if has_client():
-        ensure_system_packages({"chromium": "chromium"})  # the end-to-end tests drive it
-    ensure_built(strict=not pytest_args)
+class StackNotReady(RuntimeError):
+    """The stack's services did not all answer in time."""
+
+
+@contextlib.contextmanager
+def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
+    """Provision and start the profile's stack, yield the env its clients need, stop it."""
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
     proc, env_file = write_stack_files(p, ext, user)
@@ -201,43 +234,52 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
     sup = start_supervisor(proc, env_file, log)
     try:
         if not wait_ready(p, sup, timeout=240):
-            print(f"the test stack did not become ready; last lines of {log}:", file=sys.stderr)
-            print("".join(log.read_text(errors="replace").splitlines(True)[-60:]), file=sys.stderr)
-            return 1
-        env = {**os.environ, **service_env(p, ext)}
-        env.update(
-            SB_BASE_URL=p.base_url,
-            SB_API_URL=f"http://127.0.0.1:{p.ports.api}",
-            SB_REALTIME_URL=f"http://127.0.0.1:{p.ports.realtime}",
-            SB_PBXSIM_URL=f"http://127.0.0.1:{p.ports.pbxsim}",
-            SB_STATE_DIR=str(p.state),
-        )
-        code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
-        if pytest_args:  # a chosen subset of the Python suite: skip the web client's tests
-            return code
-        web_code = run_tests(env)
-        return code or web_code
+            tail = "".join(log.read_text(errors="replace").splitlines(True)[-60:])
+            raise StackNotReady(f"the {p.name} stack did not become ready; end of {log}:\n{tail}")
+        yield {
+            **os.environ,
+            **service_env(p, ext),
+            "SB_BASE_URL": p.base_url,
+            "SB_API_URL": f"http://127.0.0.1:{p.ports.api}",
+            "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
+            "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
+            "SB_STATE_DIR": str(p.state),
+        }
     finally:
         stop_supervisor(sup)
-        lock.close()
+
+
+def cmd_test(pytest_args: Sequence[str]) -> int:
+    """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
+    p = profile("test")
+    ext = External.from_env()
+    with hold_profile_lock(p, wait=True):  # one test stack at a time
+        _raise_on_sigterm()
+        check_ports_free(p, ext)
+        for fresh in ("pg", "s3", "logs"):  # every run starts from empty stores
+            shutil.rmtree(p.state / fresh, ignore_errors=True)
+        if has_client():
+            ensure_system_packages({"chromium": "chromium"})  # the end-to-end tests drive it
+        ensure_built(strict=not pytest_args)
+        with running_stack(p, ext) as env:
+            code = subprocess.call(
+                [sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env
+            )
+            if pytest_args:  # a chosen subset of the Python suite: skip the web client's tests
+                return code
+            web_code = run_tests(env)
+            return code or web_code
 
 
 def cmd_bench(args: Sequence[str]) -> int:
-    """``make bench``: the benchmarks under bench/ against the test-profile stack."""
+    """``make bench``: the benchmarks under bench/ against a test-profile stack."""
     p = profile("test")
     ext = External.from_env()
-    user = provision(p, ext, BUCKET)
-    check_ports_free(p, ext)
-    proc, env_file = write_stack_files(p, ext, user)
-    sup = start_supervisor(proc, env_file, p.logs / "stack.log")
-    try:
-        if not wait_ready(p, sup, timeout=240):
-            print("the stack did not become ready", file=sys.stderr)
-            return 1
-        env = {**os.environ, **service_env(p, ext), "SB_BASE_URL": p.base_url}
-        return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
-    finally:
-        stop_supervisor(sup)
+    with hold_profile_lock(p, wait=True):
+        _raise_on_sigterm()
+        ensure_built(strict=False)
+        with running_stack(p, ext) as env:
+            return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command == "test":
             return cmd_test(ns.args)
         return cmd_bench(ns.args)
-    except (ProvisionError, RuntimeError, subprocess.CalledProcessError) as exc:
+    except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -43,7 +43,7 @@ def weed_command(p: Profile, bucket: str) -> str:
         f"-filer.localSocket={s3dir / 'filer.sock'}",
         f"-s3.localSocket={s3dir / 's3.sock'}",
     ]
-    return f"{_q(flags)} >> {shlex.quote(str(p.logs / 's3.log'))} 2>&1"
+    return f"exec {_q(flags)} >> {shlex.quote(str(p.logs / 's3.log'))} 2>&1"
 
 
 def api_command(p: Profile) -> str:
@@ -69,9 +69,9 @@ def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> 
             str(p.ports.postgres),
             p.state / "pg" / "sock",
         ]
-        lines.append("postgres: " + _q([*pg, *([user] if user else [])]))
+        lines.append("postgres: exec " + _q([*pg, *([user] if user else [])]))
     if ext.redis_url is None:
-        lines.append("redis: " + _q(["redis-server", p.state / "redis" / "redis.conf"]))
+        lines.append("redis: exec " + _q(["redis-server", p.state / "redis" / "redis.conf"]))
     if ext.s3_endpoint_url is None:
         lines.append("s3: " + weed_command(p, bucket))
     nginx: list[str | Path] = [
@@ -81,12 +81,12 @@ def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> 
         "-c",
         p.state / "nginx" / "nginx.conf",
     ]
-    lines.append("nginx: " + _q([*nginx, "-e", p.logs / "nginx-error.log"]))
+    lines.append("nginx: exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"]))
     lines.append("api: " + api_command(p))
     lines.append(
         "worker: python -m switchboard_api wait-ready --migrated --timeout 180 "
         "&& exec python -m switchboard_api worker"
     )
-    lines.append("realtime: python -m switchboard_realtime")
-    lines.append("pbxsim: python -m switchboard_pbxsim")
+    lines.append("realtime: exec python -m switchboard_realtime")
+    lines.append("pbxsim: exec python -m switchboard_pbxsim")
     return lines
