@@ -2,6 +2,8 @@
 PBX simulator as webhooks to the API; the worker fetches each one-time link, streams the
 file into S3, runs ffprobe and updates the call. Reports recordings per second and the
 worker's peak memory (its resident set, sampled, and the kernel's high-water mark).
+First, how fast the API answers webhooks: 1000 signed call events (200 calls x 5 events,
+10 senders at a time) straight to the API, p50/p99 latency.
 
 Run with ``make bench ARGS=telephony`` (the stack's API, worker and simulator are used).
 """
@@ -20,7 +22,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchboard_api.settings import get_settings
+from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_shared.mango import build_form, encode_json
 
 CALLS = 200
 WARMUP_DURATIONS = 20
@@ -106,8 +109,58 @@ async def wait_stored(engine: AsyncEngine, entries: list[str], pid: int) -> tupl
         await asyncio.sleep(0.25)
 
 
+def _events(entry: str, caller: str) -> list[dict[str, object]]:
+    base = {"entry_id": entry, "location": "abonent", "from": {"number": caller},
+            "to": {"extension": "101", "line_number": "74951234567"}}  # fmt: skip
+    states = ["Appeared", "Connected", "OnHold", "Connected", "Disconnected"]
+    return [
+        {
+            **base,
+            "call_id": f"{entry}-1",
+            "seq": n + 1,
+            "timestamp": 1_735_725_600 + n,
+            "call_state": state,
+        }
+        for n, state in enumerate(states)
+    ]
+
+
+async def webhook_latency(settings: ApiSettings) -> None:
+    """p50/p99 of the API's answer to signed /events/call webhooks (through nginx)."""
+    base = os.environ.get("SB_BASE_URL", "http://127.0.0.1:8080")
+    key, salt = settings.mango_api_key, settings.mango_api_salt.get_secret_value()
+    stamp = time.strftime("%H%M%S")
+    forms = [
+        build_form(key, salt, encode_json(event)).as_fields()
+        for n in range(200)
+        for event in _events(f"bench-{stamp}-{n}", f"7916{n:07d}")
+    ]
+    timings: list[float] = []
+    queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    for form in forms:
+        queue.put_nowait(form)
+
+    async def sender(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            form = queue.get_nowait()
+            started = time.perf_counter()
+            response = await http.post("/api/v1/telephony/mango/events/call", data=form)
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(sender(http) for _ in range(10)))
+        wall = time.perf_counter() - t0
+    timings.sort()
+    p50, p99 = timings[len(timings) // 2], timings[int(len(timings) * 0.99)]
+    print(f"webhooks:          {len(forms)} in {wall:.1f} s ({len(forms) / wall:.0f}/s), "
+          f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")  # fmt: skip
+
+
 async def main() -> None:
     settings = get_settings()
+    await webhook_latency(settings)
     engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
     pid = worker_pid()
     async with httpx.AsyncClient(base_url=simulator_url(), timeout=60) as http:

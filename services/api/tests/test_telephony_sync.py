@@ -13,23 +13,26 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 from saq import Queue, Worker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from switchboard_api.auth.testing import UserFactory, user_factory
+from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.jobqueue import enqueue
 from switchboard_api.telephony.jobs import JOB_FUNCTIONS
 from switchboard_api.telephony.provider import ProviderUnavailable
 from switchboard_api.telephony.providers import make_provider, provider_http
-from switchboard_api.telephony.sync import sync_member
+from switchboard_api.telephony.sync import sync_lists, sync_member
 from switchboard_api.telephony.testing import (
     Simulator,
     eventually,
     pbxsim_url,
     random_extension,
+    random_mobile,
     simulator,
 )
 from switchboard_api.worker.context import WorkerContext
@@ -180,3 +183,42 @@ async def test_member_sync_is_retried_through_an_outage_and_converges(
 
 async def _at_least(pbx: FlakyPbx, count: int) -> bool:
     return pbx.refused >= count
+
+
+async def test_lists_are_imported_from_the_pbx_once_then_mirrored() -> None:
+    """On a database that never had a blacklist, the PBX's black list is imported; after
+    that, our lists are the truth and the PBX follows them (even when emptied)."""
+    base = get_settings()
+    url = await create_scratch_database(base.database_url.get_secret_value())
+    try:
+        settings = base.model_copy(update={"database_url": SecretStr(url)})
+        digits = random_mobile()
+        async with open_resources(settings) as resources, provider_http(settings) as http:
+            provider = make_provider(settings, http)
+            await provider.add_list_number("black", digits, "spam")
+            stats = await sync_lists(resources, provider)
+            assert stats["imported"] >= 1
+            async with resources.sessionmaker() as session:
+                rows = (
+                    await session.execute(
+                        text(
+                            "SELECT l.id, l.name, e.number FROM number_lists l "
+                            "JOIN number_list_entries e ON e.list_id = l.id WHERE l.kind = 'blacklist'"
+                        )
+                    )
+                ).all()
+            assert f"+{digits}" in {r.number for r in rows}
+            assert {r.name for r in rows} == {"PBX blacklist"}
+            # trash the imported list: the PBX list is emptied of our numbers, not re-imported
+            async with resources.sessionmaker() as session, session.begin():
+                await session.execute(
+                    text("UPDATE number_lists SET deleted_at = now() WHERE id = :id"),
+                    {"id": rows[0].id},
+                )
+            again = await sync_lists(resources, provider)
+            assert again["imported"] == 0
+            left = await provider.list_numbers()
+            assert left is not None
+            assert digits not in {n.number for n in left}
+    finally:
+        await drop_scratch_database(base.database_url.get_secret_value(), url)

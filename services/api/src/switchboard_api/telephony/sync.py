@@ -154,14 +154,16 @@ async def _wanted_numbers(session: AsyncSession) -> dict[str, dict[str, str | No
     return wanted
 
 
-async def _live_kinds(session: AsyncSession) -> set[str]:
-    stmt = select(LISTS.c.kind).where(LISTS.c.deleted_at.is_(None)).distinct()
+async def _known_kinds(session: AsyncSession) -> set[str]:
+    # Trashed lists count: emptying the PBX list after the last list was trashed is the
+    # point, not a reason to import it back.
+    stmt = select(LISTS.c.kind).distinct()
     return {str(k) for k in (await session.execute(stmt)).scalars().all()}
 
 
 async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[str, int]:
     """Make the provider's black/white lists hold exactly the numbers of our live
-    blacklist/whitelist lists. A kind we have no list of yet is imported from the PBX
+    blacklist/whitelist lists. A kind we never had a list of is imported from the PBX
     first (so adopting a PBX with lists loses nothing). Masks we cannot express are left
     alone."""
     stats = {"added": 0, "removed": 0, "imported": 0}
@@ -174,7 +176,7 @@ async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[
             pbx = await provider.list_numbers()
             if pbx is None:
                 return {}
-            kinds = await _live_kinds(session)
+            kinds = await _known_kinds(session)
             for list_type, kind in KIND_OF.items():
                 theirs = [n for n in pbx if n.list_type == list_type]
                 if kind not in kinds and theirs:
