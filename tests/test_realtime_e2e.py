@@ -213,12 +213,14 @@ async def test_client_events_between_two_pusher_js_clients(
     assert back["data"] == {"who": "bob"}
     # Not echoed: each side saw only the other's event.
     await asyncio.sleep(0.3)
-    assert [m["data"]["who"] for m in a.find(lambda m: m.get("event") == "client-typing")] == [
-        "bob"
-    ]
-    assert [m["data"]["who"] for m in b.find(lambda m: m.get("event") == "client-typing")] == [
-        "alice"
-    ]
+    assert [
+        m["data"]["who"]
+        for m in a.find(lambda m: m["type"] == "event" and m["event"] == "client-typing")
+    ] == ["bob"]
+    assert [
+        m["data"]["who"]
+        for m in b.find(lambda m: m["type"] == "event" and m["event"] == "client-typing")
+    ] == ["alice"]
 
 
 async def test_auth_endpoint_refuses_someone_elses_personal_channel(
@@ -362,7 +364,7 @@ async def test_stock_python_library_publishes_with_the_stack_app(
     assert lib.trigger(channel, "e2e.stock", {"via": "pusher-http-python"}) == {}
     got = await a.wait_for(lambda m: m.get("event") == "e2e.stock", 5, "the stock trigger")
     assert got["data"] == {"via": "pusher-http-python"}
-    with pytest.raises(pusher.errors.PusherAuthError):
+    with pytest.raises(pusher.errors.PusherBadAuth):
         pusher.Pusher(
             app_id=rt_settings.app_id,
             key=rt_settings.app_key,
