@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -363,3 +364,37 @@ async def test_click_to_call_summary_first_is_merged_into_the_dialed_call(
     assert gone is not None
     assert gone["deleted_at"] is not None
     assert gone["provider_call_id"] is None
+
+
+# The reference vector of shared/protocols/mango-vpbx.md §1 (a webhook body, signed).
+VECTOR_KEY, VECTOR_SALT = "k3y-ExampleVpbx0001", "s4lt-ExampleVpbx0001"
+VECTOR_JSON = (
+    '{"entry_id":"RW50cnkx","call_id":"Q2FsbDE=","timestamp":1735689600,"seq":1,'
+    '"call_state":"Appeared","location":"abonent","from":{"number":"79161234567"},'
+    '"to":{"extension":"101","number":"sip:101@example.mangosip.ru","line_number":"74951234567"}}'
+)
+VECTOR_SIGN = "aade93b6b3762f7e48a1a55b8e0d763518a2864b52814aa86ba9d6b164b03092"
+
+
+async def test_the_reference_signature_vector_is_accepted(
+    settings: ApiSettings, engine: AsyncEngine
+) -> None:
+    vector = settings.model_copy(
+        update={"mango_api_key": VECTOR_KEY, "mango_api_salt": SecretStr(VECTOR_SALT)}
+    )
+    form = {"vpbx_api_key": VECTOR_KEY, "sign": VECTOR_SIGN, "json": VECTOR_JSON}
+    async with running_api(vector) as url, httpx.AsyncClient(base_url=url) as http:
+        async with engine.begin() as conn:  # the vector's ids are fixed: start clean
+            await conn.execute(text("DELETE FROM telephony_events WHERE entry_id = 'RW50cnkx'"))
+            await conn.execute(text("DELETE FROM calls WHERE provider_call_id = 'RW50cnkx'"))
+        accepted = await http.post("/api/v1/telephony/mango/events/call", data=form)
+        one_byte_off = await http.post(
+            "/api/v1/telephony/mango/events/call",
+            data={**form, "json": VECTOR_JSON.replace("1735689600", "1735689601")},
+        )
+    assert accepted.status_code == 200, accepted.text
+    assert one_byte_off.status_code == 401
+    call = await call_row(engine, provider_call_id="RW50cnkx")
+    assert call is not None
+    assert (call["from_number"], call["line_number"]) == ("+79161234567", "+74951234567")
+    assert await stored_events(engine, "call:Q2FsbDE=:%") == 1
