@@ -3,6 +3,7 @@
  * trash and history screens read these definitions, so contacts, deals, tasks, notes,
  * number lists, users and calls share one implementation.
  */
+import { formatPhone } from "../lib/format";
 
 export type EntityRecord = {
   id: string;
@@ -186,7 +187,7 @@ export const ENTITIES: Record<string, EntityDef> = {
   calls: {
     type: "calls",
     titleField: "from_number",
-    columns: ["started_at", "direction", "status", "from_number", "to_number", "contact_id", "employee_id", "talk_seconds"],
+    columns: ["from_number", "to_number", "direction", "status", "started_at", "talk_seconds", "contact_id", "employee_id"],
     fields: [
       { name: "direction", kind: "select", options: DIRECTIONS, readOnly: true },
       { name: "status", kind: "select", options: CALL_STATUS, readOnly: true },
@@ -206,8 +207,8 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "status", kind: "select", options: CALL_STATUS },
       { name: "employee_id", kind: "user" },
     ],
-    sortable: ["started_at", "created_at"],
-    defaultSort: "-started_at",
+    sortable: ["created_at", "updated_at", "started_at"],
+    defaultSort: "-created_at",
     searchable: true,
     creatable: false,
     hasNotes: true,
@@ -235,6 +236,7 @@ export function apiFieldNames(field: FieldDef): string[] {
 export function recordTitle(def: EntityDef, record: EntityRecord | undefined): string {
   if (!record) return "";
   const value = record[def.titleField];
-  const text = typeof value === "string" ? value : String(value ?? "");
+  let text = typeof value === "string" ? value : String(value ?? "");
+  if (def.titleField.endsWith("_number")) text = formatPhone(text);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

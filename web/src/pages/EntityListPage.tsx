@@ -185,7 +185,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                   <Table.Td key={c.name}>
                     {i === 0 ? (
                       <Anchor component={Link} to={`/${type}/${record.id}`} fw={500} onClick={(e) => e.stopPropagation()}>
-                        {recordTitle(def, record) || <FieldValue field={c} record={record} />}
+                        {recordTitle(def, record) || formatDateTime(record.created_at)}
                       </Anchor>
                     ) : (
                       <FieldValue field={c} record={record} />
