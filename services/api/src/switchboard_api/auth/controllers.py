@@ -63,6 +63,7 @@ class AuthController(Controller):
             "HttpOnly cookie. Send the returned `csrf_token` as `X-CSRF-Token` on writes."
         ),
         responses={
+            400: _problem("The body is not valid (the problem names the field)"),
             401: _problem("Wrong email or password"),
             429: _problem("Too many attempts; see Retry-After"),
             503: _problem("The session store is unavailable"),
@@ -124,6 +125,7 @@ class AuthController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         summary="Change my password (ends my other sessions)",
         responses={
+            400: _problem("The body is not valid (the problem names the field)"),
             422: _problem("The current password is wrong"),
             429: _problem("Too many attempts; see Retry-After"),
         },
@@ -157,7 +159,11 @@ class AuthController(Controller):
         opt=AUTHENTICATED,
         status_code=HTTP_201_CREATED,
         summary="Create a personal API token (the secret is shown once)",
-        responses={409: _problem("Too many tokens")},
+        responses={
+            400: _problem("The body is not valid (the problem names the field)"),
+            409: _problem("Too many tokens"),
+            422: _problem("expires_at is not in the future"),
+        },
     )
     async def create_token(
         self, data: TokenCreate, principal: Principal, uow: UnitOfWork

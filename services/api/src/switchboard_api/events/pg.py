@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # no stubs; used through a small surface
+import asyncpg
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger("switchboard_api.events.pg")

@@ -12,7 +12,7 @@ import os
 import secrets
 import sys
 
-import asyncpg  # type: ignore[import-untyped]  # no stubs
+import asyncpg
 from sqlalchemy.engine import make_url
 
 from switchboard_api.events.pg import asyncpg_dsn

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK
 from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.principal import Principal
 from switchboard_api.errors import BadRequest, FieldError, PayloadTooLarge
+from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.resources import Resources
 from switchboard_api.realtime.auth import (
     ChannelAuthRequest,
@@ -93,6 +94,7 @@ async def _read_body(request: Request[Any, Any, Any]) -> ChannelAuthRequest:
     operation_class=_AuthOperation,
     tags=["realtime"],
     opt=AUTHENTICATED,  # every employee; each channel is checked against the matrix
+    responses=problems(413),
 )
 async def realtime_auth(
     request: Request[Any, Any, Any], principal: Principal, resources: Resources
