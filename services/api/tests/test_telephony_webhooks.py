@@ -398,3 +398,18 @@ async def test_the_reference_signature_vector_is_accepted(
     assert call is not None
     assert (call["from_number"], call["line_number"]) == ("+79161234567", "+74951234567")
     assert await stored_events(engine, "call:Q2FsbDE=:%") == 1
+
+
+async def test_the_source_allow_list(settings: ApiSettings) -> None:
+    limited = settings.model_copy(
+        update={"telephony_webhook_sources": "81.88.80.132,81.88.82.0/24"}
+    )
+    path, payload = _missed_call(_entry(), random_mobile(), random_extension())[0]
+    async with running_api(limited) as url:
+        for address, status in (("81.88.80.132", 200), ("81.88.82.44", 200), ("10.9.8.7", 403)):
+            # uvicorn trusts X-Forwarded-For from 127.0.0.1, as behind nginx
+            async with httpx.AsyncClient(
+                base_url=url, headers={"x-forwarded-for": address}
+            ) as http:
+                response = await post_webhook(http, limited, path, payload)
+            assert response.status_code == status, (address, response.text)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from switchboard_shared.settings import load_settings
 
@@ -161,6 +162,13 @@ class ApiSettings(BaseSettings):
     mango_access_role_id: int = Field(
         default=10454, description="Mango access_role_id given to PBX members we create."
     )
+    telephony_webhook_sources: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks (CIDR) webhooks may come from (Mango: "
+            "81.88.80.132,81.88.80.133,81.88.82.36,81.88.82.44,81.88.82.45); empty = any."
+        ),
+    )
     telephony_recording_hosts: str = Field(
         default="",
         description=(
@@ -192,6 +200,13 @@ class ApiSettings(BaseSettings):
         default="*/5 * * * *",
         description="When the worker reconciles PBX members, lines and lists (cron, UTC).",
     )
+
+    @field_validator("telephony_webhook_sources")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ the worker.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,13 @@ import msgspec
 from litestar import Request, Router, post
 from litestar.status_codes import HTTP_200_OK
 
-from switchboard_api.errors import BadRequest, FieldError, InvalidInput, Unauthenticated
+from switchboard_api.errors import (
+    BadRequest,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    Unauthenticated,
+)
 from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
@@ -110,8 +117,26 @@ HOOKS = (
 )
 
 
+def _check_source(request: Request[Any, Any, Any], allowed: str) -> None:
+    """403 unless the sender's address is in the configured allow-list (if there is one)."""
+    if not allowed.strip():
+        return
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise Forbidden("webhooks are accepted from the provider's addresses only") from None
+    networks = [
+        ipaddress.ip_network(n.strip(), strict=False) for n in allowed.split(",") if n.strip()
+    ]
+    if not any(address in network for network in networks):
+        raise Forbidden("webhooks are accepted from the provider's addresses only")
+
+
 async def _signed_json(request: Request[Any, Any, Any], resources: Resources) -> str:
-    """The verified raw ``json`` field (400 for a malformed form, 401 for a bad signature)."""
+    """The verified raw ``json`` field (403 for a sender outside the allow-list, 400 for a
+    malformed form, 401 for a bad signature)."""
+    _check_source(request, resources.settings.telephony_webhook_sources)
     media = request.content_type[0]
     if media == "multipart/form-data":
         form = await request.form()
@@ -179,7 +204,7 @@ def _handler(hook: Hook) -> Any:
         ),
         status_code=HTTP_200_OK,
         exclude_from_auth=True,
-        responses=problems(413, 422),
+        responses=problems(403, 413, 422),
         security=[],
     )(receive)
 

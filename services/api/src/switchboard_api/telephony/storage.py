@@ -12,8 +12,8 @@ from typing import IO, Any
 
 log = logging.getLogger("switchboard_api.telephony.storage")
 
-PART_BYTES = 8 * 1024 * 1024
-"""S3 part size (>= 5 MiB); also the most of a recording held in memory at once."""
+PART_BYTES = 5 * 1024 * 1024
+"""S3 part size (the minimum S3 allows): the most of a recording held in memory at once."""
 
 
 PROBE_SECONDS = 60.0
