@@ -66,6 +66,10 @@ class ApiSettings(BaseSettings):
     worker_concurrency: int = Field(
         default=10, ge=1, description="Jobs one worker process runs at the same time."
     )
+    worker_heartbeat_file: str = Field(
+        default="",
+        description="File the worker touches every 15 s for a container healthcheck (empty: off).",
+    )
     worker_shutdown_grace_seconds: int = Field(
         default=10, ge=0, description="How long running jobs may finish after SIGTERM."
     )

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from pathlib import Path
 
 import httpx
 from saq import Queue, Worker
@@ -24,6 +25,7 @@ from switchboard_api.worker import registry
 from switchboard_api.worker.context import WorkerContext
 
 log = logging.getLogger("switchboard_api.worker")
+HEARTBEAT_SECONDS = 15.0
 
 
 def make_queue(settings: ApiSettings) -> Queue:
@@ -63,6 +65,13 @@ async def _stop_jobs(worker: Worker[WorkerContext]) -> None:
     await worker.stop()
 
 
+async def _heartbeat(path: Path, every_seconds: float) -> None:
+    # A container healthcheck reads the file's age: a stuck event loop stops touching it.
+    while True:
+        await asyncio.to_thread(path.touch)
+        await asyncio.sleep(every_seconds)
+
+
 async def run_worker(settings: ApiSettings) -> int:
     """Run until SIGTERM/SIGINT (exit status 0), or until a part ends unexpectedly (1)."""
     stop = asyncio.Event()
@@ -100,6 +109,9 @@ async def run_worker(settings: ApiSettings) -> int:
             asyncio.create_task(sequencer.run(), name="sequencer"),
             asyncio.create_task(relay.run(), name="relay"),
         ]
+        if settings.worker_heartbeat_file:
+            beat = _heartbeat(Path(settings.worker_heartbeat_file), HEARTBEAT_SECONDS)
+            services.append(asyncio.create_task(beat, name="heartbeat"))
         jobs = asyncio.create_task(worker.start(), name="jobs")
         log.info("worker ready (queue %s)", settings.worker_queue)
         stopped = asyncio.create_task(stop.wait())
