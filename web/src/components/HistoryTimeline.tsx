@@ -21,6 +21,8 @@ function short(value: unknown, none: string): string {
     return parts.join(", ") || none;
   }
   if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "boolean") return value ? "✓" : "✗";
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTime(value);
   const text = String(value);
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }

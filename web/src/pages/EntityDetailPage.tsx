@@ -20,10 +20,10 @@ import { formatDateTime } from "../lib/format";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { CHANGE_EVENT, parseChange } from "../realtime/events";
 import { RecordingPlayer } from "../telephony/RecordingPlayer";
-import { NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
+import { CallsSection, NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
 
 function hasRecording(record: Record<string, unknown>): boolean {
-  return Boolean(record.recording_key ?? record.has_recording ?? record.recording_size ?? record.recording);
+  return record.recording_status === "stored";
 }
 
 export function EntityDetailPage({ type }: { type: string }) {
@@ -120,9 +120,10 @@ export function EntityDetailPage({ type }: { type: string }) {
               </Text>
             </Paper>
             {type === "calls" && hasRecording(data) && (
-              <RecordingPlayer callId={id} duration={data.recording_duration_seconds as number | undefined} />
+              <RecordingPlayer callId={id} duration={data.recording_duration as number | undefined} />
             )}
             {type === "number_lists" && <NumberListEntries record={data} />}
+            {type === "contacts" && <CallsSection contactId={id} />}
             {def.hasNotes && <NotesSection type={type} id={id} />}
             {(type === "contacts" || type === "deals") && <TasksSection type={type} id={id} />}
           </Stack>

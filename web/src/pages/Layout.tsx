@@ -85,9 +85,11 @@ export function Layout() {
             <ConnectionStatus />
             {unseen > 0 && (
               <Tooltip label={t("calls.missedBadge", { count: unseen })}>
-                <ActionIcon component={Link} to="/calls?status=missed" variant="light" color="red" aria-label={t("calls.missedBadge", { count: unseen })} data-testid="missed-badge">
-                  <Indicator label={unseen} size={16} color="red" offset={-2}><IconPhone size={18} /></Indicator>
-                </ActionIcon>
+                <Indicator label={unseen} size={16} color="red" offset={4}>
+                  <ActionIcon component={Link} to="/calls?status=missed" variant="light" color="red" size="lg" aria-label={t("calls.missedBadge", { count: unseen })} data-testid="missed-badge">
+                    <IconPhone size={18} />
+                  </ActionIcon>
+                </Indicator>
               </Tooltip>
             )}
             <Menu position="bottom-end" withArrow>

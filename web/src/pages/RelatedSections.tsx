@@ -144,3 +144,25 @@ export function NumberListEntries({ record }: { record: EntityRecord }) {
     </section>
   );
 }
+
+export function CallsSection({ contactId }: { contactId: string }) {
+  const { t } = useTranslation();
+  const calls = useEntityList("calls", { contact_id: contactId }, { pageSize: 10 });
+  const items = calls.data?.pages[0]?.items ?? [];
+  if (calls.isError || items.length === 0) return null;
+  return (
+    <section aria-labelledby="calls-title">
+      <Title order={2} size="h4" id="calls-title" mb="sm">{t("nav.calls")}</Title>
+      <Stack gap={4}>
+        {items.map((call) => (
+          <Group key={call.id} gap="xs" wrap="nowrap">
+            <OptionBadge name="status" value={call.status} />
+            <Anchor component={Link} to={`/calls/${call.id}`} size="sm">
+              {t(`options.direction.${String(call.direction)}`)} · {formatDateTime(call.started_at ?? call.created_at)}
+            </Anchor>
+          </Group>
+        ))}
+      </Stack>
+    </section>
+  );
+}
