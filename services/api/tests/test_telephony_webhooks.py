@@ -3,11 +3,14 @@ out-of-order and repeated delivery, missed-call tasks, and click-to-call failure
 
 from __future__ import annotations
 
+import asyncio
+import random
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
@@ -16,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from switchboard_api.auth.testing import UserFactory, running_api, user_factory
 from switchboard_api.lifecycle.testing import actor
 from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.telephony.mango_fold import fold_mango
 from switchboard_api.telephony.testing import (
     call_row,
     post_webhook,
@@ -23,8 +27,17 @@ from switchboard_api.telephony.testing import (
     random_mobile,
     stored_events,
 )
+from switchboard_pbxsim.scenarios import Ids, Party, build_timeline
+from switchboard_pbxsim.script import CallScript
+from switchboard_shared.mango import encode_json
 
 PROBLEM = "application/problem+json"
+KIND = {
+    "/events/call": "call",
+    "/events/summary": "summary",
+    "/events/recording": "recording",
+    "/events/record/added": "record_added",
+}
 
 
 @pytest.fixture(scope="module")
@@ -413,3 +426,47 @@ async def test_the_source_allow_list(settings: ApiSettings) -> None:
             ) as http:
                 response = await post_webhook(http, limited, path, payload)
             assert response.status_code == status, (address, response.text)
+
+
+def _timeline(script: CallScript, tag: str) -> list[tuple[str, str]]:
+    """A simulator timeline with ids of its own, as ``(path, json)`` pairs."""
+    timeline = build_timeline(
+        script,
+        ids=Ids(f"E{tag}", (f"C1{tag}", f"C2{tag}"), f"R{tag}"),
+        t0=1_735_725_600,
+        line="74951234567",
+        party=lambda ext: Party(ext, f"sip:user{ext}@acme.mangosip.ru", -1),
+        product_id=1,
+    )
+    return [(p.path, encode_json(p.payload)) for p in timeline.webhooks]
+
+
+async def test_concurrent_delivery_of_many_calls_converges(
+    api: httpx.AsyncClient, settings: ApiSettings, engine: AsyncEngine
+) -> None:
+    scripts = [
+        CallScript(ivr=True, talk_seconds=30),
+        CallScript(outcome="missed"),
+        CallScript(outcome="busy"),
+        CallScript(direction="outbound", talk_seconds=12),
+        CallScript(direction="internal", talk_seconds=5),
+    ] * 3
+    calls = {secrets.token_hex(6): script for script in scripts}
+    posts = [(tag, hook) for tag, s in calls.items() for hook in _timeline(s, tag)] * 2
+    random.Random(5).shuffle(posts)  # noqa: S311 - a test ordering
+    gate = asyncio.Semaphore(16)
+
+    async def send(path: str, json_text: str) -> int:
+        async with gate:
+            return (await post_webhook(api, settings, path, json_text)).status_code
+
+    statuses = await asyncio.gather(*(send(path, j) for _, (path, j) in posts))
+    assert set(statuses) == {200}
+    for tag, script in calls.items():
+        expected = fold_mango(
+            (KIND[path], msgspec.json.decode(j)) for path, j in _timeline(script, tag)
+        )
+        call = await call_row(engine, provider_call_id=f"E{tag}")
+        assert call is not None
+        got = (call["status"], call["is_final"], call["talk_seconds"], call["ended_at"])
+        assert got == (expected.status, True, expected.talk_seconds, expected.ended_at), tag

@@ -87,7 +87,7 @@ class CallFolder:
 
     async def receive(self, event: Incoming) -> None:
         """Store the event once and bring its call up to date (a repeat changes nothing)."""
-        await repo.lock_provider(self.session, self.provider)
+        await self._lock(event)
         is_new = await repo.store_event(
             self.session,
             provider=self.provider,
@@ -110,6 +110,15 @@ class CallFolder:
             await self._recording_added(row, event.recording_id)
         if event.rings_extension and event.rings_extension in facts.ringing_extensions:
             await self._popup(row, event.rings_extension)
+
+    async def _lock(self, event: Incoming) -> None:
+        keys = {f"e:{event.entry_id}"} if event.entry_id else set()
+        if event.command_id:
+            # A result names only its command: lock the entry it already has, if any.
+            keys.add(f"c:{event.command_id}")
+            linked = await repo.entries_of_command(self.session, self.provider, event.command_id)
+            keys |= {f"e:{entry}" for entry in linked}
+        await repo.lock_calls(self.session, self.provider, keys)
 
     async def _locate(self, entry_id: str | None, command_id: str | None) -> Row | None:
         by_entry = by_command = None

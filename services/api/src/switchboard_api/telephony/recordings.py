@@ -153,7 +153,6 @@ async def mark_recording_failed(resources: Resources, provider: str, recording_i
     async with resources.sessionmaker() as session:
         uow = UnitOfWork(session)
         async with session.begin():
-            await repo.lock_provider(session, provider)
             current = await repo.call_by(session, provider, recording_id=recording_id)
             if current is not None and current["recording_status"] != "stored":
                 writer = SystemWriter(CALLS, uow, record_cache(resources))

@@ -27,16 +27,33 @@ def _row(mapping: Any) -> Row | None:
     return None if mapping is None else dict(mapping)
 
 
-async def lock_provider(session: AsyncSession, provider: str) -> None:
-    """Serialize the folding of this provider's webhooks until commit.
+async def lock_calls(session: AsyncSession, provider: str, keys: Collection[str]) -> None:
+    """Serialize, until commit, every fold that touches the same call.
 
-    Events of one call may carry its entry id, its command id or both (and a click-to-call
-    exists before the provider names its entry), so one lock per provider is the simple
-    correct choice; a fold is a few milliseconds.
+    Events of one call carry its entry id, its command id or both (Mango's summary has no
+    command id; a click-to-call exists before its entry is known), so a fold locks one key
+    per id it knows (``e:<entry>``, ``c:<command>``), always in sorted order: two folds
+    sharing any id wait for each other, and no two can deadlock.
     """
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(f"sb:telephony:{provider}", 0)))
+    for key in sorted(set(keys)):
+        lock_id = func.hashtextextended(f"sb:telephony:{provider}:{key}", 0)
+        await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+
+
+async def entries_of_command(session: AsyncSession, provider: str, command_id: str) -> set[str]:
+    """Entry ids already linked to a command (through its call or its events)."""
+    from_events = select(EVENTS.c.entry_id).where(
+        EVENTS.c.provider == provider,
+        EVENTS.c.command_id == command_id,
+        EVENTS.c.entry_id.is_not(None),
     )
+    from_calls = select(CALLS.c.provider_call_id).where(
+        CALLS.c.provider == provider,
+        CALLS.c.command_id == command_id,
+        CALLS.c.provider_call_id.is_not(None),
+    )
+    rows = await session.execute(from_events.union(from_calls))
+    return {str(r[0]) for r in rows.all()}
 
 
 async def store_event(
