@@ -1,20 +1,27 @@
 /** Routes: the login page, and the workspace behind it. */
-import { Anchor, Stack, Text } from "@mantine/core";
+import { lazy, Suspense } from "react";
+import { Anchor, Center, Loader, Stack, Text } from "@mantine/core";
 import { Link, Route, Routes } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { RequireAuth } from "./auth/RequireAuth";
 import { useMe } from "./auth/AuthProvider";
 import { can } from "./auth/permissions";
 import { RealtimeProvider } from "./realtime/RealtimeProvider";
-import { CallsPage } from "./pages/CallsPage";
-import { DealsPage } from "./pages/DealsPage";
-import { EntityDetailPage } from "./pages/EntityDetailPage";
-import { EntityFormPage } from "./pages/EntityFormPage";
-import { EntityListPage } from "./pages/EntityListPage";
-import { HomePage } from "./pages/HomePage";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
-import { TasksPage } from "./pages/TasksPage";
+import { EntityListPage } from "./pages/EntityListPage";
+import { HomePage } from "./pages/HomePage";
+
+// Screens not needed on the first paint load on demand.
+const CallsPage = lazy(() => import("./pages/CallsPage").then((m) => ({ default: m.CallsPage })));
+const DealsPage = lazy(() => import("./pages/DealsPage").then((m) => ({ default: m.DealsPage })));
+const TasksPage = lazy(() => import("./pages/TasksPage").then((m) => ({ default: m.TasksPage })));
+const EntityDetailPage = lazy(() => import("./pages/EntityDetailPage").then((m) => ({ default: m.EntityDetailPage })));
+const EntityFormPage = lazy(() => import("./pages/EntityFormPage").then((m) => ({ default: m.EntityFormPage })));
+
+function Loading() {
+  return <Center py="xl"><Loader aria-label="loading" /></Center>;
+}
 
 function NotFound() {
   const { t } = useTranslation();
@@ -29,7 +36,8 @@ function NotFound() {
 function Guard({ type, action, children }: { type: string; action: "read" | "create" | "update"; children: JSX.Element }) {
   const me = useMe();
   const { t } = useTranslation();
-  return can(me.role, type, action) ? children : <Text>{t("common.forbidden")}</Text>;
+  if (!can(me.role, type, action)) return <Text>{t("common.forbidden")}</Text>;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
 const LIST_PAGES: Record<string, () => JSX.Element> = {

@@ -87,8 +87,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   };
   useEffect(() => {
     if ((params.get("q") ?? "") !== debounced) setParam("q", debounced || null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [debounced]);
+  }, [debounced]); // only when the typed search settles
 
   const sort = params.get("sort") ?? def.defaultSort;
   const sortField = sort.replace(/^-/, "");
@@ -99,8 +98,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
     if (def.searchable && params.get("q")) q.q = params.get("q");
     if (!trashed) for (const f of visibleFilters.filters) if (params.get(f.name)) q[f.name] = params.get(f.name);
     return q;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [params, sort, trashed, JSON.stringify(fixed)]);
+  }, [params, sort, trashed, JSON.stringify(fixed)]); // fixed compared by value
   const list = useEntityList(type, query, { trashed });
   const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
 
