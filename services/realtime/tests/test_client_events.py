@@ -57,12 +57,18 @@ async def test_client_event_payload_limit(node: NodeProcess) -> None:
 async def test_client_event_rate_limit(start: StartNode) -> None:
     node = await start(client_events_per_second=5)
     a, b = await _pair(node, "private-spam")
-    for i in range(8):
+    for i in range(15):
         await a.send("client-n", {"i": i}, channel="private-spam")
     received = [decode_data(await b.expect("client-n"))["i"] for _ in range(5)]
-    assert received == [0, 1, 2, 3, 4]
-    await b.assert_nothing(0.3, event="client-n")
-    errors = [await a.expect("pusher:error") for _ in range(3)]
+    assert received == [0, 1, 2, 3, 4]  # the burst allowance, in order
+    # A token may refill while a loaded machine processes the burst: allow one or two more.
+    while True:
+        try:
+            received.append(decode_data(await b.expect("client-n", wait=0.5))["i"])
+        except TimeoutError:
+            break
+    assert len(received) <= 7
+    errors = [await a.expect("pusher:error") for _ in range(15 - len(received))]
     assert {e["data"]["code"] for e in errors} == {4301}
     # The socket stays open and the bucket refills.
     await asyncio.sleep(0.5)

@@ -177,3 +177,49 @@ async def test_many_concurrent_subscriptions_all_succeed(node: NodeProcess) -> N
     counts = [decode_data(f)["presence"]["count"] for f in frames]
     assert max(counts) == 80
     await asyncio.gather(*(c.close() for c in clients))
+
+
+async def test_no_channel_event_before_subscription_succeeded(node: NodeProcess) -> None:
+    # Clients replay what they missed from subscription_succeeded on, so an event must never
+    # overtake it; events published meanwhile are held and follow it, none is lost.
+    lib = node.pusher()
+    stop = asyncio.Event()
+    feeder = await PusherSocket.connect(node.ws_url())
+    await feeder.subscribe("presence-race", user_id="feeder")
+
+    async def stream() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            await asyncio.to_thread(lib.trigger, "presence-race", "tick", {"n": n})
+
+    streaming = asyncio.create_task(stream())
+    try:
+        for i in range(15):
+            client = await PusherSocket.connect(node.ws_url())
+            await client.send(
+                "pusher:subscribe",
+                {
+                    "channel": "presence-race",
+                    "auth": channel_auth(
+                        "test-key",
+                        "test-secret",
+                        client.socket_id,
+                        "presence-race",
+                        data := json.dumps({"user_id": f"u{i}"}),
+                    ),
+                    "channel_data": data,
+                },
+            )
+            first = await client.recv()
+            while first.get("channel") != "presence-race":
+                first = await client.recv()
+            assert first["event"] == "pusher_internal:subscription_succeeded", first
+            ticks = [decode_data(await client.expect("tick"))["n"] for _ in range(3)]
+            assert ticks == sorted(ticks)
+            assert len(set(ticks)) == 3
+            await client.close()
+    finally:
+        stop.set()
+        await streaming
+        await feeder.close()

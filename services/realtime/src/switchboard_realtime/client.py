@@ -27,6 +27,7 @@ class Client:
         "closing",
         "last_activity",
         "over_limit_since",
+        "pending",
         "pinged",
         "protocol",
         "rate_limit",
@@ -46,6 +47,8 @@ class Client:
         self.socket_id = socket_id
         #: subscribed channel -> presence member (None on other channels)
         self.channels: dict[str, Member | None] = {}
+        #: channels whose subscription_succeeded is not sent yet -> frames held until it is
+        self.pending: dict[str, list[bytes]] = {}
         self.last_activity = now
         self.pinged = False
         self.rate_limit = TokenBucket(events_per_second, now)
@@ -58,6 +61,18 @@ class Client:
             return False
         self.transport.write(frame)
         return True
+
+    def hold(self, channel: str) -> None:
+        """Hold this channel's events until :meth:`release` (subscription in progress)."""
+        self.pending[channel] = []
+
+    def release(self, channel: str, first: bytes | None) -> None:
+        """Send ``first`` (the subscription's outcome), then the events held meanwhile."""
+        held = self.pending.pop(channel, [])
+        if first is not None:
+            self.send(first)
+        for frame in held:
+            self.write_frame(frame)
 
     def send(self, payload: bytes) -> bool:
         """Queue one JSON message for this client only."""

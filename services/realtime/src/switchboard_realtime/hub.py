@@ -71,6 +71,9 @@ class LocalHub:
             # Inlined Client.write_frame: this loop runs once per subscriber per event.
             if socket_id == exclude or client.closing or client.protocol.state is not OPEN:
                 continue
+            if client.pending and channel in client.pending:
+                client.pending[channel].append(frame)  # follows subscription_succeeded
+                continue
             transport = client.transport
             transport.write(frame)
             written += 1

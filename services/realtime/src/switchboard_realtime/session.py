@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -155,12 +156,32 @@ async def subscribe(node: Node, client: Client, data: Any) -> None:
         client.send(_refusal_frame(over))
         return
     client.channels[grant.channel] = grant.member
+    # Receive from now on, but hold events until subscription_succeeded has gone out:
+    # clients replay what they missed from that moment, so nothing may overtake it.
+    client.hold(grant.channel)
     node.hub.add(client, grant.channel)
-    await node.cluster.change_occupancy(client.app.id, grant.channel, 1)
+    try:
+        await node.cluster.change_occupancy(client.app.id, grant.channel, 1)
+    except RedisError:
+        _undo_local_subscription(node, client, grant.channel)
+        raise
     if grant.member is None:
-        client.send(frames.subscription_succeeded(grant.channel))
+        client.release(grant.channel, frames.subscription_succeeded(grant.channel))
         return
-    await _join_presence(node, client, grant)
+    try:
+        await _join_presence(node, client, grant)
+    except RedisError:
+        _undo_local_subscription(node, client, grant.channel)
+        with contextlib.suppress(RedisError):
+            await node.cluster.change_occupancy(client.app.id, grant.channel, -1)
+        raise
+
+
+def _undo_local_subscription(node: Node, client: Client, channel: str) -> None:
+    # The client is told about the failure; it must not keep receiving the channel.
+    client.pending.pop(channel, None)
+    client.channels.pop(channel, None)
+    node.hub.remove(client, channel)
 
 
 async def _join_presence(node: Node, client: Client, grant: Grant) -> None:
@@ -176,14 +197,14 @@ async def _join_presence(node: Node, client: Client, grant: Grant) -> None:
             now_ms=_now_ms(),
         )
     except ChannelFull:
-        del client.channels[channel]
-        node.hub.remove(client, channel)
+        _undo_local_subscription(node, client, channel)
         await node.cluster.change_occupancy(app_id, channel, -1)
         limit = node.settings.max_presence_members
         refused = SubscriptionRefused(channel, "LimitReached", f"over {limit} members", 4009)
         client.send(_refusal_frame(refused))
         return
-    client.send(frames.subscription_succeeded(channel, frames.presence_data(joined.members)))
+    succeeded = frames.subscription_succeeded(channel, frames.presence_data(joined.members))
+    client.release(channel, succeeded)
     if joined.first:
         added = frames.member_added(channel, member.user_id, member.user_info)
         await node.publish(app_id, channel, added, exclude=client.socket_id)
