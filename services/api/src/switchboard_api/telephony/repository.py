@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, text
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -211,14 +211,3 @@ async def users_to_sync(session: AsyncSession) -> list[uuid.UUID]:
     with_extension = select(USERS.c.id).where(USERS.c.extension.is_not(None))
     rows = await session.execute(linked.union(with_extension))
     return [r[0] for r in rows.all()]
-
-
-async def stale_calls(session: AsyncSession, provider: str, older_than_seconds: int) -> list[str]:
-    """Provider ids of unfinished calls with no event for a while (for reconciliation)."""
-    stmt = select(CALLS.c.provider_call_id).where(
-        CALLS.c.provider == provider,
-        CALLS.c.is_final.is_(False),
-        CALLS.c.provider_call_id.is_not(None),
-        CALLS.c.updated_at < func.now() - text(f"interval '{int(older_than_seconds)} seconds'"),
-    )
-    return [str(r) for r in (await session.execute(stmt)).scalars().all()]
