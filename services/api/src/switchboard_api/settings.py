@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from switchboard_shared.settings import load_settings
 
 DEV_ONLY = "dev-only-"
