@@ -101,7 +101,11 @@ export function NumberListEntries({ record }: { record: EntityRecord }) {
   const [number, setNumber] = useState("");
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string | undefined>();
-  const refresh = () => client.invalidateQueries({ queryKey: keys.record("number_lists", record.id) });
+  const refresh = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: keys.record("number_lists", record.id) }),
+      client.invalidateQueries({ queryKey: keys.history("number_lists", record.id) }),
+    ]);
   const add = useMutation({
     mutationFn: () => api.post(`/api/v1/number_lists/${record.id}/entries`, { number, comment: comment || null }),
     onSuccess: () => {
