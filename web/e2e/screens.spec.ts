@@ -38,7 +38,7 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   // A number list with an entry typed the Russian way, stored as E.164.
   await page.goto("/number_lists/new");
   const listName = `VIP ${unique()}`;
-  await page.getByLabel("Имя").fill(listName);
+  await page.getByLabel("Название").fill(listName);
   await page.getByRole("button", { name: "Создать" }).click();
   await expect(page.getByRole("heading", { name: listName })).toBeVisible();
   await page.getByLabel("Номер", { exact: true }).fill("8 (916) 555-12-34");

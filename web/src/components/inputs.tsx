@@ -9,7 +9,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { searchRecords, useUsers } from "../entities/directory";
 import { useRecord } from "../entities/api";
-import type { FieldDef } from "../entities/registry";
+import { labelKey, type FieldDef } from "../entities/registry";
 
 export type Errors = Record<string, string>;
 
@@ -166,7 +166,7 @@ function RelatedInput({ values, errors, onChange }: InputProps) {
 export function FieldInput(props: InputProps) {
   const { t } = useTranslation();
   const { field, values, errors, onChange, isNew } = props;
-  const label = t(`fields.${field.name}`);
+  const label = t(labelKey(field));
   const value = values[field.name];
   const error = nestedError(errors, field.name);
   const text = (v: string) => onChange(field.name, v === "" && !field.required ? null : v);

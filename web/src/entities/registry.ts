@@ -33,6 +33,13 @@ export interface FieldDef {
   readOnly?: boolean;
   /** Default for a new record. */
   initial?: unknown;
+  /** i18n key of the label when `fields.<name>` does not fit this type. */
+  label?: string;
+}
+
+/** The i18n key of a field's label. */
+export function labelKey(field: FieldDef): string {
+  return field.label ?? `fields.${field.name}`;
 }
 
 export interface FilterDef {
@@ -153,7 +160,7 @@ export const ENTITIES: Record<string, EntityDef> = {
     titleField: "name",
     columns: ["name", "kind", "description", "updated_at"],
     fields: [
-      { name: "name", kind: "text", required: true },
+      { name: "name", kind: "text", required: true, label: "fields.list_name" },
       { name: "kind", kind: "select", options: LIST_KINDS, initial: "custom" },
       { name: "description", kind: "textarea" },
     ],

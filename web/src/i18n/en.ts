@@ -62,7 +62,7 @@ export const en = {
   numberLists: { entries: "Numbers", addNumber: "Add number", comment: "Comment", noEntries: "No numbers in this list" },
   home: { greeting: "Hello, {{name}}", myTasks: "My open tasks", missedCalls: "Missed calls", recentContacts: "Recent contacts" },
   fields: {
-    entries: "Numbers", recording_status: "Recording", recording_size: "Recording size", recording_duration: "Recording length",
+    entries: "Numbers", list_name: "List name", recording_status: "Recording", recording_size: "Recording size", recording_duration: "Recording length",
     recording_content_type: "Recording format", is_final: "Final", provider: "Provider", command_id: "Command",
     from_extension: "From extension", to_extension: "To extension", phone_line_id: "Line",
     name: "Name", company: "Company", job_title: "Job title", emails: "Emails", phones: "Phones", owner_id: "Owner",

@@ -64,7 +64,7 @@ export const ru: Messages = {
   numberLists: { entries: "Номера", addNumber: "Добавить номер", comment: "Комментарий", noEntries: "В списке нет номеров" },
   home: { greeting: "Здравствуйте, {{name}}", myTasks: "Мои открытые задачи", missedCalls: "Пропущенные звонки", recentContacts: "Недавние контакты" },
   fields: {
-    entries: "Номера", recording_status: "Запись", recording_size: "Размер записи", recording_duration: "Длина записи",
+    entries: "Номера", list_name: "Название", recording_status: "Запись", recording_size: "Размер записи", recording_duration: "Длина записи",
     recording_content_type: "Формат записи", is_final: "Завершён", provider: "Провайдер", command_id: "Команда",
     from_extension: "С внутреннего", to_extension: "На внутренний", phone_line_id: "Линия",
     name: "Имя", company: "Компания", job_title: "Должность", emails: "Эл. почта", phones: "Телефоны", owner_id: "Ответственный",

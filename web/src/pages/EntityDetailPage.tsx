@@ -15,7 +15,7 @@ import { HistoryTimeline } from "../components/HistoryTimeline";
 import { UserName } from "../components/People";
 import { PresenceAvatars } from "../components/PresenceAvatars";
 import { useLifecycle, useRecord } from "../entities/api";
-import { entityDef, recordTitle } from "../entities/registry";
+import { entityDef, labelKey, recordTitle } from "../entities/registry";
 import { formatDateTime } from "../lib/format";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { CHANGE_EVENT, parseChange } from "../realtime/events";
@@ -109,7 +109,7 @@ export function EntityDetailPage({ type }: { type: string }) {
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="sm">
                 {def.fields.filter((f) => f.kind !== "password").map((field) => (
                   <div key={field.name} data-field={field.name}>
-                    <Text size="xs" c="dimmed" fw={500} tt="uppercase">{t(`fields.${field.name}`)}</Text>
+                    <Text size="xs" c="dimmed" fw={500} tt="uppercase">{t(labelKey(field))}</Text>
                     <FieldValue field={field} record={data} />
                   </div>
                 ))}

@@ -15,7 +15,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FieldValue } from "../components/FieldValue";
 import { UserSelect } from "../components/inputs";
 import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
-import { entityDef, recordTitle, type EntityDef, type EntityRecord, type FieldDef } from "../entities/registry";
+import { entityDef, labelKey, recordTitle, type EntityDef, type EntityRecord, type FieldDef } from "../entities/registry";
 import { formatDateTime } from "../lib/format";
 
 function columnField(def: EntityDef, name: string): FieldDef {
@@ -171,7 +171,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
           <Table.Thead>
             <Table.Tr>
-              {columns.map((c) => <Table.Th key={c.name}>{t(`fields.${c.name}`)}</Table.Th>)}
+              {columns.map((c) => <Table.Th key={c.name}>{t(labelKey(c))}</Table.Th>)}
               {trashed && <Table.Th>{t("fields.deleted_at")}</Table.Th>}
               {trashed && <Table.Th><span className="sr-only">{t("common.details")}</span></Table.Th>}
             </Table.Tr>
