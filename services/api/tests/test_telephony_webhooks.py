@@ -42,8 +42,14 @@ KIND = {
 
 @pytest.fixture(scope="module")
 def settings() -> ApiSettings:
-    # Missed calls get a call-back task in this module's API.
-    return get_settings().model_copy(update={"telephony_missed_call_tasks": True})
+    # Missed calls get a call-back task in this module's API; its jobs (recording ingest of
+    # made-up recordings) go to a queue no worker serves, so the stack's worker never tries.
+    return get_settings().model_copy(
+        update={
+            "telephony_missed_call_tasks": True,
+            "worker_queue": f"telephony-webhook-tests-{secrets.token_hex(4)}",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
