@@ -10,7 +10,7 @@ import msgspec
 from switchboard_api.auth import cache, repository
 from switchboard_api.auth.cache import CachedToken, CachedUser
 from switchboard_api.auth.principal import Principal
-from switchboard_api.auth.sessions import SessionStore
+from switchboard_api.auth.sessions import HashRead, SessionStore
 from switchboard_api.auth.tokens import looks_like_token, token_hash
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.platform.resources import Resources
@@ -33,16 +33,19 @@ class Authenticator:
             absolute_seconds=settings.session_absolute_seconds,
         )
 
-    async def from_session(self, session_id: str) -> Principal:
-        """The principal of a live session of an active user, else :class:`Unauthenticated`."""
-        state = await self.sessions.resolve(session_id)
+    async def from_session(
+        self, session_id: str, also: HashRead | None = None
+    ) -> tuple[Principal, list[bytes | None] | None]:
+        """The principal of a live session of an active user, else :class:`Unauthenticated`;
+        plus the fields of ``also`` if asked for (read in the same Redis round trip)."""
+        state = await self.sessions.resolve(session_id, also)
         if state is None:
             raise Unauthenticated("the session has expired or was ended; sign in again")
         user = _decode_user(state.cached_user)
         if user is None or user.id != state.user_id:
             user = await self._load_user(state.user_id, state.user_generation)
         user = _require_active(user)
-        return Principal(
+        principal = Principal(
             user_id=user.id,
             role=user.role,
             email=user.email,
@@ -52,6 +55,7 @@ class Authenticator:
             extension=user.extension,
             csrf_token=state.csrf_token,
         )
+        return principal, state.prefetched
 
     async def from_bearer(self, authorization: str) -> Principal:
         """The principal of a live API token (``Authorization: Bearer sbp_...``)."""

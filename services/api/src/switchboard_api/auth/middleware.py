@@ -13,6 +13,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from redis.exceptions import RedisError
 
 from switchboard_api.auth.authenticate import Authenticator
+from switchboard_api.auth.guards import route_prefetch
 from switchboard_api.errors import (
     EXCEPTION_HANDLERS,
     AppError,
@@ -25,6 +26,7 @@ from switchboard_api.platform.resources import Resources
 
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+PREFETCHED = "switchboard.prefetched"  # scope state key of the prefetched hash fields
 
 
 def authenticator(app: Litestar) -> Authenticator:
@@ -73,12 +75,22 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         session_id = connection.cookies.get(settings.session_cookie_name)
         if not session_id:
             raise Unauthenticated("sign in, or send an API token as 'Authorization: Bearer ...'")
-        principal = await auth.from_session(session_id)
+        also = route_prefetch(connection.scope.get("route_handler"), connection.path_params)
+        principal, prefetched = await auth.from_session(session_id, also)
+        if prefetched is not None:
+            connection.scope.setdefault("state", {})[PREFETCHED] = prefetched
         if connection.scope.get("method", "GET") not in SAFE_METHODS:
             sent = connection.headers.get(CSRF_HEADER, "")
             if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
                 raise Forbidden("missing or wrong X-CSRF-Token (GET /api/v1/auth/me returns it)")
         return AuthenticationResult(user=principal, auth="session")
+
+
+def prefetched_hash(connection: ASGIConnection[Any, Any, Any, Any]) -> list[bytes | None] | None:
+    """The fields of the hash the route declared with ``opt[PREFETCH]``, as read together
+    with the session (``None`` if nothing was read: bearer tokens, no declaration)."""
+    state = connection.scope.get("state")
+    return state.get(PREFETCHED) if state else None
 
 
 def has_credentials(request: Request[Any, Any, Any]) -> bool:

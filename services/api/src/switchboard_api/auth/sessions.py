@@ -4,6 +4,9 @@ The cookie carries a random id; Redis stores only its SHA-256, so a dump of Redi
 hand out live sessions. Each session is a hash ``{uid, csrf, abs}`` (``abs`` = the absolute
 deadline, epoch seconds); its TTL is ``min(idle, abs - now)``, refreshed on every use.
 A per-user set lists the user's sessions so they can all be ended at once.
+
+The round trip that checks a session can also read one more Redis hash for the route (a
+*prefetch*, see :class:`HashRead`), so a request served from Redis costs one round trip.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from switchboard_api.auth.cache import USER_KEY
 SESSION_KEY = "auth:session:"
 USER_SESSIONS_KEY = "auth:user-sessions:"
 
-# One round trip per authenticated request: check and slide the session, and fetch the
-# cached user snapshot with its cache generation (see auth.cache).
+# One round trip per authenticated request: check and slide the session, fetch the cached
+# user snapshot with its cache generation (see auth.cache) and, if asked, the fields
+# ARGV[4..] of the hash KEYS[2] (read only for a live session).
 _TOUCH = """
 local s = redis.call('HMGET', KEYS[1], 'uid', 'csrf', 'abs')
 if not s[1] then return false end
@@ -33,8 +37,18 @@ if ttl <= 0 then
 end
 redis.call('EXPIRE', KEYS[1], ttl)
 local ukey = ARGV[3] .. s[1]
-return {s[1], s[2], redis.call('GET', ukey), redis.call('GET', ukey .. ':gen')}
+local also = false
+if KEYS[2] then also = redis.call('HMGET', KEYS[2], unpack(ARGV, 4)) end
+return {s[1], s[2], redis.call('GET', ukey), redis.call('GET', ukey .. ':gen'), also}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class HashRead:
+    """Fields of one Redis hash to read in the same round trip as the session check."""
+
+    key: str
+    fields: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +60,8 @@ class SessionState:
     csrf_token: str
     cached_user: bytes | None
     user_generation: bytes | None
+    prefetched: list[bytes | None] | None = None
+    """The values of the :class:`HashRead` fields, if one was asked for."""
 
 
 def _key(session_id: str) -> str:
@@ -79,19 +95,25 @@ class SessionStore:
             await pipe.execute()
         return session_id, csrf_token
 
-    async def resolve(self, session_id: str) -> SessionState | None:
-        """The live session for ``session_id`` (sliding its expiry), or ``None``."""
-        found = await self._touch(
-            keys=[_key(session_id)], args=[int(time.time()), self._idle, USER_KEY]
-        )
+    async def resolve(self, session_id: str, also: HashRead | None = None) -> SessionState | None:
+        """The live session for ``session_id`` (sliding its expiry), or ``None``; with
+        ``also``, that hash's fields are read in the same round trip."""
+        keys = [_key(session_id)]
+        args: list[str | int] = [int(time.time()), self._idle, USER_KEY]
+        if also is not None:
+            keys.append(also.key)
+            args.extend(also.fields)
+        found = await self._touch(keys=keys, args=args)
         if not found:
             return None
-        uid, csrf, cached, generation = found
+        uid, csrf, cached, generation, prefetched = found
         try:
             user_id = uuid.UUID(uid.decode())
         except ValueError:
             return None
-        return SessionState(session_id, user_id, csrf.decode(), cached, generation)
+        return SessionState(
+            session_id, user_id, csrf.decode(), cached, generation, prefetched or None
+        )
 
     async def end(self, session_id: str, user_id: uuid.UUID | None = None) -> None:
         """End one session (logout, rotation on login)."""
@@ -116,4 +138,4 @@ async def end_user_sessions(redis: Redis, user_id: uuid.UUID, *, keep: str | Non
             await pipe.execute()
 
 
-__all__ = ["SessionState", "SessionStore", "end_user_sessions"]
+__all__ = ["HashRead", "SessionState", "SessionStore", "end_user_sessions"]

@@ -42,6 +42,10 @@ return 1
 """
 
 
+FIELDS = ("v", "d")
+"""The fields of a cache entry: its version and its JSON (empty in a tombstone)."""
+
+
 class CacheUnavailable(Exception):
     """Redis could not record an invalidation (the write must not be acknowledged)."""
 
@@ -61,19 +65,23 @@ class RecordCache:
         """The Redis key of one record."""
         return f"sb:rec:{entity_type}:{record_id}"
 
+    @staticmethod
+    def entry(fields: list[bytes | str | None]) -> tuple[int, bytes] | None:
+        """(version, JSON) from the :data:`FIELDS` of a key; None for a miss or a tombstone."""
+        version, data = fields
+        if not data or version is None:
+            return None
+        return int(version), data if isinstance(data, bytes) else data.encode()
+
     async def get(self, entity_type: str, record_id: uuid.UUID) -> tuple[int, bytes] | None:
         """(version, JSON) if cached; None on a miss, a tombstone or any Redis trouble."""
         try:
             async with asyncio.timeout(self._timeout):
-                version, data = await self._redis.hmget(
-                    self.key(entity_type, record_id), ["v", "d"]
-                )
+                fields = await self._redis.hmget(self.key(entity_type, record_id), FIELDS)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("cache read failed, reading PostgreSQL: %s", exc)
             return None
-        if not data or version is None:
-            return None
-        return int(version), data if isinstance(data, bytes) else data.encode()
+        return self.entry(fields)
 
     async def fill(
         self, entity_type: str, record_id: uuid.UUID, version: int, payload: bytes

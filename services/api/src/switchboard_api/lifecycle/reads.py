@@ -48,11 +48,20 @@ class LifecycleReader:
         self.cache = cache
         self.principal = principal
 
-    async def get_json(self, record_id: uuid.UUID) -> tuple[int, bytes]:
+    async def get_json(
+        self, record_id: uuid.UUID, prefetched: list[bytes | None] | None = None
+    ) -> tuple[int, bytes]:
         """(version, JSON) of a record, live or trashed: from Redis, else PostgreSQL
-        (then cached unless a newer version has been written meanwhile)."""
+        (then cached unless a newer version has been written meanwhile).
+
+        ``prefetched``: the record's cache fields if this request has already read them
+        (with its session check, see ``record_prefetch``), saving a second round trip.
+        """
         require(self.principal, self.entity.name, Action.READ)
-        cached = await self.cache.get(self.entity.name, record_id)
+        if prefetched is not None:
+            cached = self.cache.entry(list(prefetched))
+        else:
+            cached = await self.cache.get(self.entity.name, record_id)
         if cached is not None:
             return cached
         async with self.sessionmaker() as session:
