@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from switchboard_api.auth.controllers import AuthController
-from switchboard_api.auth.guards import matrix_guard, provide_principal
+from switchboard_api.auth.guards import provide_principal
 from switchboard_api.auth.middleware import AuthMiddleware, method_not_allowed
 from switchboard_api.entities import entity_routers
 from switchboard_api.errors import EXCEPTION_HANDLERS
@@ -61,8 +61,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: method_not_allowed},
-        middleware=[AuthMiddleware],
-        guards=[matrix_guard],
+        middleware=[AuthMiddleware],  # also enforces the permission matrix per route
         dependencies={
             "resources": Provide(_provide_resources, sync_to_thread=False),
             "uow": Provide(provide_uow),

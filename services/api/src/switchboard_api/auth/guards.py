@@ -1,13 +1,14 @@
-"""Route metadata that ties each route to the permission matrix, the guard that enforces
-it, and the ``principal`` dependency.
+"""Route metadata that ties each route to the permission matrix, its enforcement, and the
+``principal`` dependency.
 
 Tag every authenticated route with one of::
 
     opt=entity_route("contacts", Action.UPDATE)   # checked against the matrix
     opt=AUTHENTICATED                             # any signed-in employee
 
-The app-wide :func:`matrix_guard` then refuses (403) whatever the matrix forbids, before the
-request body is even read; the route sweep test fails for a route that declares neither.
+The authentication middleware then refuses (403) whatever the matrix forbids, right after
+authenticating and before the request body is even read (:func:`enforce_route_permission`);
+the route sweep test fails for a route that declares neither.
 
 A route served from a Redis hash may also declare ``opt[PREFETCH]``: the authentication
 round trip then reads that hash too (see :func:`route_prefetch`).
@@ -19,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
@@ -60,19 +60,22 @@ def route_prefetch(handler: Any, path_params: dict[str, Any]) -> HashRead | None
     return prefetch(path_params) if prefetch is not None else None
 
 
-async def matrix_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    """Enforce the route's declared ``(entity_type, action)`` for the caller's role.
+def enforce_route_permission(principal: Principal, handler: Any) -> None:
+    """Refuse (403) the route's declared ``(entity_type, action)`` if the caller's role may
+    not. The auth middleware calls it, rather than an app-wide Litestar guard: a guard
+    costs a copy of the route handler on every request."""
+    opt = getattr(handler, "opt", None)
+    permission = route_permission(opt) if opt else None
+    if permission is not None:
+        require(principal, *permission)
 
-    ``async`` although it never awaits: Litestar runs a sync guard in a worker thread, a
-    thread hop on every request for a dictionary lookup.
-    """
-    permission = route_permission(handler.opt)
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller the middleware authenticated (401 if the route is public)."""
     user = connection.scope.get("user")
-    if permission is None or not isinstance(user, Principal):
-        return  # public routes have no principal; undeclared routes are caught by the sweep
-    require(user, *permission)
+    if not isinstance(user, Principal):
+        raise Unauthenticated("this route needs an authenticated caller")
+    return user
 
 
 def provide_principal(
@@ -86,7 +89,4 @@ def provide_principal(
     two lookups themselves.
     """
     del resources
-    user = request.scope.get("user")
-    if not isinstance(user, Principal):
-        raise Unauthenticated("this route needs an authenticated caller")
-    return user
+    return principal_of(request)

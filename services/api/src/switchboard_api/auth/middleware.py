@@ -13,7 +13,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from redis.exceptions import RedisError
 
 from switchboard_api.auth.authenticate import Authenticator
-from switchboard_api.auth.guards import route_prefetch
+from switchboard_api.auth.guards import enforce_route_permission, route_prefetch
 from switchboard_api.errors import (
     EXCEPTION_HANDLERS,
     AppError,
@@ -46,7 +46,8 @@ def is_framework_route(handler: Any) -> bool:
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
-    """Bearer token first, then the session cookie; sets ``request.user`` to the Principal.
+    """Bearer token first, then the session cookie; sets ``request.user`` to the Principal
+    and refuses (403) what the permission matrix forbids on the route.
 
     Routes opt out with ``exclude_from_auth=True`` (health, login). OPTIONS stays public
     (CORS preflight carries no credentials).
@@ -67,15 +68,17 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         auth = authenticator(connection.app)
+        handler = connection.scope.get("route_handler")
         header = connection.headers.get("authorization")
         if header is not None:
             principal = await auth.from_bearer(header)
+            enforce_route_permission(principal, handler)
             return AuthenticationResult(user=principal, auth="token")
         settings = connection.app.state.resources.settings
         session_id = connection.cookies.get(settings.session_cookie_name)
         if not session_id:
             raise Unauthenticated("sign in, or send an API token as 'Authorization: Bearer ...'")
-        also = route_prefetch(connection.scope.get("route_handler"), connection.path_params)
+        also = route_prefetch(handler, connection.path_params)
         principal, prefetched = await auth.from_session(session_id, also)
         if prefetched is not None:
             connection.scope.setdefault("state", {})[PREFETCHED] = prefetched
@@ -83,6 +86,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             sent = connection.headers.get(CSRF_HEADER, "")
             if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
                 raise Forbidden("missing or wrong X-CSRF-Token (GET /api/v1/auth/me returns it)")
+        enforce_route_permission(principal, handler)
         return AuthenticationResult(user=principal, auth="session")
 
 
