@@ -6,6 +6,7 @@ import json
 
 import pusher
 import pytest
+
 from switchboard_shared.pusher import (
     RequestAuthError,
     body_md5,
