@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 LAUNCH := $(UV) run --frozen python infra/local/launcher.py
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
-.PHONY: help run test lint fmt bench sync env-example clean-test
+.PHONY: help run test test-web lint fmt bench sync env-example clean-test
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ run: sync ## provision what is missing, then run the whole system at http://loca
 
 test: sync ## provision, start the real services on test ports, run the whole suite, stop everything
 	$(LAUNCH) test $(ARGS)
+
+test-web: sync ## only the web client's tests (Vitest, Playwright e2e) against a fresh test stack
+	$(LAUNCH) test-web
 
 lint: sync ## ruff (lint + format check) and mypy --strict on the source
 	$(UV) run --frozen ruff check .
