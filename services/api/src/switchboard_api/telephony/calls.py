@@ -145,12 +145,14 @@ class CallFolder:
         self, call: Row | None, entry_id: str | None, command_ids: Collection[str] = ()
     ) -> tuple[Row, CallFacts]:
         """Recompute the call from all its stored events and save what changed."""
-        commands = set(command_ids)
-        if entry_id is not None:
-            commands |= await repo.entry_command_ids(self.session, self.provider, entry_id)
+        stored = await repo.entry_events(self.session, self.provider, entry_id)
+        commands = set(command_ids) | {
+            str(payload["command_id"]) for _, payload in stored if payload.get("command_id")
+        }
         if call is not None and call["command_id"]:
             commands.add(call["command_id"])
-        stored = await repo.call_events(self.session, self.provider, entry_id, commands)
+        if commands:  # a click-to-call: its command's result belongs to the call too
+            stored += await repo.command_results(self.session, self.provider, commands)
         facts = fold_mango(stored)
         values = await self._values(facts, call)
         if entry_id is not None:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,33 +85,34 @@ async def store_event(
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
-async def call_events(
-    session: AsyncSession, provider: str, entry_id: str | None, command_ids: Collection[str]
+async def entry_events(
+    session: AsyncSession, provider: str, entry_id: str | None
 ) -> list[tuple[str, dict[str, Any]]]:
-    """``(kind, payload)`` of every event of a call: its entry's and its commands' results."""
-    conditions = []
-    if entry_id is not None:
-        conditions.append(EVENTS.c.entry_id == entry_id)
-    if command_ids:
-        conditions.append((EVENTS.c.kind == "result") & EVENTS.c.command_id.in_(list(command_ids)))
-    if not conditions:
+    """``(kind, payload)`` of every stored event of a call group, in arrival order."""
+    if entry_id is None:
         return []
     stmt = (
         select(EVENTS.c.kind, EVENTS.c.payload)
-        .where(EVENTS.c.provider == provider, or_(*conditions))
+        .where(EVENTS.c.provider == provider, EVENTS.c.entry_id == entry_id)
         .order_by(EVENTS.c.id)
     )
     return [(r.kind, r.payload) for r in (await session.execute(stmt)).all()]
 
 
-async def entry_command_ids(session: AsyncSession, provider: str, entry_id: str) -> set[str]:
-    """Command ids the events of an entry carry."""
-    stmt = select(EVENTS.c.command_id).where(
-        EVENTS.c.provider == provider,
-        EVENTS.c.entry_id == entry_id,
-        EVENTS.c.command_id.is_not(None),
+async def command_results(
+    session: AsyncSession, provider: str, command_ids: Collection[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """``(kind, payload)`` of the stored results of these commands."""
+    stmt = (
+        select(EVENTS.c.kind, EVENTS.c.payload)
+        .where(
+            EVENTS.c.provider == provider,
+            EVENTS.c.kind == "result",
+            EVENTS.c.command_id.in_(list(command_ids)),
+        )
+        .order_by(EVENTS.c.id)
     )
-    return {str(c) for c in (await session.execute(stmt)).scalars().all()}
+    return [(r.kind, r.payload) for r in (await session.execute(stmt)).all()]
 
 
 async def call_by(session: AsyncSession, provider: str, **where: str) -> Row | None:
