@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +14,8 @@ import httpx
 
 from switchboard_api.auth.testing import Employee, UserFactory, api_token, client, sign_in
 from switchboard_api.settings import ApiSettings
+
+WRITE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class Api:
             timeout=30,
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=50),
         )
+        self.retried = 0  # writes answered 503 (rolled back) and sent again
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -67,17 +71,31 @@ class Api:
     async def __aexit__(self, *_: object) -> None:
         await self.aclose()
 
+    async def _write(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # 503 means the write was refused and rolled back (e.g. the record cache timed out
+        # on a starved machine): "try again" is the documented client behaviour.
+        for _ in range(WRITE_ATTEMPTS - 1):
+            response = await self.http.request(method, url, **kwargs)
+            if response.status_code != 503:
+                return response
+            self.retried += 1
+            await asyncio.sleep(0.05)
+        return await self.http.request(method, url, **kwargs)
+
     async def create_contact(self, name: str) -> dict[str, Any]:
         """``POST /api/v1/contacts``; the created record."""
-        response = await self.http.post("/api/v1/contacts", json={"name": name})
+        response = await self._write("POST", "/api/v1/contacts", json={"name": name})
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
 
     async def patch_contact(self, contact_id: str, version: int, **changes: Any) -> dict[str, Any]:
         """``PATCH /api/v1/contacts/{id}`` with ``If-Match``; the updated record."""
-        response = await self.http.patch(
-            f"/api/v1/contacts/{contact_id}", json=changes, headers={"if-match": f'"{version}"'}
+        response = await self._write(
+            "PATCH",
+            f"/api/v1/contacts/{contact_id}",
+            json=changes,
+            headers={"if-match": f'"{version}"'},
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
