@@ -18,8 +18,10 @@ import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from switchboard_api.auth.cache import USER_KEY
+from switchboard_api.platform.redis_batch import CommandBatcher
 
 SESSION_KEY = "auth:session:"
 USER_SESSIONS_KEY = "auth:user-sessions:"
@@ -76,6 +78,8 @@ class SessionStore:
         self._idle = idle_seconds
         self._absolute = absolute_seconds
         self._touch = redis.register_script(_TOUCH)
+        # Every request checks its session: concurrent checks share round trips.
+        self._batch = CommandBatcher(redis)
 
     async def create(self, user_id: uuid.UUID) -> tuple[str, str]:
         """Start a session for ``user_id``; returns ``(session_id, csrf_token)``."""
@@ -103,7 +107,10 @@ class SessionStore:
         if also is not None:
             keys.append(also.key)
             args.extend(also.fields)
-        found = await self._touch(keys=keys, args=args)
+        try:
+            found = await self._batch.execute("EVALSHA", self._touch.sha, len(keys), *keys, *args)
+        except NoScriptError:  # Redis lost its scripts (restart, flush): load it and retry
+            found = await self._touch(keys=keys, args=args)
         if not found:
             return None
         uid, csrf, cached, generation, prefetched = found

@@ -1,0 +1,174 @@
+"""The cached GET by id on a cookie session: its cache entry is read in the session check's
+Redis round trip (and concurrent session checks share round trips), without giving up what
+the cache and the sessions guarantee."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from switchboard_api.auth.cache import forget_user
+from switchboard_api.auth.testing import (
+    UserFactory,
+    client,
+    running_api,
+    sign_in,
+    user_factory,
+)
+from switchboard_api.db.users import User
+from switchboard_api.lifecycle.cache import RecordCache
+from switchboard_api.platform.redis_batch import CommandBatcher
+from switchboard_api.settings import ApiSettings, get_settings
+
+
+@pytest.fixture(scope="module")
+def settings() -> ApiSettings:
+    return get_settings()
+
+
+@pytest.fixture(scope="module")
+async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
+    async with running_api(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
+    async with user_factory(settings) as factory:
+        yield factory
+
+
+@pytest.fixture
+async def redis(settings: ApiSettings) -> AsyncIterator[Redis]:
+    connection = Redis.from_url(settings.redis_url.get_secret_value())
+    yield connection
+    await connection.aclose()
+
+
+async def _contact(http: httpx.AsyncClient, csrf: str) -> str:
+    created = await http.post(
+        "/api/v1/contacts",
+        json={"name": f"Hot path {uuid.uuid4().hex[:8]}"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert created.status_code == 201, created.text
+    contact_id: str = created.json()["id"]
+    return contact_id
+
+
+async def test_session_get_is_served_from_the_entry_read_with_the_session(
+    base_url: str, users: UserFactory, redis: Redis
+) -> None:
+    async with client(base_url) as http:
+        csrf = await sign_in(http, await users.create("supervisor"))
+        contact_id = await _contact(http, csrf)
+        url = f"/api/v1/contacts/{contact_id}"
+        key = RecordCache.key("contacts", uuid.UUID(contact_id))
+        first = await http.get(url)
+        assert first.status_code == 200
+        assert await redis.hget(key, "v") == b"1"
+        # A value only the cache has proves the session round trip brought the entry.
+        await redis.hset(key, "d", b'{"marker": true}')
+        cached = await http.get(url)
+        assert cached.json() == {"marker": True}
+        assert cached.headers["etag"] == '"1"'
+        # A tombstone (a newer version without data) sends the read to PostgreSQL.
+        await redis.hset(key, mapping={"v": 2, "d": b""})
+        fresh = await http.get(url)
+        assert fresh.status_code == 200
+        assert fresh.json()["id"] == contact_id
+        assert fresh.headers["etag"] == '"1"'
+        # Ids that are not UUIDs are refused as before; unknown ones are 404.
+        assert (await http.get("/api/v1/contacts/not-a-uuid")).status_code == 400
+        assert (await http.get(f"/api/v1/contacts/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_deactivated_user_loses_cached_reads_at_once(
+    base_url: str, users: UserFactory, redis: Redis, settings: ApiSettings
+) -> None:
+    user = await users.create("supervisor")
+    async with client(base_url) as http:
+        csrf = await sign_in(http, user)
+        url = f"/api/v1/contacts/{await _contact(http, csrf)}"
+        assert (await http.get(url)).status_code == 200
+        assert (await http.get(url)).status_code == 200  # served from the cache
+        engine = create_async_engine(settings.database_url.get_secret_value())
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(update(User).where(User.id == user.id).values(is_active=False))
+        finally:
+            await engine.dispose()
+        await forget_user(redis, user.id)
+        assert (await http.get(url)).status_code == 401
+
+
+async def test_sessions_work_after_redis_lost_its_scripts(
+    base_url: str, users: UserFactory, redis: Redis
+) -> None:
+    async with client(base_url) as http:
+        csrf = await sign_in(http, await users.create("supervisor"))
+        url = f"/api/v1/contacts/{await _contact(http, csrf)}"
+        await redis.script_flush()
+        assert (await http.get(url)).status_code == 200
+        assert (await http.get("/api/v1/auth/me")).status_code == 200
+
+
+class _CountingRedis(Redis):
+    """A real client that counts the pipelines it opens."""
+
+    pipelines = 0
+
+    def pipeline(self, *args: Any, **kwargs: Any) -> Pipeline:
+        self.pipelines += 1
+        return super().pipeline(*args, **kwargs)
+
+
+async def test_commands_of_one_loop_turn_share_one_round_trip(settings: ApiSettings) -> None:
+    counting = _CountingRedis.from_url(settings.redis_url.get_secret_value())
+    assert isinstance(counting, _CountingRedis)
+    key = f"test:batch:{uuid.uuid4().hex}"
+    try:
+        batcher = CommandBatcher(counting)
+        replies = await asyncio.gather(*(batcher.execute("INCR", key) for _ in range(20)))
+        assert sorted(replies) == list(range(1, 21))  # each ran on its own
+        assert counting.pipelines == 1
+        # A failing command fails only its own caller.
+        await counting.set(key + ":text", "not a number")
+        outcomes = await asyncio.gather(
+            batcher.execute("INCR", key),
+            batcher.execute("INCR", key + ":text"),
+            return_exceptions=True,
+        )
+        assert outcomes[0] == 21
+        assert isinstance(outcomes[1], ResponseError)
+        assert counting.pipelines == 2
+    finally:
+        await counting.delete(key, key + ":text")
+        await counting.aclose()
+
+
+async def test_an_unreachable_redis_fails_every_waiting_command() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    try:
+        batcher = CommandBatcher(dead)
+        results = await asyncio.gather(
+            *(batcher.execute("GET", "x") for _ in range(3)), return_exceptions=True
+        )
+        assert all(isinstance(r, RedisConnectionError) for r in results)
+    finally:
+        await dead.aclose()
