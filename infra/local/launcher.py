@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -54,7 +55,8 @@ def hold_profile_lock(p: Profile, *, wait: bool) -> IO[bytes]:
     any process still naming that directory is an orphan and is killed.
     """
     p.state.mkdir(parents=True, exist_ok=True)
-    handle = (p.state.parent / f"{p.name}.lock").open("ab")
+    # The ports are the machine's, so the lock is too: checkouts queue instead of colliding.
+    handle = (Path(tempfile.gettempdir()) / f"switchboard-{p.name}-{p.ports.nginx}.lock").open("ab")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
