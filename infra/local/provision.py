@@ -267,7 +267,6 @@ def provision(p: Profile, ext: External, bucket: str) -> str | None:
         (p.state / "s3" / "data").mkdir(parents=True, exist_ok=True)
         render_s3_identities(p)
     render_nginx(p, user, bucket)
-    chown_tree(p.logs, None)
     if sys.stdout.isatty():
         print(f"provisioned {p.state}", flush=True)
     return user

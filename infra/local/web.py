@@ -7,7 +7,6 @@ Contract with ``web/package.json``: ``npm ci``, ``npm run build`` (-> web/dist),
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -43,11 +42,15 @@ def _newest_mtime(paths: list[Path]) -> float:
     return newest
 
 
-def _npm(args: list[str], env: Mapping[str, str] | None = None) -> None:
+def _npm_binary() -> str:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)")
-    subprocess.run([npm, *args], cwd=WEB, check=True, env=dict(env) if env else None)
+    return npm
+
+
+def _npm(args: list[str]) -> None:
+    subprocess.run([_npm_binary(), *args], cwd=WEB, check=True)
 
 
 def ensure_built(*, strict: bool = True) -> None:
@@ -88,7 +91,7 @@ def run_tests(env: Mapping[str, str]) -> int:
         if script not in available:
             continue
         print(f"\n=== web: npm run {script} ===", flush=True)
-        code = subprocess.call(["npm", "run", script], cwd=WEB, env={**os.environ, **env})
+        code = subprocess.call([_npm_binary(), "run", script], cwd=WEB, env=dict(env))
         if code != 0:
             return code
     return 0
