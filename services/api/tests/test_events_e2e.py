@@ -17,7 +17,6 @@ from switchboard_api.auth.testing import (
     sign_in,
     user_factory,
 )
-from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.sequencer import Sequencer
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_shared.pusher import verify_channel_auth
@@ -47,7 +46,7 @@ async def _drain_sequencer(settings: ApiSettings) -> None:
     url = settings.database_url.get_secret_value()
     engine = create_async_engine(url, pool_size=1)
     try:
-        await Sequencer(async_sessionmaker(engine), asyncpg_dsn(url)).drain()
+        await Sequencer(async_sessionmaker(engine), engine, redis=None).drain()
     finally:
         await engine.dispose()
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,10 +17,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.recorder import record_event
 from switchboard_api.events.sequencer import Sequencer, sequence_pass
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
+from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
 from switchboard_api.settings import get_settings
 
 
@@ -39,8 +40,20 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(get_settings().redis_url.get_secret_value())
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def sessions(
+    engine: AsyncEngine, redis: Redis
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The application's sessionmaker: a commit with new events wakes the sequencers."""
+    signal = CommitSignal(redis, wake_channel(engine))
+    yield outbox_sessionmaker(engine, signal)
+    await signal.aclose()
 
 
 async def _record(session: AsyncSession, entity_type: str = "contacts") -> int:
@@ -135,7 +148,7 @@ async def _reader(
 
 
 async def test_concurrent_writers_and_two_sequencers_lose_nothing(
-    sessions: async_sessionmaker[AsyncSession], db_url: str
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, redis: Redis
 ) -> None:
     """A reader that only ever asks for offsets above the last one it saw still sees every
     event: no event committed later ever got a smaller offset. Two sequencers run at once."""
@@ -143,8 +156,7 @@ async def test_concurrent_writers_and_two_sequencers_lose_nothing(
         start = (
             await s.execute(text('SELECT coalesce(max("offset"), 0) FROM entity_events'))
         ).scalar_one()
-    dsn = asyncpg_dsn(db_url)
-    first, second = (Sequencer(sessions, dsn, poll_seconds=0.5) for _ in range(2))
+    first, second = (Sequencer(sessions, engine, redis=redis, poll_seconds=0.5) for _ in range(2))
     runners = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
     ids: list[int] = []
     seen: list[int] = []
@@ -178,10 +190,10 @@ async def test_concurrent_writers_and_two_sequencers_lose_nothing(
 
 
 async def test_write_to_offset_delay_stays_in_milliseconds(
-    sessions: async_sessionmaker[AsyncSession], db_url: str
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, redis: Redis
 ) -> None:
-    """At ~100 writes/s the LISTEN-woken sequencer numbers each event within milliseconds."""
-    sequencer = Sequencer(sessions, asyncpg_dsn(db_url), poll_seconds=5.0)  # poll can't help
+    """At ~100 writes/s the sequencer, woken by the writers' commits, numbers each event within milliseconds."""
+    sequencer = Sequencer(sessions, engine, redis=redis, poll_seconds=5.0)  # poll can't help
     runner = asyncio.create_task(sequencer.run())
     await asyncio.sleep(0.3)  # listening
     for _ in range(200):
@@ -199,3 +211,35 @@ async def test_write_to_offset_delay_stays_in_milliseconds(
     print(f"write->offset over 200 writes: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     assert p50 < 25, sequencer.stats.summary()
     assert p99 < 150, sequencer.stats.summary()
+
+
+async def test_only_a_committed_transaction_with_events_wakes_the_sequencer(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, redis: Redis
+) -> None:
+    """The wake-up goes out after the commit of a transaction that recorded events; not
+    for a rollback, nor for a transaction without events."""
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(wake_channel(engine))  # this test's own database
+
+    async def woken() -> bool:
+        got = await pubsub.get_message(timeout=0.5)
+        while await pubsub.get_message(timeout=0.05) is not None:
+            pass  # one poke may coalesce with another writer's; drain them
+        return got is not None
+
+    try:
+        assert not await woken()  # subscribed, nothing yet
+        async with sessions() as s, s.begin():
+            await _record(s)
+            assert not await woken()  # not before the commit
+        assert await woken()
+        async with sessions() as s:
+            await s.begin()
+            await _record(s)
+            await s.rollback()
+        assert not await woken()
+        async with sessions() as s, s.begin():
+            await s.execute(text("SELECT 1"))
+        assert not await woken()
+    finally:
+        await pubsub.aclose()

@@ -77,7 +77,7 @@ class ApiSettings(BaseSettings):
     sequencer_poll_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="Fallback poll of the event sequencer when no NOTIFY arrives.",
+        description="Fallback poll of the event sequencer when no wake-up message arrives.",
     )
     relay_batch_events: int = Field(
         default=50,

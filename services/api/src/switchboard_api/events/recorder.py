@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.events import EntityEvent
+from switchboard_api.events.wake import mark_events_written
 
 
 async def record_event(
@@ -24,8 +25,10 @@ async def record_event(
     """Insert one change event; it commits or rolls back with the change itself.
 
     ``changes`` maps each changed field to ``{"before": ..., "after": ...}`` (JSON values).
-    The event gets its offset later, from the sequencer, once the transaction is visible.
+    The event gets its offset later, from the sequencer, once the transaction is visible
+    (the session wakes it after the commit).
     """
+    mark_events_written(session)
     await session.execute(
         insert(EntityEvent).values(
             entity_type=entity_type,

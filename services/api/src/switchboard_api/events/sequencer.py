@@ -16,17 +16,17 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from switchboard_api.events.pg import Listener, wait_for
+from switchboard_api.events.pg import wait_for
+from switchboard_api.events.wake import listen_for_commits, wake_channel
 
 log = logging.getLogger("switchboard_api.events.sequencer")
 
 #: Advisory lock key of the sequencer (any constant unique in this database).
 SEQUENCER_LOCK = 7_305_001
-#: Trigger channel: a writer committed new events.
-EVENTS_CHANNEL = "entity_events"
 #: Sent by the sequencer when it has committed new offsets (wakes the relays).
 SEQUENCED_CHANNEL = "entity_events_sequenced"
 
@@ -88,7 +88,7 @@ async def sequence_pass(
     """Number the pending events this pass sees (at most ``batch``).
 
     Returns ``(offset, delay_ms)`` per numbered event, or ``None`` when another
-    sequencer holds the lock (that one will see our rows: it is woken by the same NOTIFY).
+    sequencer holds the lock (that one will see our rows: it is woken by the same message).
     """
     async with sessionmaker() as session, session.begin():
         if not (await session.execute(_TRY_LOCK, {"key": SEQUENCER_LOCK})).scalar_one():
@@ -101,54 +101,60 @@ async def sequence_pass(
 
 
 class Sequencer:
-    """Runs sequencing passes when woken by LISTEN, and every ``poll_seconds`` anyway."""
+    """Runs sequencing passes when a writer's commit wakes it (a Redis message, see
+    :mod:`switchboard_api.events.wake`), and every ``poll_seconds`` anyway."""
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        dsn: str,
+        engine: AsyncEngine,
         *,
+        redis: Redis | None,
         poll_seconds: float = 1.0,
         batch: int = 1000,
         report_seconds: float = 60.0,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._listener = Listener(dsn, (EVENTS_CHANNEL,))
+        self._redis = redis
+        self._channel = wake_channel(engine)
+        self._wakeup = asyncio.Event()
         self._poll_seconds = poll_seconds
         self._batch = batch
         self._report_seconds = report_seconds
         self.stats = DelayStats()
 
     async def run(self) -> None:
-        """Sequence until cancelled; survives database restarts (reconnects with backoff)."""
+        """Sequence until cancelled; survives database and Redis outages (retries with
+        backoff; without wake-ups it still polls)."""
+        woken = (
+            asyncio.create_task(listen_for_commits(self._redis, self._channel, self._wakeup))
+            if self._redis is not None
+            else None
+        )
         backoff = 0.2
+        next_report = time.monotonic() + self._report_seconds
+        self._wakeup.set()  # whatever is pending from before we started
         try:
             while True:
+                await wait_for(self._wakeup, self._poll_seconds)
+                self._wakeup.clear()  # before the pass: a wake-up during it means another
                 try:
-                    await self._listener.connect()
+                    await self.drain()
                     backoff = 0.2
-                    await self._loop()
-                except Exception as exc:  # any failure: reconnect, never die
+                except Exception as exc:  # any failure: retry, never die
                     log.warning("sequencer: %s; retrying in %.1fs", exc, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
-                finally:
-                    await self._listener.close()
+                    self._wakeup.set()
+                if time.monotonic() >= next_report and self.stats.window:
+                    log.info("sequencer: %s", self.stats.summary())
+                    next_report = time.monotonic() + self._report_seconds
         finally:
+            if woken is not None:
+                woken.cancel()
+                await asyncio.gather(woken, return_exceptions=True)
             if self.stats.total:
                 log.info("sequencer stopped: %s", self.stats.summary())
-
-    async def _loop(self) -> None:
-        wakeup, lost = self._listener.wakeup, self._listener.lost
-        next_report = time.monotonic() + self._report_seconds
-        while not lost.is_set():
-            await wait_for(wakeup, self._poll_seconds)
-            wakeup.clear()  # cleared before the pass: a NOTIFY during it means another pass
-            await self.drain()
-            if time.monotonic() >= next_report and self.stats.window:
-                log.info("sequencer: %s", self.stats.summary())
-                next_report = time.monotonic() + self._report_seconds
-        raise ConnectionError("LISTEN connection lost")
 
     async def drain(self) -> int:
         """Run passes until nothing is pending (or another sequencer has the lock)."""

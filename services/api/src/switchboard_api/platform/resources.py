@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
 from switchboard_api.settings import ApiSettings
 
 
@@ -29,6 +30,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
     s3_session: aioboto3.Session
+    commit_signal: CommitSignal
 
     def s3_client(self) -> Any:
         """An async context manager yielding an S3 client bound to the configured endpoint."""
@@ -63,14 +65,17 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
         socket_connect_timeout=2,
         health_check_interval=30,
     )
+    signal = CommitSignal(redis, wake_channel(engine))
     try:
         yield Resources(
             settings=settings,
             engine=engine,
-            sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+            sessionmaker=outbox_sessionmaker(engine, signal),
             redis=redis,
             s3_session=aioboto3.Session(),
+            commit_signal=signal,
         )
     finally:
+        await signal.aclose()
         await redis.aclose()
         await engine.dispose()

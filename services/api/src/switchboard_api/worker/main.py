@@ -88,7 +88,10 @@ async def run_worker(settings: ApiSettings) -> int:
         await queue.connect()
         worker = _make_worker(queue, resources)
         sequencer = Sequencer(
-            resources.sessionmaker, dsn, poll_seconds=settings.sequencer_poll_seconds
+            resources.sessionmaker,
+            resources.engine,
+            redis=resources.redis,
+            poll_seconds=settings.sequencer_poll_seconds,
         )
         publisher = Publisher(
             http,

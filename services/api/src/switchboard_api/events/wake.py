@@ -1,0 +1,120 @@
+"""Waking the sequencer when a transaction that wrote change events has committed.
+
+Why not a ``NOTIFY`` from a trigger: PostgreSQL serialises the commits of every
+transaction that issued ``NOTIFY`` (one lock on the notification queue, held through the
+commit's WAL flush), so every write of the API would queue behind the previous one's
+fsync and group commit would never happen. Instead, the process that committed publishes
+one Redis message after its commit; the sequencer subscribes. A lost message only costs
+latency: the sequencer also polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("switchboard_api.events.wake")
+
+
+def wake_channel(engine: AsyncEngine) -> str:
+    """The Redis pub/sub channel meaning "a transaction with new change events has
+    committed" in this engine's database (sequencers of other databases don't care)."""
+    return f"switchboard:entity_events:committed:{engine.url.database}"
+
+
+_WRITTEN = "switchboard.events_written"
+_SIGNAL = "switchboard.commit_signal"
+
+
+class OutboxSession(Session):
+    """The application's ORM session: remembers whether it wrote change events and, once
+    they commit, tells the process's :class:`CommitSignal`."""
+
+
+@event.listens_for(OutboxSession, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_WRITTEN, False):
+        signal = session.info.get(_SIGNAL)
+        if signal is not None:
+            signal.poke()
+
+
+@event.listens_for(OutboxSession, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+def mark_events_written(session: AsyncSession) -> None:
+    """Note that this transaction wrote change events (called by the recorder)."""
+    session.info[_WRITTEN] = True
+
+
+class CommitSignal:
+    """Publishes the wake-up message, coalescing the commits of one moment into one
+    message (the sequencer numbers everything pending in a pass anyway)."""
+
+    def __init__(self, redis: Redis, channel: str) -> None:
+        self._redis = redis
+        self._channel = channel
+        self._dirty = False
+        self._task: asyncio.Task[None] | None = None
+
+    def poke(self) -> None:
+        """A commit happened: make sure a message goes out after it."""
+        self._dirty = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self._dirty:
+            self._dirty = False  # a commit from here on needs (and gets) another message
+            try:
+                await self._redis.publish(self._channel, b"")
+            except (RedisError, OSError) as exc:
+                log.warning("could not wake the sequencer (its poll will): %s", exc)
+                return
+
+    async def aclose(self) -> None:
+        """Let the message in flight go out (shutdown)."""
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task], timeout=1)
+
+
+def outbox_sessionmaker(
+    engine: AsyncEngine, signal: CommitSignal | None, **kwargs: Any
+) -> async_sessionmaker[AsyncSession]:
+    """The sessionmaker every writer of change events uses."""
+    info = {_SIGNAL: signal} if signal is not None else {}
+    return async_sessionmaker(
+        engine, sync_session_class=OutboxSession, info=info, expire_on_commit=False, **kwargs
+    )
+
+
+async def listen_for_commits(redis: Redis, channel: str, wakeup: asyncio.Event) -> None:
+    """Set ``wakeup`` on every wake-up message, until cancelled; reconnects on failure
+    (and sets ``wakeup`` then too: messages may have been missed meanwhile)."""
+    backoff = 0.2
+    while True:
+        pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(channel)
+            wakeup.set()
+            backoff = 0.2
+            while True:
+                message = await pubsub.get_message(timeout=30.0)
+                if message is not None:
+                    wakeup.set()
+        except (RedisError, OSError) as exc:
+            log.warning("commit wake-ups lost (%s); retrying in %.1fs", exc, backoff)
+            wakeup.set()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
