@@ -72,6 +72,34 @@ async def test_trigger_batch(node: NodeProcess) -> None:
     await client.close()
 
 
+async def test_batch_over_several_channels_keeps_each_connections_order(
+    node: NodeProcess,
+) -> None:
+    """A batch is written to each subscriber as one piece (the fan-out coalesces): every
+    connection still gets exactly its events, in the batch's order across its channels,
+    and an excluded socket misses only the event it was excluded from."""
+    both = await PusherSocket.connect(node.ws_url())
+    only_a = await PusherSocket.connect(node.ws_url())
+    for channel in ("private-a", "private-b"):
+        await both.subscribe(channel)
+    await only_a.subscribe("private-a")
+    batch = [
+        {"channel": "private-a", "name": "a1", "data": "1"},
+        {"channel": "private-b", "name": "b1", "data": "2"},
+        {"channel": "private-a", "name": "a2", "data": "3", "socket_id": only_a.socket_id},
+        {"channel": "private-b", "name": "b2", "data": "4"},
+        {"channel": "private-a", "name": "a3", "data": "5"},
+    ]
+    assert await asyncio.to_thread(node.pusher().trigger_batch, batch) == {}
+    got = [(f["channel"], f["event"]) for f in [await both.recv() for _ in range(5)]]
+    assert got == [(e["channel"], e["name"]) for e in batch]
+    got_a = [(await only_a.recv())["event"] for _ in range(2)]
+    assert got_a == ["a1", "a3"]
+    await both.assert_nothing(0.2)
+    await only_a.assert_nothing(0.2)
+    await asyncio.gather(both.close(), only_a.close())
+
+
 async def test_channel_queries(node: NodeProcess) -> None:
     a = await PusherSocket.connect(node.ws_url())
     b = await PusherSocket.connect(node.ws_url())

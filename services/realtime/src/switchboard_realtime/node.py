@@ -123,14 +123,20 @@ class Node:
 
     async def publish_many(self, app_id: str, publications: list[Publication]) -> None:
         """Publish HTTP API events, in order, with one Redis round trip."""
-        messages = []
-        for pub in publications:
-            payload = frames.event_frame(pub.event, pub.data, pub.channel)
-            message = BusMessage(
-                self.node_id, app_id, pub.channel, pub.exclude, time.time(), payload
+        published_at = time.time()
+        messages = [
+            BusMessage(
+                self.node_id,
+                app_id,
+                pub.channel,
+                pub.exclude,
+                published_at,
+                frames.event_frame(pub.event, pub.data, pub.channel),
             )
-            self.hub.deliver(app_id, pub.channel, payload, pub.exclude, message.published_at)
-            messages.append(message)
+            for pub in publications
+        ]
+        batch = [(m.channel, m.payload, m.exclude) for m in messages]
+        self.hub.deliver_many(app_id, batch, published_at)
         self.metrics.published.inc(len(messages))
         async with self.redis.pipeline(transaction=False) as pipe:
             for message in messages:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 
+import uvloop
 from redis.asyncio import BlockingConnectionPool, Redis
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
@@ -100,4 +101,5 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # websockets logs every HTTP API call and connection at INFO.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    asyncio.run(run(get_settings()))
+    # uvloop: a fan-out is one transport.write per subscriber, several times cheaper there.
+    uvloop.run(run(get_settings()))
