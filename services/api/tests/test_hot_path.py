@@ -19,9 +19,11 @@ from redis.exceptions import ResponseError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from switchboard_api.app import create_app
 from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.testing import (
     UserFactory,
+    api_token,
     client,
     running_api,
     sign_in,
@@ -29,6 +31,7 @@ from switchboard_api.auth.testing import (
 )
 from switchboard_api.db.users import User
 from switchboard_api.lifecycle.cache import RecordCache
+from switchboard_api.lifecycle.fastpath import CachedReadFastPath
 from switchboard_api.platform.redis_batch import CommandBatcher
 from switchboard_api.settings import ApiSettings, get_settings
 
@@ -172,3 +175,101 @@ async def test_an_unreachable_redis_fails_every_waiting_command() -> None:
         assert all(isinstance(r, RedisConnectionError) for r in results)
     finally:
         await dead.aclose()
+
+
+def _comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in ("date", "server"))
+    return response.status_code, response.content, headers
+
+
+async def test_cache_hits_answer_exactly_as_the_full_path(
+    base_url: str, users: UserFactory, redis: Redis
+) -> None:
+    """A cache hit on a plain cookie GET is answered before the framework's layers (the
+    fast path); a query string sends the same hit through the framework. Same status,
+    bytes and headers either way, and the same as the miss that filled the entry."""
+    async with client(base_url) as http:
+        csrf = await sign_in(http, await users.create("agent"))
+        contact_id = await _contact(http, csrf)
+        url = f"/api/v1/contacts/{contact_id}"
+        key = RecordCache.key("contacts", uuid.UUID(contact_id))
+        await redis.delete(key)
+        miss = await http.get(url)
+        assert await redis.hget(key, "v") == b"1"  # the miss filled the entry
+        fast = await http.get(url)
+        full = await http.get(url, params={"via": "framework"})
+        assert _comparable(fast) == _comparable(miss) == _comparable(full)
+        assert fast.headers["etag"] == '"1"'
+        assert fast.json()["id"] == contact_id
+        same_upper = await http.get(url.upper().replace("/API/V1/CONTACTS/", "/api/v1/contacts/"))
+        assert _comparable(same_upper) == _comparable(fast)
+
+
+async def test_cache_hits_still_check_the_session_and_the_version(
+    base_url: str, users: UserFactory
+) -> None:
+    """Logout ends cached reads at once; a write is seen by the next cached read."""
+    async with client(base_url) as http:
+        csrf = await sign_in(http, await users.create("agent"))
+        contact_id = await _contact(http, csrf)
+        url = f"/api/v1/contacts/{contact_id}"
+        for _ in range(2):
+            assert (await http.get(url)).headers["etag"] == '"1"'
+        changed = await http.patch(
+            url, json={"name": "Renamed"}, headers={"x-csrf-token": csrf, "if-match": '"1"'}
+        )
+        assert changed.status_code == 200, changed.text
+        after = await http.get(url)
+        assert (after.headers["etag"], after.json()["name"]) == ('"2"', "Renamed")
+        cookies = dict(http.cookies)
+        assert (await http.post("/api/v1/auth/logout", headers={"x-csrf-token": csrf})).is_success
+    async with client(base_url) as stale:
+        stale.cookies.update(cookies)  # the ended session's cookie, replayed
+        refused = await stale.get(url)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_bearer_and_conditional_reads_of_a_cached_record(
+    base_url: str, users: UserFactory
+) -> None:
+    """What the fast path leaves to the framework still gets the cached record."""
+    user = await users.create("agent")
+    async with client(base_url) as http:
+        csrf = await sign_in(http, user)
+        contact_id = await _contact(http, csrf)
+        url = f"/api/v1/contacts/{contact_id}"
+        await http.get(url)
+        conditional = await http.get(url, headers={"if-none-match": '"1"'})
+        assert conditional.status_code in (200, 304)
+    async with client(base_url) as http:
+        token = await api_token(http, user)
+    async with client(base_url) as bearer:
+        got = await bearer.get(url, headers={"authorization": f"Bearer {token}"})
+        assert got.status_code == 200
+        assert got.json()["id"] == contact_id
+
+
+async def test_a_cache_hit_never_reaches_the_framework(
+    settings: ApiSettings, users: UserFactory
+) -> None:
+    app = create_app(settings)
+    fast = app.asgi_handler
+    assert isinstance(fast, CachedReadFastPath)
+    framework, reached = fast._app, []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await framework(scope, receive, send)
+
+    fast._app = counting
+    async with running_api(settings, app) as url, client(url) as http:
+        csrf = await sign_in(http, await users.create("agent"))
+        contact_id = await _contact(http, csrf)
+        path = f"/api/v1/contacts/{contact_id}"
+        assert (await http.get(path)).status_code == 200  # a miss: the framework fills
+        reached.clear()
+        hit = await http.get(path)
+        assert (hit.status_code, reached) == (200, [])
+        await http.get(path, params={"x": "1"})
+        assert reached == [path]

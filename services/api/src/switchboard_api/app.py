@@ -23,6 +23,7 @@ from switchboard_api.entities import entity_routers
 from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
+from switchboard_api.lifecycle.fastpath import install_fast_path
 from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.realtime.controllers import realtime_auth
@@ -62,7 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             yield
 
     api = Router(path="/api", route_handlers=[healthz, readyz, *domain_route_handlers()])
-    return Litestar(
+    app = Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: method_not_allowed},
@@ -97,3 +98,5 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    install_fast_path(app)  # cached GET-by-id hits skip the framework's layers
+    return app

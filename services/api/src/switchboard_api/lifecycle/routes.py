@@ -22,6 +22,7 @@ from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.sessions import HashRead
 from switchboard_api.lifecycle.cache import FIELDS, RecordCache
 from switchboard_api.lifecycle.deps import lifecycle_reader, lifecycle_service
+from switchboard_api.lifecycle.fastpath import CACHED_RECORD
 from switchboard_api.lifecycle.http import (
     ETAG_HEADER,
     LIST_LIMIT_MAX,
@@ -216,7 +217,11 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             RECORD,
             name=f"{name}:get",
             summary=f"Get one {name} record (live or trashed)",
-            opt={**_opt(entity, Action.READ), PREFETCH: record_prefetch(entity.name)},
+            opt={
+                **_opt(entity, Action.READ),
+                PREFETCH: record_prefetch(entity.name),
+                CACHED_RECORD: entity.name,  # cache hits may be answered by the fast path
+            },
             response_headers=headers,
             responses=problems(404),
         )(_hints(get_record, **{"return": one})),
