@@ -61,7 +61,7 @@ async def subscribe_one(
     host, port = address
     loop = asyncio.get_running_loop()
     transport, sub = await loop.create_connection(
-        lambda: Subscriber(tally.probe if probe else tally.count), host, port
+        lambda: Subscriber(tally.probe if probe else tally.count, payloads=probe), host, port
     )
     sub.transport = transport  # uvloop may call connection_made only after this returns
     first = sub.arm()
