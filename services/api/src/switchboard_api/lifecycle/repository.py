@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +53,13 @@ def _row(mapping: RowMapping | None) -> Row | None:
     return None if mapping is None else {str(k): v for k, v in mapping.items()}
 
 
+@functools.cache
+def _by_id(table: Table, *, lock: bool) -> Select[Any]:
+    # Built once per table: the busiest read of every write, compiled from the cache.
+    stmt = select(table).where(table.c.id == bindparam("record_id"))
+    return stmt.with_for_update() if lock else stmt
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -57,10 +77,9 @@ class LifecycleRepository:
 
     async def get(self, record_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         """The record, live or trashed, or None; ``lock`` holds its row until commit."""
-        stmt = select(self.table).where(self.table.c.id == record_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        return _row((await self.session.execute(stmt)).mappings().one_or_none())
+        stmt = _by_id(self.table, lock=lock)
+        result = await self.session.execute(stmt, {"record_id": record_id})
+        return _row(result.mappings().one_or_none())
 
     def _conditions(self, query: PageQuery) -> list[ColumnElement[bool]]:
         c = self.table.c
