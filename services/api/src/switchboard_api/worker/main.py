@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 
 import httpx
+from redis.exceptions import RedisError
 from saq import Queue, Worker
 
 from switchboard_api.events.pg import asyncpg_dsn
@@ -131,6 +132,11 @@ async def run_worker(settings: ApiSettings) -> int:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await queue.disconnect()
+        try:
+            await queue.disconnect()
+        except (RedisError, OSError) as exc:
+            # Stopping with everything else (Ctrl-C on the whole stack): Redis may be gone
+            # first. Nothing is lost by not saying goodbye to it.
+            log.warning("queue disconnect failed while stopping: %s", exc)
     log.info("worker stopped")
     return 1 if failed else 0
