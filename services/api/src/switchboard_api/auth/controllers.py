@@ -7,7 +7,9 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from redis.exceptions import RedisError
 
@@ -72,9 +74,9 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        data: LoginRequest,
-        uow: UnitOfWork,
-        resources: Resources,
+        data: JSONBody[LoginRequest],
+        uow: NamedDependency[UnitOfWork],
+        resources: NamedDependency[Resources],
     ) -> Response[Me]:
         """Sign in."""
         settings = resources.settings
@@ -111,7 +113,10 @@ class AuthController(Controller):
         summary="End the current session",
     )
     async def logout(
-        self, request: Request[Any, Any, Any], principal: Principal, resources: Resources
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
     ) -> Response[None]:
         """Sign out: the session is ended server-side and the cookie cleared."""
         await service.logout(authenticator(request.app).sessions, principal)
@@ -133,10 +138,10 @@ class AuthController(Controller):
     async def change_password(
         self,
         request: Request[Any, Any, Any],
-        data: PasswordChange,
-        principal: Principal,
-        uow: UnitOfWork,
-        resources: Resources,
+        data: JSONBody[PasswordChange],
+        principal: NamedDependency[Principal],
+        uow: NamedDependency[UnitOfWork],
+        resources: NamedDependency[Resources],
     ) -> None:
         """Change the caller's password."""
         await service.change_password(
@@ -149,7 +154,7 @@ class AuthController(Controller):
         )
 
     @get("/me", opt=AUTHENTICATED, summary="The signed-in employee and the CSRF token")
-    async def me(self, principal: Principal) -> Me:
+    async def me(self, principal: NamedDependency[Principal]) -> Me:
         """Who am I."""
         p = principal
         return Me(p.user_id, p.email, p.full_name, p.role, p.extension, p.csrf_token)
@@ -166,7 +171,10 @@ class AuthController(Controller):
         },
     )
     async def create_token(
-        self, data: TokenCreate, principal: Principal, uow: UnitOfWork
+        self,
+        data: JSONBody[TokenCreate],
+        principal: NamedDependency[Principal],
+        uow: NamedDependency[UnitOfWork],
     ) -> TokenCreated:
         """New bearer token acting with the caller's role."""
         row, secret = await service.create_token(
@@ -182,7 +190,9 @@ class AuthController(Controller):
         )
 
     @get("/tokens", opt=AUTHENTICATED, summary="The caller's API tokens (without secrets)")
-    async def list_tokens(self, principal: Principal, uow: UnitOfWork) -> list[Token]:
+    async def list_tokens(
+        self, principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+    ) -> list[Token]:
         """List my tokens."""
         return [_token(row) for row in await service.list_tokens(uow, principal)]
 
@@ -193,7 +203,11 @@ class AuthController(Controller):
         responses={404: _problem("No such token")},
     )
     async def revoke_token(
-        self, token_id: uuid.UUID, principal: Principal, uow: UnitOfWork, resources: Resources
+        self,
+        token_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        uow: NamedDependency[UnitOfWork],
+        resources: NamedDependency[Resources],
     ) -> None:
         """Revoke; the token stops working immediately."""
         await service.revoke_token(uow, resources, principal, token_id)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
@@ -79,7 +80,7 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 def provide_principal(
-    request: ASGIConnection[Any, Any, Any, Any], resources: Resources
+    request: ASGIConnection[Any, Any, Any, Any], resources: NamedDependency[Resources]
 ) -> Principal:
     """The ``principal`` dependency: the caller the middleware authenticated.
 

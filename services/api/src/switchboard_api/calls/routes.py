@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 from litestar import Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_302_FOUND
 
@@ -37,7 +39,9 @@ from switchboard_api.telephony.recordings import playback_url
     responses={**problems(422), **PROVIDER_PROBLEMS},
 )
 async def dial_call(
-    principal: Principal, resources: Resources, data: DialRequest
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    data: JSONBody[DialRequest],
 ) -> Response[Call]:
     """Start a click-to-call."""
     row = await dial(resources, principal, data)
@@ -62,7 +66,9 @@ async def dial_call(
     responses=problems(404),
 )
 async def call_recording(
-    principal: Principal, resources: Resources, record_id: uuid.UUID
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    record_id: FromPath[uuid.UUID],
 ) -> Redirect:
     """Redirect to the recording."""
     url = await playback_url(resources, principal, record_id)

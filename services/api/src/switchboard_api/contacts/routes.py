@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Router, get
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from switchboard_api.auth.permissions import Action
@@ -25,8 +26,8 @@ from switchboard_api.platform.resources import Resources
     responses=problems(422),
 )
 async def lookup_contacts(
-    principal: Principal,
-    resources: Resources,
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
     phone: Annotated[str, Parameter(min_length=1, max_length=32, description="A phone number.")],
 ) -> PhoneLookup:
     """Live contacts having this number."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from switchboard_api.auth.guards import AUTHENTICATED
@@ -29,8 +30,8 @@ MAX_OFFSET = 2**63 - 1  # offsets are bigint
     opt=AUTHENTICATED,  # every employee; the feed itself filters by what the role may read
 )
 async def list_events(
-    principal: Principal,
-    uow: UnitOfWork,
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
     after: Annotated[
         int, Parameter(ge=0, le=MAX_OFFSET, description="Return events with a larger offset.")
     ] = 0,

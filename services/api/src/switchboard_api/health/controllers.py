@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
@@ -31,7 +32,7 @@ async def healthz() -> Liveness:
     summary="Readiness probe",
     responses={503: ResponseSpec(data_container=Readiness, description="A dependency failed")},
 )
-async def readyz(resources: Resources) -> Response[Readiness]:
+async def readyz(resources: NamedDependency[Resources]) -> Response[Readiness]:
     """Check PostgreSQL (with its version), Redis and S3; 503 naming what failed."""
     report = await check_readiness(resources)
     return Response(report, status_code=HTTP_200_OK if report.ok else HTTP_503_SERVICE_UNAVAILABLE)

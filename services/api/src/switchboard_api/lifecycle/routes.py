@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, Router, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from switchboard_api.auth.guards import PREFETCH, principal_of
@@ -43,7 +44,7 @@ RECORD = "/{record_id:str}"
 
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description="The ETag (version) the change is based on."),
+    HeaderParameter(name="If-Match", description="The ETag (version) the change is based on."),
 ]
 Limit = Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX, description="Page size.")]
 Cursor = Annotated[
@@ -59,6 +60,11 @@ def _hints(fn: Callable[..., Any], **hints: Any) -> Callable[..., Any]:
     and OpenAPI)."""
     fn.__annotations__ = {**fn.__annotations__, **hints}
     return fn
+
+
+def _json_body(schema: type[Any]) -> Any:
+    """``JSONBody[schema]`` for a handler generated per entity type."""
+    return JSONBody[schema]  # type: ignore[misc,valid-type]
 
 
 def _saved_response(saved: Saved, status: int = HTTP_200_OK, **headers: str) -> Response[Any]:
@@ -93,8 +99,8 @@ def _list_signature(entity: EntityType, trashed: bool) -> inspect.Signature:
     ]
     kw = inspect.Parameter.KEYWORD_ONLY
     params = [
-        inspect.Parameter("principal", kw, annotation=Principal),
-        inspect.Parameter("resources", kw, annotation=Resources),
+        inspect.Parameter("principal", kw, annotation=NamedDependency[Principal]),
+        inspect.Parameter("resources", kw, annotation=NamedDependency[Resources]),
         inspect.Parameter("limit", kw, annotation=Limit, default=50),
         inspect.Parameter("cursor", kw, annotation=Cursor, default=None),
         inspect.Parameter("sort", kw, annotation=sort_type, default=None),
@@ -145,7 +151,7 @@ def _list_handler(entity: EntityType, *, trashed: bool) -> Any:
 def _record_handlers(entity: EntityType) -> list[Any]:
     name, read = entity.name, entity.read
 
-    async def get_record(request: Request[Any, Any, Any], record_id: uuid.UUID) -> Any:
+    async def get_record(request: Request[Any, Any, Any], record_id: FromPath[uuid.UUID]) -> Any:
         # The busiest route takes the caller and the resources off the request, not through
         # dependency injection, which would cost more than the cached read itself.
         resources: Resources = request.app.state.resources
@@ -155,10 +161,10 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
     async def update_record(
         *,
-        principal: Principal,
-        resources: Resources,
-        uow: UnitOfWork,
-        record_id: uuid.UUID,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
+        record_id: FromPath[uuid.UUID],
         data: Any,
         if_match: IfMatch = None,
     ) -> Any:
@@ -167,10 +173,10 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
     async def trash_record(
         *,
-        principal: Principal,
-        resources: Resources,
-        uow: UnitOfWork,
-        record_id: uuid.UUID,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
+        record_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> Any:
         service = lifecycle_service(entity, resources, uow, principal)
@@ -178,10 +184,10 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
     async def restore_record(
         *,
-        principal: Principal,
-        resources: Resources,
-        uow: UnitOfWork,
-        record_id: uuid.UUID,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
+        record_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> Any:
         service = lifecycle_service(entity, resources, uow, principal)
@@ -189,10 +195,10 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
     async def purge_record(
         *,
-        principal: Principal,
-        resources: Resources,
-        uow: UnitOfWork,
-        record_id: uuid.UUID,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
+        record_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         service = lifecycle_service(entity, resources, uow, principal)
@@ -200,9 +206,9 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
     async def record_history(
         *,
-        principal: Principal,
-        resources: Resources,
-        record_id: uuid.UUID,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        record_id: FromPath[uuid.UUID],
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> HistoryPage:
@@ -232,7 +238,7 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             opt=_opt(entity, Action.UPDATE),
             response_headers=headers,
             responses=problems(404, 409, 412, 413, 422, 428),
-        )(_hints(update_record, data=entity.update, **{"return": one})),
+        )(_hints(update_record, data=_json_body(entity.update), **{"return": one})),
         delete(
             RECORD,
             name=f"{name}:trash",
@@ -271,7 +277,11 @@ def _record_handlers(entity: EntityType) -> list[Any]:
 
 def _create_handler(entity: EntityType) -> Any:
     async def create_record(
-        *, principal: Principal, resources: Resources, uow: UnitOfWork, data: Any
+        *,
+        principal: NamedDependency[Principal],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
+        data: Any,
     ) -> Any:
         saved = await lifecycle_service(entity, resources, uow, principal).create(data)
         location = f"/api/v1/{entity.name}/{saved.id}"
@@ -285,7 +295,7 @@ def _create_handler(entity: EntityType) -> Any:
         opt=_opt(entity, Action.CREATE),
         response_headers=[ETAG_HEADER, LOCATION_HEADER],
         responses=problems(409, 413, 422),
-    )(_hints(create_record, data=entity.create, **{"return": Response[entity.read]}))  # type: ignore[name-defined]
+    )(_hints(create_record, data=_json_body(entity.create), **{"return": Response[entity.read]}))  # type: ignore[name-defined]
 
 
 def lifecycle_router(entity: EntityType, extra: list[Any] | None = None) -> Router:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Response, Router, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from switchboard_api.auth.permissions import Action
@@ -39,9 +41,9 @@ def _opt(action: Action) -> dict[str, str]:
 )
 async def list_entries(
     *,
-    principal: Principal,
-    resources: Resources,
-    record_id: uuid.UUID,
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    record_id: FromPath[uuid.UUID],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> NumberListEntryPage:
@@ -61,11 +63,11 @@ async def list_entries(
 )
 async def add_entry(
     *,
-    principal: Principal,
-    resources: Resources,
-    uow: UnitOfWork,
-    record_id: uuid.UUID,
-    data: NumberListEntryCreate,
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    uow: NamedDependency[UnitOfWork],
+    record_id: FromPath[uuid.UUID],
+    data: JSONBody[NumberListEntryCreate],
     if_match: IfMatch = None,
 ) -> Response[NumberListEntry]:
     """Add the number; the response's ETag is the list's new version."""
@@ -85,11 +87,11 @@ async def add_entry(
 )
 async def remove_entry(
     *,
-    principal: Principal,
-    resources: Resources,
-    uow: UnitOfWork,
-    record_id: uuid.UUID,
-    entry_id: uuid.UUID,
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    uow: NamedDependency[UnitOfWork],
+    record_id: FromPath[uuid.UUID],
+    entry_id: FromPath[uuid.UUID],
     if_match: IfMatch = None,
 ) -> Response[None]:
     """Remove the entry; the response's ETag is the list's new version."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.platform.resources import Resources
@@ -36,7 +37,7 @@ class UnitOfWork:
                 log.exception("after-commit callback failed")
 
 
-async def provide_uow(resources: Resources) -> AsyncGenerator[UnitOfWork, None]:
+async def provide_uow(resources: NamedDependency[Resources]) -> AsyncGenerator[UnitOfWork, None]:
     """Litestar dependency: a transaction around the handler, committed before the
     response is sent, rolled back if the handler raises."""
     async with resources.sessionmaker() as session:

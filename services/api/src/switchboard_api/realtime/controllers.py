@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, post
+from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -97,7 +98,9 @@ async def _read_body(request: Request[Any, Any, Any]) -> ChannelAuthRequest:
     responses=problems(413),
 )
 async def realtime_auth(
-    request: Request[Any, Any, Any], principal: Principal, resources: Resources
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
 ) -> ChannelAuthResponse:
     """Sign a subscription for the logged-in employee."""
     body = await _read_body(request)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request, Router, post
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK
 
 from switchboard_api.errors import (
@@ -133,7 +134,9 @@ def _check_source(request: Request[Any, Any, Any], allowed: str) -> None:
         raise Forbidden("webhooks are accepted from the provider's addresses only")
 
 
-async def _signed_json(request: Request[Any, Any, Any], resources: Resources) -> str:
+async def _signed_json(
+    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+) -> str:
     """The verified raw ``json`` field (403 for a sender outside the allow-list, 400 for a
     malformed form, 401 for a bad signature)."""
     _check_source(request, resources.settings.telephony_webhook_sources)
@@ -186,7 +189,9 @@ def _decode(json_text: str, hook: Hook) -> Any:
 
 def _handler(hook: Hook) -> Any:
     async def receive(
-        request: Request[Any, Any, Any], resources: Resources, uow: UnitOfWork
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        uow: NamedDependency[UnitOfWork],
     ) -> Ack:
         json_text = await _signed_json(request, resources)
         event = hook.to_event(_decode(json_text, hook))
