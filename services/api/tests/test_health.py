@@ -60,3 +60,18 @@ async def test_readyz_ok_on_the_real_stack() -> None:
         resp = await client.get("/api/readyz")
     assert resp.status_code == 200, resp.text
     assert resp.json()["failed"] == []
+
+
+async def test_an_unreachable_database_is_a_503_problem_not_a_500() -> None:
+    """Requests that need PostgreSQL while it is down get a retryable 503 problem."""
+    settings = ApiSettings(
+        database_url=SecretStr("postgresql+asyncpg://switchboard:x@127.0.0.1:9/switchboard")
+    )
+    async with AsyncTestClient(create_app(settings)) as client:
+        resp = await client.post(
+            "/api/v1/auth/login", json={"email": "nobody@example.test", "password": "whatever1"}
+        )
+    assert resp.status_code == 503, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert int(resp.headers["retry-after"]) >= 1
+    assert resp.json()["status"] == 503

@@ -15,6 +15,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger("switchboard_api.errors")
 
@@ -259,9 +260,29 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
     )
 
 
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """A backing service (PostgreSQL, mostly) refused or dropped the connection: retryable,
+    and not the client's fault. Other database errors stay 500s (they are our bugs)."""
+    if isinstance(exc, DBAPIError) and not (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    ):
+        return _unexpected(request, exc)
+    log.warning("backing service unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=503,
+        slug="unavailable",
+        title="Service unavailable",
+        detail="A backing service is unreachable right now; try again shortly.",
+        headers={"Retry-After": "2"},
+    )
+
+
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     AppError: _app_error,
     HTTPException: _http_error,
+    OSError: _unavailable,  # connection refused/reset, timeouts (TimeoutError is an OSError)
+    DBAPIError: _unavailable,
     Exception: _unexpected,
 }
 """Pass to ``Litestar(exception_handlers=...)``."""
