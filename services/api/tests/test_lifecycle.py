@@ -272,3 +272,39 @@ async def test_admins_cannot_lock_themselves_out(admin: Actor) -> None:
         url, json={"full_name": "Still Admin"}, headers={"If-Match": version}
     )
     assert renamed.status_code == 200
+
+
+async def test_tasks_by_due_time(agent: Actor) -> None:
+    """due_before (exclusive) and due_after (inclusive) narrow the task list by due_at;
+    tasks without a due time match neither; a time without an offset is UTC."""
+    word = unique("due")
+    times = {
+        "early": "2031-03-01T09:00:00+00:00",
+        "noon": "2031-03-01T12:00:00+00:00",
+        "late": "2031-03-02T08:00:00+03:00",  # 05:00 UTC on the 2nd
+        "never": None,
+    }
+    for label, due_at in times.items():
+        created = await agent.http.post(
+            "/api/v1/tasks", json={"title": f"{word} {label}", "due_at": due_at}
+        )
+        assert created.status_code == 201, created.text
+
+    async def titles(**params: str) -> list[str]:
+        listed = await agent.http.get(
+            "/api/v1/tasks", params={"q": word, "sort": "title", **params}
+        )
+        assert listed.status_code == 200, listed.text
+        return [t["title"].removeprefix(f"{word} ") for t in listed.json()["items"]]
+
+    assert await titles(due_before="2031-03-01T12:00:00Z") == ["early"]
+    assert await titles(due_after="2031-03-01T12:00:00Z") == ["late", "noon"]
+    assert await titles(due_after="2031-03-01T10:00:00", due_before="2031-03-02T05:00:01") == [
+        "late",
+        "noon",
+    ]
+    assert await titles() == ["early", "late", "never", "noon"]
+    bad = await agent.http.get("/api/v1/tasks", params={"due_before": "next tuesday"})
+    assert bad.status_code == 400
+    assert bad.headers["content-type"].startswith(PROBLEM)
+    assert "due_before" in bad.text

@@ -23,7 +23,9 @@ class Filter:
     annotation: Any
     description: str
     column: str | None = None
-    op: Literal["eq", "contains"] = "eq"
+    #: ``eq``: equal; ``contains``: an array column holds the value; ``before``: the
+    #: column is earlier than the value; ``not_before``: at or after it (time ranges).
+    op: Literal["eq", "contains", "before", "not_before"] = "eq"
 
     @property
     def column_name(self) -> str:

@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -60,6 +60,18 @@ def _by_id(table: Table, *, lock: bool) -> Select[Any]:
     return stmt.with_for_update() if lock else stmt
 
 
+def _filter_condition(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # a time without an offset is read as UTC
+    if op == "contains":
+        return column.contains([value])  # type: ignore[no-any-return]
+    if op == "before":
+        return column < value  # type: ignore[no-any-return]
+    if op == "not_before":
+        return column >= value  # type: ignore[no-any-return]
+    return column == value  # type: ignore[no-any-return]
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -90,8 +102,7 @@ class LifecycleRepository:
             value = query.filters.get(flt.name)
             if value is None:
                 continue
-            column = c[flt.column_name]
-            conditions.append(column.contains([value]) if flt.op == "contains" else column == value)
+            conditions.append(_filter_condition(c[flt.column_name], flt.op, value))
         if query.search:
             terms = [c.search_text.like(_like_pattern(term)) for term in query.search]
             conditions.append(or_(*terms))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from switchboard_api.db.tasks import Task as TaskRow
 from switchboard_api.lifecycle.registry import EntityType, Filter
@@ -29,6 +30,20 @@ TASKS = EntityType(
         Filter("assignee_id", uuid.UUID, "Only tasks assigned to this user."),
         Filter("related_type", RelatedType, "Only tasks about this kind of record."),
         Filter("related_id", uuid.UUID, "Only tasks about this record."),
+        Filter(
+            "due_before",
+            datetime,
+            "Only tasks due before this time (ISO 8601; without an offset, UTC).",
+            column="due_at",
+            op="before",
+        ),
+        Filter(
+            "due_after",
+            datetime,
+            "Only tasks due at or after this time (ISO 8601; without an offset, UTC).",
+            column="due_at",
+            op="not_before",
+        ),
     ),
     prepare=check_related_pair,
 )
