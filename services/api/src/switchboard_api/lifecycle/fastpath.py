@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 
 from litestar import Litestar
 from litestar.enums import ScopeType
@@ -30,33 +31,47 @@ from litestar.types import (
 )
 
 from switchboard_api.auth.authenticate import Authenticator
+from switchboard_api.auth.guards import PREFETCH, Prefetch, route_permission
 from switchboard_api.auth.middleware import authenticator
-from switchboard_api.auth.permissions import Action, can
-from switchboard_api.auth.sessions import HashRead
-from switchboard_api.lifecycle.cache import FIELDS, RecordCache
+from switchboard_api.auth.permissions import can
+from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.http import etag
 
 log = logging.getLogger("switchboard_api.lifecycle.fastpath")
 
-#: ``opt`` key of a GET-by-id route this layer may answer: the entity type it reads.
+#: ``opt`` key of a GET-by-id route whose cache hits this layer may answer (the route also
+#: declares its permission and its ``PREFETCH``, which this layer follows).
 CACHED_RECORD = "cached_record"
 _ID_PARAM = "{record_id:str}"
 _UUID_LENGTH = 36
 _FULL_PATH_HEADERS = frozenset({b"authorization", b"if-none-match", b"if-match", b"range"})
 
 
-def cached_record_prefixes(app: Litestar) -> dict[str, str]:
-    """Path prefix (``/api/v1/contacts/``) -> entity type, of every route that declares
-    :data:`CACHED_RECORD` (read from the app, so it can't drift from the routes)."""
-    prefixes: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class CachedRoute:
+    """What a route declares that the fast path needs: its permission and its prefetch."""
+
+    permission: tuple[str, str]
+    prefetch: Prefetch
+
+
+def cached_record_routes(app: Litestar) -> dict[str, CachedRoute]:
+    """Path prefix (``/api/v1/contacts/``) -> the route's declarations, of every GET route
+    that declares :data:`CACHED_RECORD` (read from the app, so it can't drift from them)."""
+    routes: dict[str, CachedRoute] = {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.endswith("/" + _ID_PARAM):
             continue
         for handler in route.route_handlers:
-            entity_type = handler.opt.get(CACHED_RECORD)
-            if entity_type and "GET" in handler.http_methods:
-                prefixes[route.path.removesuffix(_ID_PARAM)] = str(entity_type)
-    return prefixes
+            opt = handler.opt
+            permission, prefetch = route_permission(opt), opt.get(PREFETCH)
+            if opt.get(CACHED_RECORD) and "GET" in handler.http_methods:
+                if permission is None or prefetch is None:
+                    raise ValueError(
+                        f"{route.path}: {CACHED_RECORD} needs a permission and a prefetch"
+                    )
+                routes[route.path.removesuffix(_ID_PARAM)] = CachedRoute(permission, prefetch)
+    return routes
 
 
 def _cookie(header: bytes, name: bytes) -> str | None:
@@ -82,7 +97,7 @@ class CachedReadFastPath:
     def __init__(self, app: ASGIApp, litestar: Litestar) -> None:
         self._app = app
         self._litestar = litestar
-        self._prefixes = cached_record_prefixes(litestar)
+        self._routes = cached_record_routes(litestar)
         self._auth: Authenticator | None = None
         self._cookie_name: bytes | None = None
 
@@ -114,11 +129,11 @@ class CachedReadFastPath:
                 return
         await self._app(scope, receive, send)
 
-    def _target(self, scope: HTTPScope) -> tuple[str, uuid.UUID, str] | None:
-        """(entity type, record id, session id) of a request this layer may answer."""
+    def _target(self, scope: HTTPScope) -> tuple[CachedRoute, uuid.UUID, str] | None:
+        """(route, record id, session id) of a request this layer may answer."""
         prefix, _, raw_id = scope["path"].rpartition("/")
-        entity_type = self._prefixes.get(prefix + "/")
-        if entity_type is None or len(raw_id) != _UUID_LENGTH:
+        route = self._routes.get(prefix + "/")
+        if route is None or len(raw_id) != _UUID_LENGTH:
             return None
         cookie = None
         for name, value in scope["headers"]:
@@ -132,16 +147,16 @@ class CachedReadFastPath:
         record_id = uuid.UUID(raw_id)
         if str(record_id) != raw_id.lower():
             return None  # only the canonical spelling, as the full path's parameter parsing
-        return entity_type, record_id, session_id
+        return route, record_id, session_id
 
     async def _cached(self, scope: HTTPScope) -> tuple[int, bytes] | None:
         target = self._target(scope)
         if target is None:
             return None
-        entity_type, record_id, session_id = target
-        read = HashRead(RecordCache.key(entity_type, record_id), FIELDS)
+        route, record_id, session_id = target
+        read = route.prefetch({"record_id": record_id})
         principal, fields = await self._authenticator().from_session(session_id, read)
-        if fields is None or not can(principal.role, entity_type, Action.READ):
+        if fields is None or not can(principal.role, *route.permission):
             return None
         return RecordCache.entry(list(fields))
 
