@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.auth.testing import (
     UserFactory,
@@ -17,7 +17,7 @@ from switchboard_api.auth.testing import (
     sign_in,
     user_factory,
 )
-from switchboard_api.events.sequencer import Sequencer
+from switchboard_api.events.sequencer import sequence_pending
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_shared.pusher import verify_channel_auth
 
@@ -46,7 +46,7 @@ async def _drain_sequencer(settings: ApiSettings) -> None:
     url = settings.database_url.get_secret_value()
     engine = create_async_engine(url, pool_size=1)
     try:
-        await Sequencer(async_sessionmaker(engine), engine, redis=None).drain()
+        await sequence_pending(engine)
     finally:
         await engine.dispose()
 

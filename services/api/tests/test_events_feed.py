@@ -21,7 +21,7 @@ from switchboard_api.auth.principal import Principal
 from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.events.controllers import list_events
 from switchboard_api.events.recorder import record_event
-from switchboard_api.events.sequencer import sequence_pass
+from switchboard_api.events.sequencer import sequence_pending
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
@@ -100,7 +100,7 @@ async def written(settings: ApiSettings) -> AsyncIterator[list[tuple[str, uuid.U
                 changes={"title": {"before": f"t{i}", "after": f"t{i + 1}"}},
             )
             written.append((entity_type, entity_id))
-    await sequence_pass(sessionmaker)
+    await sequence_pending(engine)
     yield written
     await engine.dispose()
 

@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -17,8 +18,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.recorder import record_event
-from switchboard_api.events.sequencer import Sequencer, sequence_pass
+from switchboard_api.events.sequencer import (
+    SEQUENCED_CHANNEL,
+    SEQUENCER_LOCK,
+    Sequencer,
+    sequence_pending,
+)
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
 from switchboard_api.settings import get_settings
@@ -83,7 +90,7 @@ async def _offset_of(sessions: async_sessionmaker[AsyncSession], event_id: int) 
 
 
 async def test_interleaved_commits_get_offsets_in_commit_order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
 ) -> None:
     # A inserts first (smaller id) but commits after B: B is visible first, so B must get
     # the smaller offset, and A's offset must exceed every offset a reader already saw.
@@ -94,25 +101,25 @@ async def test_interleaved_commits_get_offsets_in_commit_order(
         b_id = await _record(b)
         assert a_id < b_id
         await b.commit()
-        assert await sequence_pass(sessions) is not None
+        assert await sequence_pending(engine) >= 1
         b_offset = await _offset_of(sessions, b_id)
         assert b_offset is not None
         assert await _offset_of(sessions, a_id) is None  # not committed: invisible
         await a.commit()
-    await sequence_pass(sessions)
+    await sequence_pending(engine)
     a_offset = await _offset_of(sessions, a_id)
     assert a_offset is not None
     assert a_offset > b_offset
 
 
 async def test_rolled_back_events_never_get_an_offset(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
 ) -> None:
     async with sessions() as s:
         await s.begin()
         event_id = await _record(s)
         await s.rollback()
-    await sequence_pass(sessions)
+    await sequence_pending(engine)
     async with sessions() as s:
         found = await s.execute(
             text("SELECT count(*) FROM entity_events WHERE id = :i"), {"i": event_id}
@@ -156,7 +163,7 @@ async def test_concurrent_writers_and_two_sequencers_lose_nothing(
         start = (
             await s.execute(text('SELECT coalesce(max("offset"), 0) FROM entity_events'))
         ).scalar_one()
-    first, second = (Sequencer(sessions, engine, redis=redis, poll_seconds=0.5) for _ in range(2))
+    first, second = (Sequencer(engine, redis=redis, poll_seconds=0.5) for _ in range(2))
     runners = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
     ids: list[int] = []
     seen: list[int] = []
@@ -193,7 +200,7 @@ async def test_write_to_offset_delay_stays_in_milliseconds(
     sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, redis: Redis
 ) -> None:
     """At ~100 writes/s the sequencer, woken by the writers' commits, numbers each event within milliseconds."""
-    sequencer = Sequencer(sessions, engine, redis=redis, poll_seconds=5.0)  # poll can't help
+    sequencer = Sequencer(engine, redis=redis, poll_seconds=5.0)  # poll can't help
     runner = asyncio.create_task(sequencer.run())
     await asyncio.sleep(0.3)  # listening
     for _ in range(200):
@@ -243,3 +250,37 @@ async def test_only_a_committed_transaction_with_events_wakes_the_sequencer(
         assert not await woken()
     finally:
         await pubsub.aclose()
+
+
+async def test_a_pass_waits_its_turn_and_announces_its_highest_offset(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """While another pass holds the sequencer's lock, a pass numbers nothing; once free,
+    it numbers everything, tells its own process (``on_sequenced``) and the other processes
+    (NOTIFY) the highest offset it gave."""
+    await sequence_pending(engine)  # what earlier tests left unnumbered
+    dsn = asyncpg_dsn(engine.url.render_as_string(hide_password=False))
+    listener = await asyncpg.connect(dsn)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(SEQUENCED_CHANNEL, lambda *args: heard.put_nowait(args[3]))
+    try:
+        async with sessions() as s, s.begin():
+            ids = [await _record(s) for _ in range(3)]
+        async with engine.connect() as holder:  # a pass in progress elsewhere
+            await holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
+            assert await sequence_pending(engine) == 0
+            assert await _offset_of(sessions, ids[0]) is None
+            await holder.rollback()
+        told: list[int] = []
+        sequencer = Sequencer(engine, redis=None, on_sequenced=told.append)
+        try:
+            assert await sequencer.drain() == 3
+        finally:
+            await sequencer.close()
+        offsets = [await _offset_of(sessions, i) for i in ids]
+        assert None not in offsets
+        assert offsets == sorted(offsets)
+        assert told == [offsets[-1]]
+        assert await asyncio.wait_for(heard.get(), 5) == str(offsets[-1])
+    finally:
+        await listener.close()

@@ -21,13 +21,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from websockets.asyncio.client import ClientConnection, connect
 
 from switchboard_api.events.recorder import record_event
+from switchboard_api.events.relay import Relay
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
+from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import get_settings
 from switchboard_shared.pusher import channel_auth
 
@@ -298,3 +301,24 @@ async def test_nothing_is_marked_published_while_realtime_is_down(stack: Stack) 
         return await stack.count("published_at IS NULL") == 0
 
     await wait_until(published, 20, "publishing once realtime is back")
+
+
+async def test_a_wake_up_for_offsets_already_fetched_is_ignored() -> None:
+    """The worker's sequencer hands its offsets to its relay directly, and the NOTIFY for
+    the same pass follows: only an offset beyond what the relay has fetched wakes it."""
+    async with httpx.AsyncClient() as http:
+        publisher = Publisher(
+            http, base_url="http://127.0.0.1:9", app_id=APP_ID, key=KEY, secret=SECRET
+        )
+    relay = Relay("postgresql://127.0.0.1:9/none", publisher)
+    wakeup = relay._listener.wakeup
+    relay.sequenced(5)
+    assert wakeup.is_set()
+    wakeup.clear()
+    relay._fetched = 5
+    relay.sequenced(5)
+    assert not wakeup.is_set()
+    relay._listener._on_notify(None, 0, "entity_events_sequenced", "4")
+    assert not wakeup.is_set()
+    relay._listener._on_notify(None, 0, "entity_events_sequenced", "6")
+    assert wakeup.is_set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -26,20 +27,32 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
 class Listener:
     """One dedicated connection that LISTENs on ``channels`` and sets :attr:`wakeup`.
 
-    Any notification, and any loss of the connection, sets the event: the owner then
-    does a pass (a missed notification is covered by that pass and the periodic poll).
+    Any notification (unless ``wanted(payload)`` says the owner already has it in hand),
+    and any loss of the connection, sets the event: the owner then does a pass (a missed
+    notification is covered by that pass and the periodic poll).
     """
 
-    def __init__(self, dsn: str, channels: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        channels: tuple[str, ...],
+        *,
+        wanted: Callable[[str], bool] | None = None,
+        name: str = "listener",
+    ) -> None:
         self._dsn = dsn
         self._channels = channels
+        self._wanted = wanted
+        self._name = name
         self.wakeup = asyncio.Event()
         self.connection: asyncpg.Connection | None = None
         self._lost = asyncio.Event()
 
     async def connect(self) -> asyncpg.Connection:
         """Open the connection and start listening; the caller retries on failure."""
-        conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=5)
+        conn: asyncpg.Connection = await asyncpg.connect(
+            self._dsn, timeout=5, server_settings={"application_name": self._name}
+        )
         self._lost.clear()
         conn.add_termination_listener(self._on_terminated)
         for channel in self._channels:
@@ -62,8 +75,9 @@ class Listener:
             except (TimeoutError, OSError, asyncpg.PostgresError):
                 conn.terminate()
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
-        self.wakeup.set()
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if self._wanted is None or self._wanted(payload):
+            self.wakeup.set()
 
     def _on_terminated(self, _conn: Any) -> None:
         log.warning("listener connection lost")

@@ -12,14 +12,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from typing import Any
 
+import asyncpg
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchboard_api.db.events import EntityEvent
 from switchboard_api.events import repository
 from switchboard_api.events.pg import Listener, wait_for
+from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.sequencer import SEQUENCED_CHANNEL
 from switchboard_api.realtime.channels import entity_channels
 from switchboard_api.realtime.publisher import BatchEvent, Publisher, PublishError
@@ -43,9 +42,8 @@ class ChangeMessage(msgspec.Struct, kw_only=True):
     fields: list[str]
 
 
-def to_messages(event: EntityEvent) -> list[BatchEvent]:
+def to_messages(event: Unpublished) -> list[BatchEvent]:
     """The realtime messages of one event: one per channel it is published on."""
-    assert event.offset is not None  # the relay only reads sequenced rows
     data = msgspec.json.encode(
         ChangeMessage(
             offset=event.offset,
@@ -54,7 +52,7 @@ def to_messages(event: EntityEvent) -> list[BatchEvent]:
             version=event.version,
             action=event.action,
             actor=str(event.actor_id) if event.actor_id else None,
-            fields=sorted(event.changes or {}),
+            fields=sorted(event.fields),
         )
     ).decode()
     return [
@@ -64,11 +62,16 @@ def to_messages(event: EntityEvent) -> list[BatchEvent]:
 
 
 class Relay:
-    """Runs the relay loop when it holds the lock; otherwise waits to take over."""
+    """Runs the relay loop when it holds the lock; otherwise waits to take over.
+
+    Its queries run on the connection that holds the lock and LISTENs. It is woken by the
+    sequencer's NOTIFY (whose payload is the pass's highest offset) or, in the same process,
+    directly by :meth:`sequenced`; a wake-up for an offset it has already fetched is ignored,
+    so the direct call and the NOTIFY that follows cost one query, not two.
+    """
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
         dsn: str,
         publisher: Publisher,
         *,
@@ -77,15 +80,30 @@ class Relay:
         standby_seconds: float = 2.0,
         max_backoff_seconds: float = 10.0,
     ) -> None:
-        self._sessionmaker = sessionmaker
-        self._listener = Listener(dsn, (SEQUENCED_CHANNEL,))
+        self._listener = Listener(
+            dsn, (SEQUENCED_CHANNEL,), wanted=self._wanted, name="outbox-relay"
+        )
         self._publisher = publisher
         self._batch_events = batch_events
         self._poll_seconds = poll_seconds
         self._standby_seconds = standby_seconds
         self._max_backoff = max_backoff_seconds
+        #: The highest offset fetched for publishing over the current connection (it is
+        #: then published, or the relay reconnects and starts over from the table).
+        self._fetched = 0
         self.published = 0
         self.active = asyncio.Event()
+
+    def sequenced(self, offset: int) -> None:
+        """Offsets up to ``offset`` are committed: publish them if not already under way."""
+        if offset > self._fetched:
+            self._listener.wakeup.set()
+
+    def _wanted(self, payload: str) -> bool:
+        try:
+            return int(payload) > self._fetched
+        except ValueError:
+            return True  # not ours to judge: look
 
     async def run(self) -> None:
         """Relay until cancelled: take the lock, publish, reconnect after any failure."""
@@ -93,11 +111,12 @@ class Relay:
         while True:
             try:
                 conn = await self._listener.connect()
+                self._fetched = 0
                 backoff = 0.2
                 await self._take_lock(conn)
                 log.info("relay active")
                 self.active.set()
-                await self._loop()
+                await self._loop(conn)
             except Exception as exc:  # any failure: reconnect, never die
                 log.warning("relay: %s; retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
@@ -106,35 +125,34 @@ class Relay:
                 self.active.clear()
                 await self._listener.close()  # closing the session releases the lock
 
-    async def _take_lock(self, conn: Any) -> None:
+    async def _take_lock(self, conn: asyncpg.Connection) -> None:
         # Standby: poll for the lock; losing the connection raises and reconnects.
         while True:
             if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
                 return
             await asyncio.sleep(self._standby_seconds)
 
-    async def _loop(self) -> None:
+    async def _loop(self, conn: asyncpg.Connection) -> None:
         wakeup, lost = self._listener.wakeup, self._listener.lost
         while not lost.is_set():
             await wait_for(wakeup, self._poll_seconds)
             wakeup.clear()
-            while not lost.is_set() and await self.publish_next():
+            while not lost.is_set() and await self.publish_next(conn):
                 pass
         raise ConnectionError("lock connection lost")
 
-    async def publish_next(self) -> bool:
+    async def publish_next(self, conn: asyncpg.Connection) -> bool:
         """Publish the next batch (retrying until acknowledged); whether there was one."""
-        async with self._sessionmaker() as session:
-            events = await repository.unpublished(session, limit=self._batch_events)
+        events = await repository.unpublished(conn, limit=self._batch_events)
         if not events:
             return False
+        self._fetched = max(self._fetched, events[-1].offset)
         await self._deliver(events)
-        async with self._sessionmaker() as session, session.begin():
-            await repository.mark_published(session, [e.offset for e in events if e.offset])
+        await repository.mark_published(conn, [event.offset for event in events])
         self.published += len(events)
         return len(events) == self._batch_events
 
-    async def _deliver(self, events: Sequence[EntityEvent]) -> None:
+    async def _deliver(self, events: Sequence[Unpublished]) -> None:
         messages = [message for event in events for message in to_messages(event)]
         delay = 0.1
         while True:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+import asyncpg
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.functions import now
 
 from switchboard_api.db.events import EntityEvent
 
@@ -33,21 +35,41 @@ async def head(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(EntityEvent.offset), 0))) or 0)
 
 
-async def unpublished(session: AsyncSession, *, limit: int) -> Sequence[EntityEvent]:
+# The relay's queries run on its own plain asyncpg connection (the one holding its session
+# lock), not a pooled session: each is then one round trip, without a checkout ping,
+# BEGIN or COMMIT around it.
+
+_UNPUBLISHED = """
+    SELECT "offset", entity_type, entity_id, version, action, actor_id,
+        ARRAY(SELECT jsonb_object_keys(changes)) AS fields
+    FROM entity_events
+    WHERE "offset" IS NOT NULL AND published_at IS NULL
+    ORDER BY "offset"
+    LIMIT $1
+"""
+_MARK_PUBLISHED = """
+    UPDATE entity_events SET published_at = now()
+    WHERE "offset" = ANY($1::bigint[]) AND published_at IS NULL
+"""
+
+
+class Unpublished(NamedTuple):
+    """What the relay publishes of one sequenced event (field names, never values)."""
+
+    offset: int
+    entity_type: str
+    entity_id: uuid.UUID
+    version: int
+    action: str
+    actor_id: uuid.UUID | None
+    fields: list[str]
+
+
+async def unpublished(conn: asyncpg.Connection, *, limit: int) -> list[Unpublished]:
     """The oldest sequenced events not yet acknowledged by the realtime service."""
-    query = (
-        select(EntityEvent)
-        .where(EntityEvent.offset.is_not(None), EntityEvent.published_at.is_(None))
-        .order_by(EntityEvent.offset)
-        .limit(limit)
-    )
-    return (await session.scalars(query)).all()
+    return [Unpublished(*row) for row in await conn.fetch(_UNPUBLISHED, limit)]
 
 
-async def mark_published(session: AsyncSession, offsets: Collection[int]) -> None:
+async def mark_published(conn: asyncpg.Connection, offsets: Collection[int]) -> None:
     """Record that the realtime service acknowledged these events."""
-    await session.execute(
-        update(EntityEvent)
-        .where(EntityEvent.offset.in_(list(offsets)), EntityEvent.published_at.is_(None))
-        .values(published_at=now())
-    )
+    await conn.execute(_MARK_PUBLISHED, list(offsets))

@@ -14,43 +14,30 @@ import logging
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import asyncpg
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from switchboard_api.events.pg import wait_for
+from switchboard_api.events.pg import asyncpg_dsn, wait_for
 from switchboard_api.events.wake import listen_for_commits, wake_channel
 
 log = logging.getLogger("switchboard_api.events.sequencer")
 
-#: Advisory lock key of the sequencer (any constant unique in this database).
+#: Advisory lock key of the sequencer (any constant unique in this database). The
+#: server-side function of migration 0007 spells it out too.
 SEQUENCER_LOCK = 7_305_001
-#: Sent by the sequencer when it has committed new offsets (wakes the relays).
+#: Sent by the sequencer when it has committed new offsets (wakes the relays); the payload
+#: is the highest offset of the pass.
 SEQUENCED_CHANNEL = "entity_events_sequenced"
 
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
-# Numbered in id order among the rows this statement sees; max(offset) is read in the same
-# snapshot, after the lock, so it includes every earlier pass.
-_ASSIGN = text(
-    """
-    WITH top AS (SELECT coalesce(max("offset"), 0) AS n FROM entity_events),
-    todo AS (
-        SELECT id, row_number() OVER (ORDER BY id) AS n
-        FROM (
-            SELECT id FROM entity_events WHERE "offset" IS NULL
-            ORDER BY id LIMIT :batch FOR UPDATE
-        ) AS pending
-    )
-    UPDATE entity_events AS e SET "offset" = top.n + todo.n
-    FROM todo, top
-    WHERE e.id = todo.id
-    RETURNING e."offset",
-        extract(epoch FROM clock_timestamp() - e.occurred_at) * 1000 AS delay_ms
-    """
-)
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+# One round trip per pass: the function (migration 0007) takes the transaction-level lock,
+# numbers the pending rows it then sees in id order continuing from max(offset), notifies,
+# and commits with the call. No rows: nothing pending, or another pass holds the lock (it
+# is woken by the same commits, so nothing waits on us).
+_NUMBER_PENDING = "SELECT seq, delay_ms FROM entity_events_sequence($1)"
 
 
 @dataclass(slots=True)
@@ -82,41 +69,47 @@ class DelayStats:
         )
 
 
-async def sequence_pass(
-    sessionmaker: async_sessionmaker[AsyncSession], *, batch: int = 1000
-) -> list[tuple[int, float]] | None:
-    """Number the pending events this pass sees (at most ``batch``).
+async def sequence_pass(conn: asyncpg.Connection, *, batch: int = 1000) -> list[tuple[int, float]]:
+    """Number the pending events one pass sees (at most ``batch``), in its own transaction:
+    ``(offset, delay_ms)`` per numbered event, in offset order."""
+    rows = await conn.fetch(_NUMBER_PENDING, batch)
+    return [(int(row[0]), float(row[1])) for row in rows]
 
-    Returns ``(offset, delay_ms)`` per numbered event, or ``None`` when another
-    sequencer holds the lock (that one will see our rows: it is woken by the same message).
-    """
-    async with sessionmaker() as session, session.begin():
-        if not (await session.execute(_TRY_LOCK, {"key": SEQUENCER_LOCK})).scalar_one():
-            return None
-        rows = (await session.execute(_ASSIGN, {"batch": batch})).all()
-        if rows:
-            last = max(int(r[0]) for r in rows)
-            await session.execute(_NOTIFY, {"channel": SEQUENCED_CHANNEL, "payload": str(last)})
-        return [(int(r[0]), float(r[1])) for r in rows]
+
+async def sequence_pending(engine: AsyncEngine) -> int:
+    """Number everything pending now (tests and tools); how many events were numbered."""
+    sequencer = Sequencer(engine, redis=None)
+    try:
+        return await sequencer.drain()
+    finally:
+        await sequencer.close()
 
 
 class Sequencer:
     """Runs sequencing passes when a writer's commit wakes it (a Redis message, see
-    :mod:`switchboard_api.events.wake`), and every ``poll_seconds`` anyway."""
+    :mod:`switchboard_api.events.wake`), and every ``poll_seconds`` anyway.
+
+    It keeps one plain connection of its own (a pass is a single statement, so a pooled
+    session's checkout ping, BEGIN and COMMIT would triple its round trips).
+    ``on_sequenced(offset)`` is told the highest offset of each pass: the worker hands it
+    to its own relay, which then need not wait for the NOTIFY to come back around.
+    """
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
         engine: AsyncEngine,
         *,
         redis: Redis | None,
+        on_sequenced: Callable[[int], None] | None = None,
         poll_seconds: float = 1.0,
         batch: int = 1000,
         report_seconds: float = 60.0,
     ) -> None:
-        self._sessionmaker = sessionmaker
+        self._dsn = asyncpg_dsn(engine.url.render_as_string(hide_password=False))
         self._redis = redis
         self._channel = wake_channel(engine)
+        self._on_sequenced = on_sequenced
+        self._conn: asyncpg.Connection | None = None
         self._wakeup = asyncio.Event()
         self._poll_seconds = poll_seconds
         self._batch = batch
@@ -153,18 +146,40 @@ class Sequencer:
             if woken is not None:
                 woken.cancel()
                 await asyncio.gather(woken, return_exceptions=True)
+            await self.close()
             if self.stats.total:
                 log.info("sequencer stopped: %s", self.stats.summary())
 
     async def drain(self) -> int:
         """Run passes until nothing is pending (or another sequencer has the lock)."""
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(
+                self._dsn, timeout=5, server_settings={"application_name": "sequencer"}
+            )
         done = 0
-        while True:
-            numbered = await sequence_pass(self._sessionmaker, batch=self._batch)
-            if not numbered:
-                return done
-            self.stats.add([delay for _, delay in numbered])
-            done += len(numbered)
-            log.debug("sequenced %d events", len(numbered))
-            if len(numbered) < self._batch:
-                return done
+        try:
+            while True:
+                numbered = await sequence_pass(self._conn, batch=self._batch)
+                if not numbered:
+                    return done
+                self.stats.add([delay for _, delay in numbered])
+                done += len(numbered)
+                if self._on_sequenced is not None:
+                    self._on_sequenced(numbered[-1][0])
+                if len(numbered) < self._batch:
+                    return done
+        except BaseException:
+            # Failed or cancelled mid-call: the connection's state is unknown; start afresh.
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.terminate()
+            raise
+
+    async def close(self) -> None:
+        """Close the connection (the next pass opens a new one)."""
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), timeout=2)
+            except (TimeoutError, OSError, asyncpg.PostgresError):
+                conn.terminate()

@@ -88,12 +88,6 @@ async def run_worker(settings: ApiSettings) -> int:
         queue = make_queue(settings)
         await queue.connect()
         worker = _make_worker(queue, resources)
-        sequencer = Sequencer(
-            resources.sessionmaker,
-            resources.engine,
-            redis=resources.redis,
-            poll_seconds=settings.sequencer_poll_seconds,
-        )
         publisher = Publisher(
             http,
             base_url=settings.realtime_api_url,
@@ -102,12 +96,17 @@ async def run_worker(settings: ApiSettings) -> int:
             secret=settings.realtime_secret.get_secret_value(),
         )
         relay = Relay(
-            resources.sessionmaker,
             dsn,
             publisher,
             batch_events=settings.relay_batch_events,
             poll_seconds=settings.relay_poll_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,
+        )
+        sequencer = Sequencer(
+            resources.engine,
+            redis=resources.redis,
+            on_sequenced=relay.sequenced,  # this process's relay hears at once
+            poll_seconds=settings.sequencer_poll_seconds,
         )
         services = [
             asyncio.create_task(sequencer.run(), name="sequencer"),
