@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
+from switchboard_api.platform.liveness import check_liveness_on_checkout
 from switchboard_api.settings import ApiSettings
 
 
@@ -56,9 +57,9 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.database_pool_size,
-        pool_pre_ping=True,
         connect_args={"timeout": 5},
     )
+    check_liveness_on_checkout(engine)
     redis = Redis.from_url(
         settings.redis_url.get_secret_value(),
         socket_timeout=2,
