@@ -6,9 +6,12 @@ It flushes (through the repository) and never commits: the request's unit of wor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,11 +108,28 @@ class LifecycleService:
             changes=changes,
         )
 
-    async def _invalidate(self, record_id: uuid.UUID, version: int) -> None:
-        # Before commit: a reader holding the old row can no longer cache it. Without Redis
-        # we cannot promise that, so the write is refused (and rolled back) instead.
+    @asynccontextmanager
+    async def _invalidating(self, record_id: uuid.UUID, version: int) -> AsyncIterator[None]:
+        """Around the statements that write ``version`` of a record: its cache tombstone.
+
+        Before commit, so a reader holding the old row can no longer cache it; sent as the
+        body starts, so Redis's round trip overlaps PostgreSQL's instead of following them.
+        Without Redis we cannot promise that, so the write is refused (and rolled back).
+        Again after commit (covers a Redis that lost the first one meanwhile)."""
+        tombstone = asyncio.ensure_future(
+            self.cache.invalidate(self.entity.name, record_id, version)
+        )
         try:
-            await self.cache.invalidate(self.entity.name, record_id, version)
+            yield
+        except BaseException:
+            # No new version after all: withdraw it if not sent yet (if sent, it only keeps
+            # the record out of the cache until the next write or its expiry).
+            tombstone.cancel()
+            with contextlib.suppress(asyncio.CancelledError, CacheUnavailable):
+                await tombstone
+            raise
+        try:
+            await tombstone
         except CacheUnavailable as exc:
             log.error("cache invalidation failed, refusing the write: %s", exc)
             raise ServiceUnavailable("the record cache is unavailable; try again") from exc
@@ -161,15 +181,15 @@ class LifecycleService:
         if all(k in current and current[k] == v for k, v in values.items()):
             return self._saved(current)  # nothing changes: no new version, no event
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
-        row = await self.repo.update_if(record_id, values, trashed=False, version=if_match)
-        if row is None:
-            raise await self._stale(record_id)
-        saved = self._saved(row)
-        before = snapshot(to_read(self.entity, current))
-        await self._event(
-            "updated", row, diff(self.entity, before, snapshot(saved.record), set(values))
-        )
-        await self._invalidate(record_id, saved.version)
+        async with self._invalidating(record_id, if_match + 1):  # update_if bumps by one
+            row = await self.repo.update_if(record_id, values, trashed=False, version=if_match)
+            if row is None:
+                raise await self._stale(record_id)
+            saved = self._saved(row)
+            before = snapshot(to_read(self.entity, current))
+            await self._event(
+                "updated", row, diff(self.entity, before, snapshot(saved.record), set(values))
+            )
         return saved
 
     async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
@@ -200,15 +220,14 @@ class LifecycleService:
             raise Conflict(f"{self.entity.name} record {record_id} {state}")
         if if_match is not None:
             self._check_version(current, if_match)
-        row = await self.repo.update_if(
-            record_id, values, trashed=from_trash, version=current["version"]
-        )
-        if row is None:
-            raise await self._stale(record_id)
-        saved = self._saved(row)
-        before = snapshot(to_read(self.entity, current))
-        await self._event(action, row, diff(self.entity, before, snapshot(saved.record)))
-        await self._invalidate(record_id, saved.version)
+        version = current["version"]
+        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
+            row = await self.repo.update_if(record_id, values, trashed=from_trash, version=version)
+            if row is None:
+                raise await self._stale(record_id)
+            saved = self._saved(row)
+            before = snapshot(to_read(self.entity, current))
+            await self._event(action, row, diff(self.entity, before, snapshot(saved.record)))
         return saved
 
     async def touch(
@@ -226,13 +245,12 @@ class LifecycleService:
         if if_match is not None:
             self._check_version(current, if_match)
         values = {"updated_at": datetime.now(UTC), "updated_by": self.principal.user_id}
-        row = await self.repo.update_if(
-            record_id, values, trashed=False, version=current["version"]
-        )
-        if row is None:
-            raise await self._stale(record_id)
-        await self._event("updated", row, changes)
-        await self._invalidate(record_id, row["version"])
+        version = current["version"]
+        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
+            row = await self.repo.update_if(record_id, values, trashed=False, version=version)
+            if row is None:
+                raise await self._stale(record_id)
+            await self._event("updated", row, changes)
         return self._saved(row)
 
     async def purge(self, record_id: uuid.UUID, if_match: int | None) -> None:
@@ -246,11 +264,12 @@ class LifecycleService:
             )
         if if_match is not None:
             self._check_version(current, if_match)
-        row = await self.repo.delete_trashed(record_id, current["version"])
-        if row is None:
-            raise await self._stale(record_id)
-        await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
-        await self._invalidate(record_id, row["version"] + 1)
+        version = current["version"]
+        async with self._invalidating(record_id, version + 1):  # the purge's event version
+            row = await self.repo.delete_trashed(record_id, version)
+            if row is None:
+                raise await self._stale(record_id)
+            await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
 
     def _guard(self, action: str, current: Row) -> None:
         if self.entity.guard is not None:
