@@ -16,11 +16,12 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.app import create_app
-from switchboard_api.auth.cache import forget_user
+from switchboard_api.auth.authenticate import Authenticator
+from switchboard_api.auth.cache import forget_token, forget_user
 from switchboard_api.auth.testing import (
     UserFactory,
     api_token,
@@ -29,10 +30,14 @@ from switchboard_api.auth.testing import (
     sign_in,
     user_factory,
 )
+from switchboard_api.auth.tokens import token_hash
+from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.db.users import User
+from switchboard_api.errors import Unauthenticated
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.fastpath import CachedReadFastPath
 from switchboard_api.platform.redis_batch import CommandBatcher
+from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings, get_settings
 
 
@@ -273,3 +278,35 @@ async def test_a_cache_hit_never_reaches_the_framework(
         assert (hit.status_code, reached) == (200, [])
         await http.get(path, params={"x": "1"})
         assert reached == [path]
+
+
+async def test_a_known_token_and_its_user_are_read_in_one_redis_round_trip(
+    base_url: str, users: UserFactory, settings: ApiSettings
+) -> None:
+    """Once a process has seen a token, it knows its owner (a token never changes hands)
+    and reads the token and the user together; revocation still shows at once."""
+    user = await users.create("agent")
+    async with client(base_url) as http:
+        token = await api_token(http, user)
+    header = f"Bearer {token}"
+    async with open_resources(settings) as resources:
+        authenticator = Authenticator(resources)
+        first = await authenticator.from_bearer(header)  # learns the owner, fills the caches
+        commands: list[str] = []
+        send = resources.redis.execute_command
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            commands.append(str(args[0]))
+            return await send(*args, **kwargs)
+
+        resources.redis.execute_command = counted  # type: ignore[method-assign]
+        second = await authenticator.from_bearer(header)
+        assert commands == ["MGET"]
+        assert second.user_id == first.user_id == user.id
+        async with resources.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=func.now())
+            )
+        await forget_token(resources.redis, token_hash(token))  # as a revocation does
+        with pytest.raises(Unauthenticated):
+            await authenticator.from_bearer(header)

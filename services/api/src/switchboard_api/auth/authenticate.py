@@ -15,6 +15,9 @@ from switchboard_api.auth.tokens import looks_like_token, token_hash
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.platform.resources import Resources
 
+#: Token hashes whose owner this process remembers (a token never changes owner), so a
+#: bearer request reads the token and its user from Redis in one round trip.
+_OWNERS_REMEMBERED = 10_000
 _users = msgspec.json.Decoder(CachedUser)
 _tokens = msgspec.json.Decoder(CachedToken)
 _encode = msgspec.json.encode
@@ -27,6 +30,7 @@ class Authenticator:
         settings = resources.settings
         self._resources = resources
         self._ttl = settings.auth_cache_seconds
+        self._owners: dict[str, uuid.UUID] = {}
         self.sessions = SessionStore(
             resources.redis,
             idle_seconds=settings.session_idle_seconds,
@@ -63,10 +67,18 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not looks_like_token(token):
             raise Unauthenticated("expected 'Authorization: Bearer <API token>'")
-        found = await self._token(token_hash(token))
+        digest = token_hash(token)
+        owner = self._owners.get(digest)
+        keys = (cache.token_key(digest),) + ((cache.user_key(owner),) if owner else ())
+        cached = await cache.read_many(self._resources.redis, *keys)
+        found = await self._token(digest, cached[0])
         if found is None or (found.expires_at is not None and found.expires_at <= time.time()):
             raise Unauthenticated("the API token is unknown, expired or revoked")
-        user = await self._user(found.user_id)
+        if owner != found.user_id:
+            self._remember_owner(digest, found.user_id)
+            user = await self._user(found.user_id)
+        else:
+            user = await self._user(found.user_id, cached[1])
         user = _require_active(user)
         return Principal(
             user_id=user.id,
@@ -78,9 +90,16 @@ class Authenticator:
             token_id=found.id,
         )
 
-    async def _token(self, digest: str) -> CachedToken | None:
+    def _remember_owner(self, digest: str, user_id: uuid.UUID) -> None:
+        if len(self._owners) >= _OWNERS_REMEMBERED:
+            self._owners.clear()  # rare, and the next requests simply remember again
+        self._owners[digest] = user_id
+
+    async def _token(
+        self, digest: str, cached: tuple[bytes | None, bytes | None]
+    ) -> CachedToken | None:
         key = cache.token_key(digest)
-        value, generation = await cache.read(self._resources.redis, key)
+        value, generation = cached
         if value is not None:
             try:
                 return _tokens.decode(value)
@@ -92,8 +111,11 @@ class Authenticator:
             await cache.fill(self._resources.redis, key, generation, _encode(found), self._ttl)
         return found
 
-    async def _user(self, user_id: uuid.UUID) -> CachedUser | None:
-        value, generation = await cache.read(self._resources.redis, cache.user_key(user_id))
+    async def _user(
+        self, user_id: uuid.UUID, cached: tuple[bytes | None, bytes | None] | None = None
+    ) -> CachedUser | None:
+        key = cache.user_key(user_id)
+        value, generation = cached or await cache.read(self._resources.redis, key)
         user = _decode_user(value)
         if user is not None and user.id == user_id:
             return user

@@ -67,6 +67,16 @@ async def read(redis: Redis, key: str) -> tuple[bytes | None, bytes | None]:
     return _as_bytes(value), _as_bytes(generation)
 
 
+async def read_many(redis: Redis, *keys: str) -> list[tuple[bytes | None, bytes | None]]:
+    """:func:`read` of several keys in one round trip."""
+    try:
+        got = await redis.mget([name for key in keys for name in (key, gen_key(key))])
+    except RedisError as exc:
+        log.warning("cache read failed for %s: %s", keys, exc)
+        return [(None, None)] * len(keys)
+    return [(_as_bytes(got[i]), _as_bytes(got[i + 1])) for i in range(0, len(got), 2)]
+
+
 def _as_bytes(value: bytes | str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
