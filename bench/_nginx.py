@@ -66,7 +66,7 @@ def nginx_in_front_of(api_port: int) -> Iterator[str]:
             mime_types=mime if mime.exists() else ROOT / "infra" / "nginx" / "mime.types",
             listen=listen,
             api_port=api_port,
-            realtime_port=free_port(),
+            realtime_upstream=f"127.0.0.1:{free_port()}",
             s3_port=free_port(),
             bucket="bench",
             web_root=work,

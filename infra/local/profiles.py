@@ -60,6 +60,14 @@ class Profile:
         return self.state / "logs"
 
     @property
+    def realtime_socket(self) -> Path | None:
+        """The Unix socket nginx reaches the realtime node on (a loopback TCP send costs
+        several times more per WebSocket frame); ``None`` when this checkout's path is too
+        long for one (the kernel allows 107 bytes), and nginx then uses the TCP port."""
+        path = self.state / "realtime.sock"
+        return path if len(str(path).encode()) <= 100 else None
+
+    @property
     def base_url(self) -> str:
         """The one entry point (nginx)."""
         return f"http://127.0.0.1:{self.ports.nginx}"
@@ -132,6 +140,7 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "API_REALTIME_SECRET": s["REALTIME_SECRET"],
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
+        "RT_UNIX_SOCKET": str(p.realtime_socket or ""),
         "RT_REDIS_URL": f"{redis_base}/1",
         "RT_APP_SECRET": s["REALTIME_SECRET"],
         "API_MANGO_BASE_URL": f"http://127.0.0.1:{ports.pbxsim}/vpbx",

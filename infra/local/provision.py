@@ -228,7 +228,11 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             mime_types=_mime_types(),
             listen=p.ports.nginx,
             api_port=p.ports.api,
-            realtime_port=p.ports.realtime,
+            realtime_upstream=(
+                f"unix:{p.realtime_socket}"
+                if p.realtime_socket
+                else f"127.0.0.1:{p.ports.realtime}"
+            ),
             s3_port=p.ports.s3,
             bucket=bucket,
             web_root=web_root(),

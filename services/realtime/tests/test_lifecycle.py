@@ -6,7 +6,9 @@ import asyncio
 import json
 import signal
 import socket
+import stat
 import time
+from pathlib import Path
 
 import pytest
 from realtime_testkit import PusherSocket, StartNode, decode_data, http_get
@@ -100,3 +102,30 @@ async def test_sigterm_closes_clients_with_4200_and_exits_fast(start: StartNode)
         assert client.ws.close_code == 4200
     assert await asyncio.wait_for(node.process.wait(), 5) == 0
     assert time.monotonic() - started < 3
+
+
+async def test_a_unix_socket_serves_clients_beside_tcp_and_goes_at_exit(
+    start: StartNode, tmp_path: Path
+) -> None:
+    """For nginx on the same host: the same protocol on a Unix socket. A socket file left by
+    a node killed with -9 does not stop the next one; a clean exit removes the file."""
+    path = tmp_path / "rt.sock"
+    with socket.socket(socket.AF_UNIX) as stale:  # bound, never listened: a dead node's
+        stale.bind(str(path))
+    node = await start(unix_socket=str(path))
+    assert stat.S_ISSOCK(path.stat().st_mode)
+    local = socket.socket(socket.AF_UNIX)
+    local.connect(str(path))
+    over_unix = await PusherSocket.connect(node.ws_url(), sock=local)
+    over_tcp = await PusherSocket.connect(node.ws_url())
+    for client in (over_unix, over_tcp):
+        await client.subscribe("news")
+    await asyncio.to_thread(node.pusher().trigger, "news", "headline", {"n": 1})
+    for client in (over_unix, over_tcp):
+        frame = await client.expect("headline")
+        assert decode_data(frame) == {"n": 1}
+    await over_unix.close()
+    await over_tcp.close()
+    await node.stop()
+    assert node.process.returncode == 0
+    assert not path.exists()

@@ -1,15 +1,21 @@
-"""The process: one ``websockets`` server for WebSocket clients and HTTP, plus SIGTERM handling."""
+"""The process: a ``websockets`` server for WebSocket clients and HTTP (on TCP, and for a
+proxy on the same host also on a Unix socket), plus SIGTERM handling."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
+import stat
+from pathlib import Path
+from typing import Any
 
 import uvloop
 from redis.asyncio import BlockingConnectionPool, Redis
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve, unix_serve
 from websockets.http11 import Request, Response
 
 from switchboard_realtime.http_api import handle_http
@@ -22,8 +28,9 @@ from switchboard_realtime.settings import RealtimeSettings, get_settings
 log = logging.getLogger("switchboard_realtime")
 
 
-async def start_server(node: Node) -> Server:
-    """Start listening; the node must already be started."""
+async def start_servers(node: Node) -> list[Server]:
+    """Start listening (TCP, and the Unix socket when configured); the node must already be
+    started."""
     settings = node.settings
 
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
@@ -35,23 +42,46 @@ async def start_server(node: Node) -> Server:
     async def handler(connection: ServerConnection) -> None:
         await serve_connection(node, connection)
 
-    return await serve(
-        handler,
-        settings.host,
-        settings.port,
-        process_request=process_request,
-        create_connection=connection_class(settings.max_http_body_bytes),
-        compression=None,  # per-connection deflate costs 2x CPU and 3.5x memory in fan-out
-        ping_interval=None,  # liveness is the node's sweep, which closes with 4201
-        max_size=settings.max_message_bytes,
-        close_timeout=settings.close_timeout_seconds,
-    )
+    options: dict[str, Any] = {
+        "process_request": process_request,
+        "create_connection": connection_class(settings.max_http_body_bytes),
+        "compression": None,  # per-connection deflate costs 2x CPU and 3.5x memory in fan-out
+        "ping_interval": None,  # liveness is the node's sweep, which closes with 4201
+        "max_size": settings.max_message_bytes,
+        "close_timeout": settings.close_timeout_seconds,
+    }
+    servers = [await serve(handler, settings.host, settings.port, **options)]
+    if settings.unix_socket:
+        path = Path(settings.unix_socket)
+        _remove_stale_socket(path)
+        servers.append(await unix_serve(handler, path, **options))
+        # As open as the TCP port on the same host: the proxy's worker user must connect.
+        os.chmod(path, 0o666)  # noqa: S103
+    return servers
 
 
-async def shutdown(server: Server, node: Node) -> None:
+def _remove_stale_socket(path: Path) -> None:
+    # A node killed with -9 leaves its socket file behind, and binding would fail; a socket
+    # somebody still answers on is another node's, and binding fails loudly as it should.
+    try:
+        if not stat.S_ISSOCK(path.stat().st_mode):
+            return
+    except FileNotFoundError:
+        return
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except ConnectionRefusedError:
+            path.unlink()
+        except OSError:
+            pass
+
+
+async def shutdown(servers: list[Server], node: Node) -> None:
     """Stop accepting, close clients with 4200 so they reconnect elsewhere, leave the cluster."""
     timeout = node.settings.shutdown_timeout_seconds
-    server.close(close_connections=False)
+    for server in servers:
+        server.close(close_connections=False)
     node.draining = True
     node.close_all(CloseCode.RECONNECT, "server shutting down")
     await node.background.wait(timeout * 0.6)
@@ -59,7 +89,8 @@ async def shutdown(server: Server, node: Node) -> None:
     for client in list(node.clients.values()):
         client.ws.transport.abort()
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(server.wait_closed(), timeout * 0.2)
+        waits = [server.wait_closed() for server in servers]
+        await asyncio.wait_for(asyncio.gather(*waits), timeout * 0.2)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(node.stop(), timeout * 0.2)
 
@@ -86,14 +117,24 @@ async def run(settings: RealtimeSettings) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop)
-    server = await start_server(node)
-    log.info("realtime node %s listening on %s:%s", node.node_id, settings.host, settings.port)
+    servers = await start_servers(node)
+    log.info(
+        "realtime node %s listening on %s:%s%s",
+        node.node_id,
+        settings.host,
+        settings.port,
+        f" and {settings.unix_socket}" if settings.unix_socket else "",
+    )
     try:
         await stop
         log.info("shutting down")
-        await shutdown(server, node)
+        await shutdown(servers, node)
     finally:
         await redis.aclose()
+        if settings.unix_socket:
+            # asyncio leaves a Unix server's socket file behind (before Python 3.13).
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(settings.unix_socket)
 
 
 def main() -> None:
