@@ -7,6 +7,19 @@ PATCHes contacts at 100 writes/s for 10 s. Every connection counts what it recei
 "probe" connections also decode each event and match it to its write by (id, version) to
 measure PATCH-sent -> event-received latency. Target (issue 4): p50 < 50 ms, p99 < 200 ms.
 
+The load client shares the two cores with the servers it measures, so it is kept cheap in
+ways that do not change what the servers do: the probes read every frame the moment it
+arrives (their times are the latencies), while the other connections, which only count,
+take their frames out of the kernel in batches every 100 ms (a few hundred bytes wait in
+each socket buffer, far below anything that would push back on nginx or the node, which
+still write every frame to every connection as it comes).
+
+The writes come from a process of their own (this script with ``--write``), as they would
+from another employee's browser: a writer sharing the subscribers' event loop would see
+its answers late whenever the loop is busy reading a fan-out, and count that as latency.
+Both processes stamp times with ``time.perf_counter`` (CLOCK_MONOTONIC on Linux: one clock
+for the whole machine), so the writer's send times and the probes' arrivals compare.
+
 Knobs: ``BENCH_E2E_SUBSCRIBERS``, ``BENCH_E2E_RATE`` (writes/s), ``BENCH_E2E_SECONDS``.
 """
 
@@ -54,6 +67,38 @@ class Tally:
             self.probe_arrivals.append(((data["id"], int(data["version"])), now))
 
 
+READ_EVERY_SECONDS = 0.1
+
+
+class Counter(Subscriber):
+    """A subscriber that only counts: once :attr:`batched`, it reads when resumed (by
+    :func:`read_in_batches`) and pauses again after each read."""
+
+    batched = False
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.batched and self.transport is not None:
+            self.transport.pause_reading()
+
+
+async def read_in_batches(subs: list[Subscriber]) -> None:
+    """Let every batched counter read what has arrived, every :data:`READ_EVERY_SECONDS`."""
+    while True:
+        await asyncio.sleep(READ_EVERY_SECONDS)
+        for sub in subs:
+            if isinstance(sub, Counter) and sub.batched and sub.transport is not None:
+                sub.transport.resume_reading()
+
+
+def unbatch(subs: list[Subscriber]) -> None:
+    """Back to reading everything as it comes (for the final count)."""
+    for sub in subs:
+        if isinstance(sub, Counter) and sub.transport is not None:
+            sub.batched = False
+            sub.transport.resume_reading()
+
+
 async def subscribe_one(
     api: httpx.AsyncClient, address: tuple[str, int], key: str, *, probe: bool, tally: Tally
 ) -> Subscriber:
@@ -61,7 +106,13 @@ async def subscribe_one(
     host, port = address
     loop = asyncio.get_running_loop()
     transport, sub = await loop.create_connection(
-        lambda: Subscriber(tally.probe if probe else tally.count, payloads=probe), host, port
+        lambda: (
+            Subscriber(tally.probe, payloads=True)
+            if probe
+            else Counter(tally.count, payloads=False)
+        ),
+        host,
+        port,
     )
     sub.transport = transport  # uvloop may call connection_made only after this returns
     first = sub.arm()
@@ -85,35 +136,134 @@ async def subscribe_one(
         reply = await asyncio.wait_for(sub.arm(), 20)
     assert b"subscription_succeeded" in reply, reply
     sub.next_frame = None
+    if isinstance(sub, Counter):
+        sub.batched = True
+        sub.transport.pause_reading()
     return sub
 
 
+class Http11:
+    """A minimal keep-alive HTTP/1.1 client for the writers.
+
+    The writers share the two cores with the servers they measure, and Python's HTTP
+    clients are expensive at 100 writes/s (httpx ~2.5 ms, aiohttp ~1.8 ms of client CPU per
+    request here: a fifth of a core); this one writes the request and reads the answer
+    with a few calls."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, base_url: str) -> Http11:
+        parts = urlsplit(base_url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        return cls(reader, writer)
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, bytes]:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{head}"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        status_line, _, rest = (await self.reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+        fields = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(b":") for line in rest.split(b"\r\n"))
+        }
+        if fields.get(b"transfer-encoding") == b"chunked":
+            payload = b""
+            while size := int((await self.reader.readuntil(b"\r\n"))[:-2], 16):
+                payload += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        else:
+            payload = await self.reader.readexactly(int(fields.get(b"content-length", b"0")))
+        return int(status_line.split()[1]), payload
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 async def write_contact(
-    api: httpx.AsyncClient,
+    plan: dict[str, Any],
     contact: dict[str, Any],
     slots: list[float],
     sent: dict[tuple[str, int], float],
     answered: dict[tuple[str, int], float],
 ) -> int:
-    """PATCH one contact at its time slots (If-Match chain); the writes that succeeded."""
+    """PATCH one contact at its time slots (If-Match chain) over its own connection; the
+    writes that succeeded."""
+    api = await Http11.open(plan["base_url"])
     done = 0
     version = int(contact["version"])
-    for n, slot in enumerate(slots):
-        await asyncio.sleep(max(0.0, slot - time.perf_counter()))
-        started = time.perf_counter()
-        response = await api.patch(
-            f"/api/v1/contacts/{contact['id']}",
-            json={"name": f"bench-{n}-{contact['id'][:8]}"},
-            headers={"if-match": f'"{version}"'},
-        )
-        if response.status_code != 200:
-            print(f"PATCH answered {response.status_code}: {response.text[:200]}")
-            continue
-        version = int(response.json()["version"])
-        sent[(str(contact["id"]), version)] = started
-        answered[(str(contact["id"]), version)] = time.perf_counter()
-        done += 1
+    try:
+        for n, slot in enumerate(slots):
+            await asyncio.sleep(max(0.0, slot - time.perf_counter()))
+            started = time.perf_counter()
+            status, body = await api.request(
+                "PATCH",
+                f"/api/v1/contacts/{contact['id']}",
+                {
+                    "Authorization": f"Bearer {plan['token']}",
+                    "Content-Type": "application/json",
+                    "If-Match": f'"{version}"',
+                },
+                json.dumps({"name": f"bench-{n}-{contact['id'][:8]}"}).encode(),
+            )
+            if status != 200:
+                print(f"PATCH answered {status}: {body[:200]!r}", file=sys.stderr)
+                continue
+            version = int(json.loads(body)["version"])
+            sent[(str(contact["id"]), version)] = started
+            answered[(str(contact["id"]), version)] = time.perf_counter()
+            done += 1
+    finally:
+        api.close()
     return done
+
+
+async def write_all(plan: dict[str, Any]) -> dict[str, Any]:
+    """The writer process: PATCH the contacts at their slots; every write's send/answer time."""
+    rate, writes, contacts = plan["rate"], plan["writes"], plan["contacts"]
+    t0 = time.perf_counter() + 0.2
+    slots = [t0 + n / rate for n in range(writes)]
+    sent: dict[tuple[str, int], float] = {}
+    answered: dict[tuple[str, int], float] = {}
+    done = await asyncio.gather(
+        *(
+            write_contact(plan, contact, slots[i :: len(contacts)], sent, answered)
+            for i, contact in enumerate(contacts)
+        )
+    )
+    return {
+        "total": sum(done),
+        "elapsed": time.perf_counter() - t0,
+        "sent": [[k[0], k[1], v] for k, v in sent.items()],
+        "answered": [[k[0], k[1], v] for k, v in answered.items()],
+    }
+
+
+async def start_writer() -> asyncio.subprocess.Process:
+    """The writer process, started early so its imports are done before it is needed; it
+    waits for its plan on stdin."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--write",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def run_writer(process: asyncio.subprocess.Process, plan: dict[str, Any]) -> dict[str, Any]:
+    """Hand the writer process its ``plan``; what it reports when done."""
+    out, _ = await process.communicate(json.dumps(plan).encode())
+    if process.returncode != 0:
+        raise RuntimeError(f"writer exited {process.returncode}")
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 async def fanout_totals(port: int) -> tuple[float, float]:
@@ -185,6 +335,7 @@ async def main() -> int:
     key = rt.app_key
     tally = Tally()
     subs: list[Subscriber] = []
+    writer = await start_writer()
     async with user_factory(get_settings()) as users:
         user = await users.create("agent")
         async with client(base_url) as http:
@@ -213,33 +364,40 @@ async def main() -> int:
             await asyncio.gather(*(one(i) for i in range(subscribers)))
             print(f"{subscribers} subscribers ready in {time.perf_counter() - started:.1f} s")
             tally.frames = 0
-            writes = int(rate * seconds)
-            t0 = time.perf_counter() + 0.5
-            slots = [t0 + n / rate for n in range(writes)]
-            sent: dict[tuple[str, int], float] = {}
-            answered: dict[tuple[str, int], float] = {}
+            batches = asyncio.create_task(read_in_batches(subs))
             fanout_before = await fanout_totals(rt.port)
-            done = await asyncio.gather(
-                *(
-                    write_contact(api, contact, slots[i::CONTACTS], sent, answered)
-                    for i, contact in enumerate(contacts)
-                )
+            result = await run_writer(
+                writer,
+                {
+                    "base_url": base_url,
+                    "token": token,
+                    "rate": rate,
+                    "writes": int(rate * seconds),
+                    "contacts": contacts,
+                },
             )
-            elapsed = time.perf_counter() - t0
+            sent = {(k, int(v)): t for k, v, t in result["sent"]}
+            answered = {(k, int(v)): t for k, v, t in result["answered"]}
             await asyncio.sleep(3)  # let the tail arrive
+            batches.cancel()
+            unbatch(subs)
+            await asyncio.sleep(0.5)  # the batched counters read the rest
             fanout_after = await fanout_totals(rt.port)
     for sub in subs:
         if sub.transport is not None:
             sub.transport.abort()
     report(
-        Run(sum(done), elapsed, subscribers, sent, answered, fanout_after[0] - fanout_before[0],
-            fanout_after[1] - fanout_before[1]),
+        Run(result["total"], result["elapsed"], subscribers, sent, answered,
+            fanout_after[0] - fanout_before[0], fanout_after[1] - fanout_before[1]),
         tally,
     )  # fmt: skip
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        print(json.dumps(uvloop.run(write_all(json.loads(sys.stdin.read())))))
+        sys.exit(0)
     # uvloop: the load client reads every delivery; a cheaper client leaves the servers
     # under test more of the shared cores.
     sys.exit(uvloop.run(main()))
