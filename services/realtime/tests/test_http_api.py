@@ -244,7 +244,50 @@ async def test_expect_100_continue_is_answered(node: NodeProcess) -> None:
         await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2) == b"HTTP/1.1 100 Continue\r\n\r\n"
     )
     writer.write(body)
-    response = await asyncio.wait_for(reader.read(), 5)
+    status, _, answer = await _read_response(reader)
     writer.close()
-    assert response.startswith(b"HTTP/1.1 200")
-    assert response.endswith(b"{}")
+    assert status == 200
+    assert answer == b"{}"
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode()
+    status_line, *lines = head.strip().split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines)}
+    body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), 5)
+    return int(status_line.split()[1]), headers, body
+
+
+def _signed_post(path: str, body: bytes, *, close: bool = False) -> bytes:
+    query = "&".join(
+        f"{k}={v}" for k, v in sign_request(KEY, SECRET, "POST", path, body=body).items()
+    )
+    connection = "Connection: close\r\n" if close else ""
+    return (
+        f"POST {path}?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+        f"Content-Type: application/json\r\n{connection}\r\n"
+    ).encode() + body
+
+
+async def test_a_publisher_connection_is_kept_alive_between_posts(node: NodeProcess) -> None:
+    """The relay publishes many times a second: one connection serves POST after POST
+    (even pipelined), until the client asks to close; a refused one still answers."""
+    path = f"/apps/{APP_ID}/events"
+    event = json.dumps({"name": "e", "data": "x", "channel": "a"}).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
+    writer.write(_signed_post(path, event))
+    status, headers, _ = await _read_response(reader)
+    assert (status, headers["connection"]) == (200, "keep-alive")
+    writer.write(_signed_post(path, event) + _signed_post(path, event))  # pipelined
+    for _ in range(2):
+        status, headers, _ = await _read_response(reader)
+        assert (status, headers["connection"]) == (200, "keep-alive")
+    bad = _signed_post(path, event).replace(b"auth_signature=", b"auth_signature=0")
+    writer.write(bad)
+    status, headers, _ = await _read_response(reader)
+    assert (status, headers["connection"]) == (401, "keep-alive")
+    writer.write(_signed_post(path, event, close=True))
+    status, headers, _ = await _read_response(reader)
+    assert (status, headers["connection"]) == (200, "close")
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # and it is closed
+    writer.close()

@@ -45,6 +45,9 @@ async def start_servers(node: Node) -> list[Server]:
     options: dict[str, Any] = {
         "process_request": process_request,
         "create_connection": connection_class(settings.max_http_body_bytes),
+        # The connection class times the opening itself (an HTTP API connection stays open
+        # between requests, which websockets' own open_timeout would cut).
+        "open_timeout": None,
         "compression": None,  # per-connection deflate costs 2x CPU and 3.5x memory in fan-out
         "ping_interval": None,  # liveness is the node's sweep, which closes with 4201
         "max_size": settings.max_message_bytes,
