@@ -67,18 +67,47 @@ class Tally:
             self.probe_arrivals.append(((data["id"], int(data["version"])), now))
 
 
-READ_EVERY_SECONDS = 0.1
+READ_EVERY_SECONDS = 0.5
 
 
 class Counter(Subscriber):
-    """A subscriber that only counts: once :attr:`batched`, it reads when resumed (by
-    :func:`read_in_batches`) and pauses again after each read."""
+    """A subscriber that only counts. Once :attr:`batched` (after subscribing), it reads
+    when resumed by :func:`read_in_batches`, pauses again after each read, and counts the
+    frames of a read by walking their headers, without a call per frame."""
 
     batched = False
+    tally: Tally
+
+    @classmethod
+    def of(cls, tally: Tally) -> Counter:
+        counter = cls(tally.count, payloads=False)
+        counter.tally = tally
+        return counter
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.batched and self.transport is not None:
+        if not self.batched:
+            super().data_received(data)
+            return
+        buf = self.buffer
+        buf += data
+        pos, size, frames = 0, len(buf), 0
+        while size - pos >= 2:
+            length = buf[pos + 1] & 0x7F
+            if length < 126:
+                end = pos + 2 + length
+            elif length == 126 and size - pos >= 4:
+                end = pos + 4 + int.from_bytes(buf[pos + 2 : pos + 4], "big")
+            elif length == 127 and size - pos >= 10:
+                end = pos + 10 + int.from_bytes(buf[pos + 2 : pos + 10], "big")
+            else:
+                break
+            if end > size:
+                break
+            pos, frames = end, frames + 1
+        if pos:
+            del buf[:pos]
+        self.tally.frames += frames
+        if self.transport is not None:
             self.transport.pause_reading()
 
 
@@ -106,11 +135,7 @@ async def subscribe_one(
     host, port = address
     loop = asyncio.get_running_loop()
     transport, sub = await loop.create_connection(
-        lambda: (
-            Subscriber(tally.probe, payloads=True)
-            if probe
-            else Counter(tally.count, payloads=False)
-        ),
+        lambda: Subscriber(tally.probe, payloads=True) if probe else Counter.of(tally),
         host,
         port,
     )
