@@ -24,6 +24,7 @@ from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
 from switchboard_api.worker import registry
 from switchboard_api.worker.context import WorkerContext
+from switchboard_shared.runtime import freeze_startup_heap
 
 log = logging.getLogger("switchboard_api.worker")
 HEARTBEAT_SECONDS = 15.0
@@ -116,6 +117,7 @@ async def run_worker(settings: ApiSettings) -> int:
             beat = _heartbeat(Path(settings.worker_heartbeat_file), HEARTBEAT_SECONDS)
             services.append(asyncio.create_task(beat, name="heartbeat"))
         jobs = asyncio.create_task(worker.start(), name="jobs")
+        freeze_startup_heap()  # out of the cyclic GC's full collections (100 ms each)
         log.info("worker ready (queue %s)", settings.worker_queue)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, jobs, *services], return_when=asyncio.FIRST_COMPLETED)
