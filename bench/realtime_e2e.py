@@ -20,7 +20,9 @@ its answers late whenever the loop is busy reading a fan-out, and count that as 
 Both processes stamp times with ``time.perf_counter`` (CLOCK_MONOTONIC on Linux: one clock
 for the whole machine), so the writer's send times and the probes' arrivals compare.
 
-Knobs: ``BENCH_E2E_SUBSCRIBERS``, ``BENCH_E2E_RATE`` (writes/s), ``BENCH_E2E_SECONDS``.
+Knobs: ``BENCH_E2E_SUBSCRIBERS``, ``BENCH_E2E_RATE`` (writes/s), ``BENCH_E2E_SECONDS``,
+``BENCH_E2E_ROUNDS`` (3 write phases over the same subscribers; this VM's speed drifts
+between runs, so the median round is reported beside every round's figures).
 """
 
 from __future__ import annotations
@@ -219,7 +221,7 @@ async def write_contact(
     answered: dict[tuple[str, int], float],
 ) -> int:
     """PATCH one contact at its time slots (If-Match chain) over its own connection; the
-    writes that succeeded."""
+    writes that succeeded (``contact["version"]`` follows them)."""
     api = await Http11.open(plan["base_url"])
     done = 0
     version = int(contact["version"])
@@ -240,7 +242,7 @@ async def write_contact(
             if status != 200:
                 print(f"PATCH answered {status}: {body[:200]!r}", file=sys.stderr)
                 continue
-            version = int(json.loads(body)["version"])
+            version = contact["version"] = int(json.loads(body)["version"])
             sent[(str(contact["id"]), version)] = started
             answered[(str(contact["id"]), version)] = time.perf_counter()
             done += 1
@@ -263,6 +265,7 @@ async def write_all(plan: dict[str, Any]) -> dict[str, Any]:
         )
     )
     return {
+        "contacts": contacts,
         "total": sum(done),
         "elapsed": time.perf_counter() - t0,
         "sent": [[k[0], k[1], v] for k, v in sent.items()],
@@ -272,7 +275,7 @@ async def write_all(plan: dict[str, Any]) -> dict[str, Any]:
 
 async def start_writer() -> asyncio.subprocess.Process:
     """The writer process, started early so its imports are done before it is needed; it
-    waits for its plan on stdin."""
+    takes one plan per line on stdin and answers each with a line."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -283,12 +286,23 @@ async def start_writer() -> asyncio.subprocess.Process:
 
 
 async def run_writer(process: asyncio.subprocess.Process, plan: dict[str, Any]) -> dict[str, Any]:
-    """Hand the writer process its ``plan``; what it reports when done."""
-    out, _ = await process.communicate(json.dumps(plan).encode())
-    if process.returncode != 0:
-        raise RuntimeError(f"writer exited {process.returncode}")
-    result: dict[str, Any] = json.loads(out)
+    """Hand the writer process a ``plan``; what it reports when done."""
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write(json.dumps(plan).encode() + b"\n")
+    await process.stdin.drain()
+    line = await process.stdout.readline()
+    if not line:
+        raise RuntimeError(f"writer exited {await process.wait()}")
+    result: dict[str, Any] = json.loads(line)
     return result
+
+
+def writer_main() -> int:
+    """``--write``: run each plan read from stdin, print its result as one line."""
+    for line in sys.stdin:
+        print(json.dumps(uvloop.run(write_all(json.loads(line)))), flush=True)
+    return 0
 
 
 async def fanout_totals(port: int) -> tuple[float, float]:
@@ -321,8 +335,8 @@ class Run:
     events: float
 
 
-def report(run: Run, tally: Tally) -> None:
-    """Print the figures of one run."""
+def report(run: Run, tally: Tally) -> tuple[float, float]:
+    """Print the figures of one run; its (p50, p99) PATCH -> event latency in ms."""
     total, elapsed, sent, answered = run.total, run.elapsed, run.sent, run.answered
     latencies = [now - sent[key_] for key_, now in tally.probe_arrivals if key_ in sent]
     round_trips = [answered[key_] - sent[key_] for key_ in answered]
@@ -347,6 +361,45 @@ def report(run: Run, tally: Tally) -> None:
         f"mean publish-to-written {run.seconds_spent / max(1.0, run.events) * 1000:.1f} ms "
         "(the rest of the latency is API, outbox, relay and the load client)"
     )
+    return percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+
+
+@dataclass
+class Bench:
+    """What every round shares: the writer process, the subscribers and what they saw."""
+
+    writer: asyncio.subprocess.Process
+    tally: Tally
+    subs: list[Subscriber]
+    rt_port: int
+
+
+async def one_round(bench: Bench, plan: dict[str, Any]) -> tuple[float, float]:
+    """One write phase (``plan`` for the writer) against the subscribed clients; its (p50,
+    p99) in ms. ``plan["contacts"]`` gets the contacts' new versions."""
+    writer, tally, subs, rt_port = bench.writer, bench.tally, bench.subs, bench.rt_port
+    tally.frames = 0
+    tally.probe_arrivals.clear()
+    for sub in subs:
+        if isinstance(sub, Counter) and sub.transport is not None:
+            sub.batched = True
+            sub.transport.pause_reading()
+    batches = asyncio.create_task(read_in_batches(subs))
+    fanout_before = await fanout_totals(rt_port)
+    result = await run_writer(writer, plan)
+    plan["contacts"] = result["contacts"]  # their versions, for the next round's If-Match
+    sent = {(k, int(v)): t for k, v, t in result["sent"]}
+    answered = {(k, int(v)): t for k, v, t in result["answered"]}
+    await asyncio.sleep(3)  # let the tail arrive
+    batches.cancel()
+    unbatch(subs)
+    await asyncio.sleep(0.5)  # the batched counters read the rest
+    fanout_after = await fanout_totals(rt_port)
+    return report(
+        Run(result["total"], result["elapsed"], len(subs), sent, answered,
+            fanout_after[0] - fanout_before[0], fanout_after[1] - fanout_before[1]),
+        tally,
+    )  # fmt: skip
 
 
 async def main() -> int:
@@ -354,6 +407,7 @@ async def main() -> int:
     subscribers = int(os.environ.get("BENCH_E2E_SUBSCRIBERS", "1000"))
     rate = float(os.environ.get("BENCH_E2E_RATE", "100"))
     seconds = float(os.environ.get("BENCH_E2E_SECONDS", "10"))
+    rounds = int(os.environ.get("BENCH_E2E_ROUNDS", "3"))
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     rt = load_settings(RealtimeSettings)
@@ -388,41 +442,37 @@ async def main() -> int:
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(subscribers)))
             print(f"{subscribers} subscribers ready in {time.perf_counter() - started:.1f} s")
-            tally.frames = 0
-            batches = asyncio.create_task(read_in_batches(subs))
-            fanout_before = await fanout_totals(rt.port)
-            result = await run_writer(
-                writer,
-                {
-                    "base_url": base_url,
-                    "token": token,
-                    "rate": rate,
-                    "writes": int(rate * seconds),
-                    "contacts": contacts,
-                },
-            )
-            sent = {(k, int(v)): t for k, v, t in result["sent"]}
-            answered = {(k, int(v)): t for k, v, t in result["answered"]}
-            await asyncio.sleep(3)  # let the tail arrive
-            batches.cancel()
-            unbatch(subs)
-            await asyncio.sleep(0.5)  # the batched counters read the rest
-            fanout_after = await fanout_totals(rt.port)
+            bench = Bench(writer, tally, subs, rt.port)
+            plan = {
+                "base_url": base_url,
+                "token": token,
+                "rate": rate,
+                "writes": int(rate * seconds),
+                "contacts": contacts,
+            }
+            results = []
+            for round_ in range(1, rounds + 1):
+                print(f"--- round {round_} of {rounds}: {rate:.0f} writes/s for {seconds:.0f} s")
+                results.append(await one_round(bench, plan))
     for sub in subs:
         if sub.transport is not None:
             sub.transport.abort()
-    report(
-        Run(result["total"], result["elapsed"], subscribers, sent, answered,
-            fanout_after[0] - fanout_before[0], fanout_after[1] - fanout_before[1]),
-        tally,
-    )  # fmt: skip
+    if writer.stdin is not None:
+        writer.stdin.close()
+    await writer.wait()
+    p50s, p99s = sorted(r[0] for r in results), sorted(r[1] for r in results)
+    print(
+        f"median of {rounds} rounds: p50 {p50s[len(p50s) // 2]:.1f} ms, "
+        f"p99 {p99s[len(p99s) // 2]:.1f} ms (targets: p50 < 50 ms, p99 < 200 ms); "
+        f"p50 per round {', '.join(f'{v:.1f}' for v in p50s)}; "
+        f"p99 per round {', '.join(f'{v:.1f}' for v in p99s)}"
+    )
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        print(json.dumps(uvloop.run(write_all(json.loads(sys.stdin.read())))))
-        sys.exit(0)
+        sys.exit(writer_main())
     # uvloop: the load client reads every delivery; a cheaper client leaves the servers
     # under test more of the shared cores.
     sys.exit(uvloop.run(main()))
