@@ -1,6 +1,7 @@
 """Auth through real HTTP on a real socket, against the real PostgreSQL and Redis:
-login/logout/me, session rotation, CSRF, API tokens, disabled users."""
+login/logout/me, session rotation, CSRF, API tokens, disabled employees."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -19,12 +20,11 @@ from switchboard_api.auth.testing import (
     UserFactory,
     api_token,
     client,
-    running_api,
     sign_in,
-    user_factory,
 )
 from switchboard_api.db.users import User
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
+from switchboard_api.settings import ApiSettings
 
 ME = "/api/v1/auth/me"
 LOGIN = "/api/v1/auth/login"
@@ -34,43 +34,26 @@ PASSWORD = "/api/v1/auth/password"
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
-
-
-@pytest.fixture(scope="module")
-async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
 @pytest.fixture
-async def http(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with client(base_url) as c:
+async def http(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with client(api_url) as c:
         yield c
 
 
 @pytest.fixture
-async def agent(users: UserFactory) -> Employee:
-    return await users.create("agent", extension=None)
+async def agent(employees: UserFactory) -> Employee:
+    return await employees.create("agent", extension=None)
 
 
-async def _set_user(settings: ApiSettings, user: Employee, **values: object) -> None:
-    """Change a user the way the users service does: commit, then forget the cached copy."""
-    engine = create_async_engine(settings.database_url.get_secret_value())
+async def _set_user(api_settings: ApiSettings, user: Employee, **values: object) -> None:
+    """Change a user the way the employees service does: commit, then forget the cached copy."""
+    engine = create_async_engine(api_settings.database_url.get_secret_value())
     try:
         async with engine.begin() as conn:
             await conn.execute(update(User).where(User.id == user.id).values(**values))
     finally:
         await engine.dispose()
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    redis = Redis.from_url(api_settings.redis_url.get_secret_value())
     try:
         await forget_user(redis, user.id)
     finally:
@@ -78,7 +61,7 @@ async def _set_user(settings: ApiSettings, user: Employee, **values: object) -> 
 
 
 async def test_login_sets_a_safe_session_cookie_and_me_answers(
-    http: httpx.AsyncClient, agent: Employee, settings: ApiSettings
+    http: httpx.AsyncClient, agent: Employee, api_settings: ApiSettings
 ) -> None:
     response = await http.post(
         LOGIN, json={"email": agent.email.upper(), "password": agent.password}
@@ -89,7 +72,7 @@ async def test_login_sets_a_safe_session_cookie_and_me_answers(
     assert body["role"] == "agent"
     assert body["csrf_token"]
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(settings.session_cookie_name + "=")
+    assert cookie.startswith(api_settings.session_cookie_name + "=")
     lowered = cookie.lower()
     assert "httponly" in lowered
     assert "samesite=lax" in lowered
@@ -128,38 +111,38 @@ async def test_bad_login_bodies_are_400_naming_the_field(http: httpx.AsyncClient
 
 
 async def test_logout_ends_the_session_server_side(
-    http: httpx.AsyncClient, agent: Employee, base_url: str, settings: ApiSettings
+    http: httpx.AsyncClient, agent: Employee, api_url: str, api_settings: ApiSettings
 ) -> None:
     csrf = await sign_in(http, agent)
-    stolen = http.cookies[settings.session_cookie_name]
+    stolen = http.cookies[api_settings.session_cookie_name]
     response = await http.post(LOGOUT, headers={"x-csrf-token": csrf})
     assert response.status_code == 204
     assert (await http.get(ME)).status_code == 401
     # The old cookie value replayed from elsewhere does not work either.
-    async with client(base_url) as other:
-        other.cookies.set(settings.session_cookie_name, stolen)
+    async with client(api_url) as other:
+        other.cookies.set(api_settings.session_cookie_name, stolen)
         assert (await other.get(ME)).status_code == 401
 
 
 async def test_login_rotates_the_session(
-    http: httpx.AsyncClient, agent: Employee, base_url: str, settings: ApiSettings
+    http: httpx.AsyncClient, agent: Employee, api_url: str, api_settings: ApiSettings
 ) -> None:
     await sign_in(http, agent)
-    first = http.cookies[settings.session_cookie_name]
+    first = http.cookies[api_settings.session_cookie_name]
     await sign_in(http, agent)  # the browser still sends the first cookie
-    second = http.cookies[settings.session_cookie_name]
+    second = http.cookies[api_settings.session_cookie_name]
     assert first != second
-    async with client(base_url) as other:
-        other.cookies.set(settings.session_cookie_name, first)
+    async with client(api_url) as other:
+        other.cookies.set(api_settings.session_cookie_name, first)
         assert (await other.get(ME)).status_code == 401
-        other.cookies.set(settings.session_cookie_name, second)
+        other.cookies.set(api_settings.session_cookie_name, second)
         assert (await other.get(ME)).status_code == 200
 
 
 async def test_garbage_session_cookie_is_401(
-    http: httpx.AsyncClient, settings: ApiSettings
+    http: httpx.AsyncClient, api_settings: ApiSettings
 ) -> None:
-    http.cookies.set(settings.session_cookie_name, "not-a-session")
+    http.cookies.set(api_settings.session_cookie_name, "not-a-session")
     response = await http.get(ME)
     assert response.status_code == 401
     assert response.headers["content-type"].startswith(PROBLEM)
@@ -179,7 +162,7 @@ async def test_csrf_is_required_for_cookie_writes(http: httpx.AsyncClient, agent
 
 
 async def test_api_tokens_create_list_use_revoke(
-    http: httpx.AsyncClient, agent: Employee, base_url: str
+    http: httpx.AsyncClient, agent: Employee, api_url: str
 ) -> None:
     csrf = await sign_in(http, agent)
     created = await http.post(TOKENS, json={"name": "crm sync"}, headers={"x-csrf-token": csrf})
@@ -193,7 +176,7 @@ async def test_api_tokens_create_list_use_revoke(
     assert "token" not in listed[0]
     assert secret not in (await http.get(TOKENS)).text
 
-    async with client(base_url) as integration:
+    async with client(api_url) as integration:
         bearer = {"authorization": f"Bearer {secret}"}
         me = await integration.get(ME, headers=bearer)
         assert me.status_code == 200
@@ -237,26 +220,26 @@ async def test_token_expiry(http: httpx.AsyncClient, agent: Employee) -> None:
 
 
 async def test_a_token_acts_with_its_owners_current_role(
-    http: httpx.AsyncClient, users: UserFactory, settings: ApiSettings
+    http: httpx.AsyncClient, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
-    user = await users.create("agent")
+    user = await employees.create("agent")
     token = await api_token(http, user)
     bearer = {"authorization": f"Bearer {token}"}
     assert (await http.get(ME, headers=bearer)).json()["role"] == "agent"
-    await _set_user(settings, user, role="supervisor")
+    await _set_user(api_settings, user, role="supervisor")
     assert (await http.get(ME, headers=bearer)).json()["role"] == "supervisor"
 
 
 async def test_disabled_or_trashed_users_lose_sessions_tokens_and_login(
-    users: UserFactory, base_url: str, settings: ApiSettings
+    employees: UserFactory, api_url: str, api_settings: ApiSettings
 ) -> None:
     for change in ({"is_active": False}, {"deleted_at": datetime.now(UTC)}):
-        user = await users.create("supervisor")
-        async with client(base_url) as browser, client(base_url) as integration:
+        user = await employees.create("supervisor")
+        async with client(api_url) as browser, client(api_url) as integration:
             token = await api_token(integration, user)
             await sign_in(browser, user)
             assert (await browser.get(ME)).status_code == 200
-            await _set_user(settings, user, **change)
+            await _set_user(api_settings, user, **change)
             assert (await browser.get(ME)).status_code == 401
             bearer = {"authorization": f"Bearer {token}"}
             assert (await integration.get(ME, headers=bearer)).status_code == 401
@@ -272,9 +255,9 @@ async def test_unknown_method_on_a_known_path(http: httpx.AsyncClient, agent: Em
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
-async def test_change_password_ends_other_sessions(users: UserFactory, base_url: str) -> None:
-    user = await users.create()
-    async with client(base_url) as here, client(base_url) as elsewhere:
+async def test_change_password_ends_other_sessions(employees: UserFactory, api_url: str) -> None:
+    user = await employees.create()
+    async with client(api_url) as here, client(api_url) as elsewhere:
         csrf = await sign_in(here, user)
         await sign_in(elsewhere, user)
         wrong = await here.post(

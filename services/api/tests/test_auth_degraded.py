@@ -1,19 +1,20 @@
 """With Redis unreachable: API tokens still authenticate (from PostgreSQL), while sessions
 and login answer 503 problems instead of failing with a 500."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from switchboard_api.auth.testing import UserFactory, client, running_api, user_factory
+from switchboard_api.auth.testing import UserFactory, client
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
+from switchboard_api.lifecycle.testing import api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.settings import ApiSettings, get_settings
 
 
@@ -24,26 +25,14 @@ def _closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def settings() -> ApiSettings:
+def api_settings() -> ApiSettings:
     dead = SecretStr(f"redis://127.0.0.1:{_closed_port()}/0")
     return get_settings().model_copy(update={"redis_url": dead})
 
 
-@pytest.fixture(scope="module")
-async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
-async def _token_for(settings: ApiSettings, user_id: object) -> str:
+async def _token_for(api_settings: ApiSettings, user_id: object) -> str:
     secret = new_token()
-    engine = create_async_engine(settings.database_url.get_secret_value())
+    engine = create_async_engine(api_settings.database_url.get_secret_value())
     try:
         async with engine.begin() as conn:
             await conn.execute(
@@ -60,26 +49,26 @@ async def _token_for(settings: ApiSettings, user_id: object) -> str:
 
 
 async def test_tokens_work_without_redis(
-    base_url: str, users: UserFactory, settings: ApiSettings
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
-    user = await users.create("supervisor")
-    secret = await _token_for(settings, user.id)
-    async with client(base_url) as http:
+    user = await employees.create("supervisor")
+    secret = await _token_for(api_settings, user.id)
+    async with client(api_url) as http:
         response = await http.get("/api/v1/auth/me", headers={"authorization": f"Bearer {secret}"})
         assert response.status_code == 200, response.text
         assert response.json()["role"] == "supervisor"
 
 
 async def test_sessions_and_login_are_503_without_redis(
-    base_url: str, users: UserFactory, settings: ApiSettings
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
-    user = await users.create()
-    async with client(base_url) as http:
+    user = await employees.create()
+    async with client(api_url) as http:
         login = await http.post(
             "/api/v1/auth/login", json={"email": user.email, "password": user.password}
         )
         assert login.status_code == 503
         assert login.headers["content-type"].startswith("application/problem+json")
-        http.cookies.set(settings.session_cookie_name, "whatever")
+        http.cookies.set(api_settings.session_cookie_name, "whatever")
         me = await http.get("/api/v1/auth/me")
         assert me.status_code == 503

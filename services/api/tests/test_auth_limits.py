@@ -1,10 +1,10 @@
 """Login rate limits (per account, per client address) and session expiry (sliding, capped),
 on servers started with small limits and short lifetimes."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,10 +12,9 @@ from switchboard_api.auth.testing import (
     UserFactory,
     client,
     random_address,
-    running_api,
     sign_in,
-    user_factory,
 )
+from switchboard_api.lifecycle.testing import api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.settings import ApiSettings, get_settings
 
 LOGIN = "/api/v1/auth/login"
@@ -23,7 +22,7 @@ ME = "/api/v1/auth/me"
 
 
 @pytest.fixture(scope="module")
-def settings() -> ApiSettings:
+def api_settings() -> ApiSettings:
     return get_settings().model_copy(
         update={
             "login_account_limit": 4,
@@ -34,26 +33,14 @@ def settings() -> ApiSettings:
     )
 
 
-@pytest.fixture(scope="module")
-async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
-async def test_account_limit_429_with_retry_after(base_url: str, users: UserFactory) -> None:
-    user = await users.create()
+async def test_account_limit_429_with_retry_after(api_url: str, employees: UserFactory) -> None:
+    user = await employees.create()
     # Each attempt from another address: only the account limit (4) can trigger.
     for _ in range(4):
-        async with client(base_url) as http:
+        async with client(api_url) as http:
             response = await http.post(LOGIN, json={"email": user.email, "password": "wrong-pw"})
             assert response.status_code == 401
-    async with client(base_url) as http:
+    async with client(api_url) as http:
         # Over the limit even the right password is refused, until the window ends.
         response = await http.post(LOGIN, json={"email": user.email, "password": user.password})
         assert response.status_code == 429
@@ -62,58 +49,58 @@ async def test_account_limit_429_with_retry_after(base_url: str, users: UserFact
         assert 1 <= retry_after <= get_settings().login_account_window_seconds
 
 
-async def test_success_clears_the_account_counter(base_url: str, users: UserFactory) -> None:
-    user = await users.create()
+async def test_success_clears_the_account_counter(api_url: str, employees: UserFactory) -> None:
+    user = await employees.create()
     for _ in range(3):
-        async with client(base_url) as http:
+        async with client(api_url) as http:
             await http.post(LOGIN, json={"email": user.email, "password": "wrong-pw"})
-    async with client(base_url) as http:
+    async with client(api_url) as http:
         await sign_in(http, user)
     for _ in range(3):  # a fresh budget after the successful login
-        async with client(base_url) as http:
+        async with client(api_url) as http:
             response = await http.post(LOGIN, json={"email": user.email, "password": "wrong"})
             assert response.status_code == 401
 
 
 async def test_address_limit_counts_failures_across_accounts(
-    base_url: str, users: UserFactory
+    api_url: str, employees: UserFactory
 ) -> None:
     address = random_address()
-    async with client(base_url, address=address) as http:
+    async with client(api_url, address=address) as http:
         for n in range(3):
             response = await http.post(
                 LOGIN, json={"email": f"ghost{n}-{address}@example.test", "password": "x"}
             )
             assert response.status_code == 401
-        user = await users.create()
+        user = await employees.create()
         response = await http.post(LOGIN, json={"email": user.email, "password": user.password})
         assert response.status_code == 429
         assert int(response.headers["retry-after"]) >= 1
-    async with client(base_url) as other:  # another address is not affected
+    async with client(api_url) as other:  # another address is not affected
         await sign_in(other, user)
 
 
 async def test_successful_logins_do_not_use_up_the_address(
-    base_url: str, users: UserFactory
+    api_url: str, employees: UserFactory
 ) -> None:
     address = random_address()
     for _ in range(6):  # twice the address limit, all successful (an office behind one NAT)
-        async with client(base_url, address=address) as http:
-            await sign_in(http, await users.create())
+        async with client(api_url, address=address) as http:
+            await sign_in(http, await employees.create())
 
 
-async def test_session_expires_when_idle(base_url: str, users: UserFactory) -> None:
-    user = await users.create()
-    async with client(base_url) as http:
+async def test_session_expires_when_idle(api_url: str, employees: UserFactory) -> None:
+    user = await employees.create()
+    async with client(api_url) as http:
         await sign_in(http, user)
         assert (await http.get(ME)).status_code == 200
         await asyncio.sleep(4)  # idle 3 s
         assert (await http.get(ME)).status_code == 401
 
 
-async def test_session_slides_but_is_capped(base_url: str, users: UserFactory) -> None:
-    user = await users.create()
-    async with client(base_url) as http:
+async def test_session_slides_but_is_capped(api_url: str, employees: UserFactory) -> None:
+    user = await employees.create()
+    async with client(api_url) as http:
         await sign_in(http, user)
         for _ in range(3):  # active past the 3 s idle limit: the expiry slides
             await asyncio.sleep(2)

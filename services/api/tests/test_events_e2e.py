@@ -1,49 +1,30 @@
 """The feed and channel auth through the real app: real sessions, tokens, CSRF, writes."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.auth.testing import (
     UserFactory,
     api_token,
     client,
-    running_api,
     sign_in,
-    user_factory,
 )
 from switchboard_api.events.sequencer import sequence_pending
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
+from switchboard_api.settings import ApiSettings
 from switchboard_shared.pusher import verify_channel_auth
 
 SOCKET = "4242.17"
 
 
-@pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
-
-
-@pytest.fixture(scope="module")
-async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
-async def _drain_sequencer(settings: ApiSettings) -> None:
+async def _drain_sequencer(api_settings: ApiSettings) -> None:
     # The shared database may have a worker sequencing too: the advisory lock makes that safe.
-    url = settings.database_url.get_secret_value()
+    url = api_settings.database_url.get_secret_value()
     engine = create_async_engine(url, pool_size=1)
     try:
         await sequence_pending(engine)
@@ -51,8 +32,8 @@ async def _drain_sequencer(settings: ApiSettings) -> None:
         await engine.dispose()
 
 
-async def test_without_credentials_both_routes_are_401(base_url: str) -> None:
-    async with client(base_url) as http:
+async def test_without_credentials_both_routes_are_401(api_url: str) -> None:
+    async with client(api_url) as http:
         feed = await http.get("/api/v1/events")
         auth = await http.post(
             "/api/v1/realtime/auth", data={"socket_id": SOCKET, "channel_name": "private-contacts"}
@@ -61,12 +42,12 @@ async def test_without_credentials_both_routes_are_401(base_url: str) -> None:
 
 
 async def test_a_write_through_the_api_shows_up_in_the_feed(
-    base_url: str, users: UserFactory, settings: ApiSettings
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
-    agent = await users.create("agent")
-    async with client(base_url) as http:
+    agent = await employees.create("agent")
+    async with client(api_url) as http:
         token = await api_token(http, agent)
-    async with client(base_url) as http:
+    async with client(api_url) as http:
         http.headers["authorization"] = f"Bearer {token}"
         # the feed's end right now: follow next_after to the last page
         after = 0
@@ -79,7 +60,7 @@ async def test_a_write_through_the_api_shows_up_in_the_feed(
         created = await http.post("/api/v1/contacts", json={"name": name})
         assert created.status_code == 201, created.text
         contact_id = created.json()["id"]
-        await _drain_sequencer(settings)
+        await _drain_sequencer(api_settings)
         page = (await http.get("/api/v1/events", params={"after": after})).json()
     mine = [e for e in page["events"] if e["entity_id"] == contact_id]
     assert len(mine) == 1
@@ -92,12 +73,12 @@ async def test_a_write_through_the_api_shows_up_in_the_feed(
 
 
 async def test_channel_auth_with_a_session_and_csrf(
-    base_url: str, users: UserFactory, settings: ApiSettings
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
-    agent = await users.create("agent")
-    other = await users.create("agent")
-    key, secret = settings.realtime_key, settings.realtime_secret.get_secret_value()
-    async with client(base_url) as http:
+    agent = await employees.create("agent")
+    other = await employees.create("agent")
+    key, secret = api_settings.realtime_key, api_settings.realtime_secret.get_secret_value()
+    async with client(api_url) as http:
         csrf = await sign_in(http, agent)
         headers = {"x-csrf-token": csrf}
 

@@ -2,6 +2,7 @@
 Redis round trip (and concurrent session checks share round trips), without giving up what
 the cache and the sessions guarantee."""
 
+# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,6 @@ from switchboard_api.auth.testing import (
     client,
     running_api,
     sign_in,
-    user_factory,
 )
 from switchboard_api.auth.tokens import token_hash
 from switchboard_api.db.api_tokens import ApiToken
@@ -36,31 +36,15 @@ from switchboard_api.db.users import User
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.fastpath import CachedReadFastPath
+from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.platform.redis_batch import CommandBatcher
 from switchboard_api.platform.resources import open_resources
-from switchboard_api.settings import ApiSettings, get_settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
-
-
-@pytest.fixture(scope="module")
-async def base_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
+from switchboard_api.settings import ApiSettings
 
 
 @pytest.fixture
-async def redis(settings: ApiSettings) -> AsyncIterator[Redis]:
-    connection = Redis.from_url(settings.redis_url.get_secret_value())
+async def redis(api_settings: ApiSettings) -> AsyncIterator[Redis]:
+    connection = Redis.from_url(api_settings.redis_url.get_secret_value())
     yield connection
     await connection.aclose()
 
@@ -77,10 +61,10 @@ async def _contact(http: httpx.AsyncClient, csrf: str) -> str:
 
 
 async def test_session_get_is_served_from_the_entry_read_with_the_session(
-    base_url: str, users: UserFactory, redis: Redis
+    api_url: str, employees: UserFactory, redis: Redis
 ) -> None:
-    async with client(base_url) as http:
-        csrf = await sign_in(http, await users.create("supervisor"))
+    async with client(api_url) as http:
+        csrf = await sign_in(http, await employees.create("supervisor"))
         contact_id = await _contact(http, csrf)
         url = f"/api/v1/contacts/{contact_id}"
         key = RecordCache.key("contacts", uuid.UUID(contact_id))
@@ -104,15 +88,15 @@ async def test_session_get_is_served_from_the_entry_read_with_the_session(
 
 
 async def test_a_deactivated_user_loses_cached_reads_at_once(
-    base_url: str, users: UserFactory, redis: Redis, settings: ApiSettings
+    api_url: str, employees: UserFactory, redis: Redis, api_settings: ApiSettings
 ) -> None:
-    user = await users.create("supervisor")
-    async with client(base_url) as http:
+    user = await employees.create("supervisor")
+    async with client(api_url) as http:
         csrf = await sign_in(http, user)
         url = f"/api/v1/contacts/{await _contact(http, csrf)}"
         assert (await http.get(url)).status_code == 200
         assert (await http.get(url)).status_code == 200  # served from the cache
-        engine = create_async_engine(settings.database_url.get_secret_value())
+        engine = create_async_engine(api_settings.database_url.get_secret_value())
         try:
             async with engine.begin() as conn:
                 await conn.execute(update(User).where(User.id == user.id).values(is_active=False))
@@ -123,10 +107,10 @@ async def test_a_deactivated_user_loses_cached_reads_at_once(
 
 
 async def test_sessions_work_after_redis_lost_its_scripts(
-    base_url: str, users: UserFactory, redis: Redis
+    api_url: str, employees: UserFactory, redis: Redis
 ) -> None:
-    async with client(base_url) as http:
-        csrf = await sign_in(http, await users.create("supervisor"))
+    async with client(api_url) as http:
+        csrf = await sign_in(http, await employees.create("supervisor"))
         url = f"/api/v1/contacts/{await _contact(http, csrf)}"
         await redis.script_flush()
         assert (await http.get(url)).status_code == 200
@@ -143,8 +127,8 @@ class _CountingRedis(Redis):
         return super().pipeline(*args, **kwargs)
 
 
-async def test_commands_of_one_loop_turn_share_one_round_trip(settings: ApiSettings) -> None:
-    counting = _CountingRedis.from_url(settings.redis_url.get_secret_value())
+async def test_commands_of_one_loop_turn_share_one_round_trip(api_settings: ApiSettings) -> None:
+    counting = _CountingRedis.from_url(api_settings.redis_url.get_secret_value())
     assert isinstance(counting, _CountingRedis)
     key = f"test:batch:{uuid.uuid4().hex}"
     try:
@@ -188,13 +172,13 @@ def _comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, s
 
 
 async def test_cache_hits_answer_exactly_as_the_full_path(
-    base_url: str, users: UserFactory, redis: Redis
+    api_url: str, employees: UserFactory, redis: Redis
 ) -> None:
     """A cache hit on a plain cookie GET is answered before the framework's layers (the
     fast path); a query string sends the same hit through the framework. Same status,
     bytes and headers either way, and the same as the miss that filled the entry."""
-    async with client(base_url) as http:
-        csrf = await sign_in(http, await users.create("agent"))
+    async with client(api_url) as http:
+        csrf = await sign_in(http, await employees.create("agent"))
         contact_id = await _contact(http, csrf)
         url = f"/api/v1/contacts/{contact_id}"
         key = RecordCache.key("contacts", uuid.UUID(contact_id))
@@ -211,11 +195,11 @@ async def test_cache_hits_answer_exactly_as_the_full_path(
 
 
 async def test_cache_hits_still_check_the_session_and_the_version(
-    base_url: str, users: UserFactory
+    api_url: str, employees: UserFactory
 ) -> None:
     """Logout ends cached reads at once; a write is seen by the next cached read."""
-    async with client(base_url) as http:
-        csrf = await sign_in(http, await users.create("agent"))
+    async with client(api_url) as http:
+        csrf = await sign_in(http, await employees.create("agent"))
         contact_id = await _contact(http, csrf)
         url = f"/api/v1/contacts/{contact_id}"
         for _ in range(2):
@@ -228,7 +212,7 @@ async def test_cache_hits_still_check_the_session_and_the_version(
         assert (after.headers["etag"], after.json()["name"]) == ('"2"', "Renamed")
         cookies = dict(http.cookies)
         assert (await http.post("/api/v1/auth/logout", headers={"x-csrf-token": csrf})).is_success
-    async with client(base_url) as stale:
+    async with client(api_url) as stale:
         stale.cookies.update(cookies)  # the ended session's cookie, replayed
         refused = await stale.get(url)
         assert refused.status_code == 401
@@ -236,29 +220,29 @@ async def test_cache_hits_still_check_the_session_and_the_version(
 
 
 async def test_bearer_and_conditional_reads_of_a_cached_record(
-    base_url: str, users: UserFactory
+    api_url: str, employees: UserFactory
 ) -> None:
     """What the fast path leaves to the framework still gets the cached record."""
-    user = await users.create("agent")
-    async with client(base_url) as http:
+    user = await employees.create("agent")
+    async with client(api_url) as http:
         csrf = await sign_in(http, user)
         contact_id = await _contact(http, csrf)
         url = f"/api/v1/contacts/{contact_id}"
         await http.get(url)
         conditional = await http.get(url, headers={"if-none-match": '"1"'})
         assert conditional.status_code in (200, 304)
-    async with client(base_url) as http:
+    async with client(api_url) as http:
         token = await api_token(http, user)
-    async with client(base_url) as bearer:
+    async with client(api_url) as bearer:
         got = await bearer.get(url, headers={"authorization": f"Bearer {token}"})
         assert got.status_code == 200
         assert got.json()["id"] == contact_id
 
 
 async def test_a_cache_hit_never_reaches_the_framework(
-    settings: ApiSettings, users: UserFactory
+    api_settings: ApiSettings, employees: UserFactory
 ) -> None:
-    app = create_app(settings)
+    app = create_app(api_settings)
     fast = app.asgi_handler
     assert isinstance(fast, CachedReadFastPath)
     framework, reached = fast._app, []
@@ -268,8 +252,8 @@ async def test_a_cache_hit_never_reaches_the_framework(
         await framework(scope, receive, send)
 
     fast._app = counting
-    async with running_api(settings, app) as url, client(url) as http:
-        csrf = await sign_in(http, await users.create("agent"))
+    async with running_api(api_settings, app) as url, client(url) as http:
+        csrf = await sign_in(http, await employees.create("agent"))
         contact_id = await _contact(http, csrf)
         path = f"/api/v1/contacts/{contact_id}"
         assert (await http.get(path)).status_code == 200  # a miss: the framework fills
@@ -281,15 +265,15 @@ async def test_a_cache_hit_never_reaches_the_framework(
 
 
 async def test_a_known_token_and_its_user_are_read_in_one_redis_round_trip(
-    base_url: str, users: UserFactory, settings: ApiSettings
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
 ) -> None:
     """Once a process has seen a token, it knows its owner (a token never changes hands)
     and reads the token and the user together; revocation still shows at once."""
-    user = await users.create("agent")
-    async with client(base_url) as http:
+    user = await employees.create("agent")
+    async with client(api_url) as http:
         token = await api_token(http, user)
     header = f"Bearer {token}"
-    async with open_resources(settings) as resources:
+    async with open_resources(api_settings) as resources:
         authenticator = Authenticator(resources)
         first = await authenticator.from_bearer(header)  # learns the owner, fills the caches
         commands: list[str] = []
