@@ -69,7 +69,8 @@ class Tally:
             self.probe_arrivals.append(((data["id"], int(data["version"])), now))
 
 
-READ_EVERY_SECONDS = 0.5
+#: How often the counting connections read (0: as frames arrive, like the probes).
+READ_EVERY_SECONDS = float(os.environ.get("BENCH_E2E_READ_EVERY", "0.5"))
 
 
 class Counter(Subscriber):
@@ -109,12 +110,14 @@ class Counter(Subscriber):
         if pos:
             del buf[:pos]
         self.tally.frames += frames
-        if self.transport is not None:
+        if READ_EVERY_SECONDS and self.transport is not None:
             self.transport.pause_reading()
 
 
 async def read_in_batches(subs: list[Subscriber]) -> None:
     """Let every batched counter read what has arrived, every :data:`READ_EVERY_SECONDS`."""
+    if not READ_EVERY_SECONDS:
+        return
     while True:
         await asyncio.sleep(READ_EVERY_SECONDS)
         for sub in subs:
@@ -165,7 +168,8 @@ async def subscribe_one(
     sub.next_frame = None
     if isinstance(sub, Counter):
         sub.batched = True
-        sub.transport.pause_reading()
+        if READ_EVERY_SECONDS:
+            sub.transport.pause_reading()
     return sub
 
 
@@ -282,6 +286,7 @@ async def start_writer() -> asyncio.subprocess.Process:
         "--write",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        limit=1 << 26,  # a result is one JSON line with every write's times
     )
 
 
@@ -383,7 +388,8 @@ async def one_round(bench: Bench, plan: dict[str, Any]) -> tuple[float, float]:
     for sub in subs:
         if isinstance(sub, Counter) and sub.transport is not None:
             sub.batched = True
-            sub.transport.pause_reading()
+            if READ_EVERY_SECONDS:
+                sub.transport.pause_reading()
     batches = asyncio.create_task(read_in_batches(subs))
     fanout_before = await fanout_totals(rt_port)
     result = await run_writer(writer, plan)
