@@ -3,7 +3,10 @@
 # ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -168,3 +171,31 @@ async def test_bad_if_match_headers(admin: Actor) -> None:
         assert response.json()["errors"][0]["field"] == "If-Match"
     weak = await admin.http.patch(url, json={"body": "y"}, headers={"If-Match": 'W/"2"'})
     assert weak.status_code == 200
+
+
+async def test_a_client_that_hangs_up_mid_body_is_not_a_server_error(
+    api_url: str, admin: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A closed tab or a client timeout is not our failure: no 500 in the logs, nothing
+    written."""
+    caplog.set_level(logging.INFO, logger="switchboard_api.errors")
+    token = admin.http.headers["authorization"]
+    parts = urlsplit(api_url)
+    name = unique("Gone")
+    _, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(
+        b"POST /api/v1/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Authorization: {token}\r\nContent-Length: 200\r\n\r\n".encode()
+        + f'{{"name": "{name}"'.encode()  # and never the rest
+    )
+    await writer.drain()
+    writer.close()
+    for _ in range(50):
+        if any("client went away" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    assert any("client went away" in r.getMessage() for r in caplog.records)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
+    found = await admin.http.get("/api/v1/contacts", params={"q": name})
+    assert found.json()["items"] == []

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -223,8 +223,25 @@ _HTTP_SLUGS = {
 }
 
 
+#: What Litestar raises (as a 500) when the client hangs up before its body arrived.
+_CLIENT_GONE = "client disconnected prematurely"
+#: nginx's code for a request the client closed; nobody receives the answer anyway.
+CLIENT_CLOSED_REQUEST = 499
+
+
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
+    if isinstance(exc, InternalServerException) and exc.detail == _CLIENT_GONE:
+        # Not a server error: the request was abandoned (a closed tab, a timeout in the
+        # client, a load test's end). Nothing was written; an ERROR here would be noise.
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            status=CLIENT_CLOSED_REQUEST,
+            slug="client-closed-request",
+            title="The client closed the request",
+            detail=exc.detail,
+        )
     if isinstance(exc, ValidationException):
         errors = _field_errors(exc.extra) or _missing_parameter(str(exc.detail))
         fields = ", ".join(e.field for e in errors)
