@@ -32,13 +32,25 @@ async def _drain_sequencer(api_settings: ApiSettings) -> None:
         await engine.dispose()
 
 
-async def test_without_credentials_both_routes_are_401(api_url: str) -> None:
+async def test_without_credentials_the_routes_are_401(api_url: str) -> None:
     async with client(api_url) as http:
         feed = await http.get("/api/v1/events")
         auth = await http.post(
             "/api/v1/realtime/auth", data={"socket_id": SOCKET, "channel_name": "private-contacts"}
         )
-    assert (feed.status_code, auth.status_code) == (401, 401)
+        config = await http.get("/api/v1/realtime/config")
+    assert (feed.status_code, auth.status_code, config.status_code) == (401, 401, 401)
+
+
+async def test_the_web_client_learns_the_realtime_key_from_the_api(
+    api_url: str, employees: UserFactory, api_settings: ApiSettings
+) -> None:
+    """One web build fits every deployment: the key is configuration the API hands out."""
+    async with client(api_url) as http:
+        await sign_in(http, await employees.create("agent"))
+        response = await http.get("/api/v1/realtime/config")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"key": api_settings.realtime_key}
 
 
 async def test_a_write_through_the_api_shows_up_in_the_feed(

@@ -8,7 +8,7 @@
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Pusher, { type Channel } from "pusher-js";
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, getCsrfToken } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { readableTypes } from "../auth/permissions";
@@ -28,12 +28,20 @@ interface Realtime {
 }
 
 const RealtimeContext = createContext<Realtime | null>(null);
-const KEY = (import.meta.env.VITE_REALTIME_KEY as string | undefined) ?? "switchboard-key";
 
-function makePusher(): Pusher {
+/** The deployment's Pusher app key comes from the API, so one build fits every deployment. */
+interface RealtimeConfig {
+  key: string;
+}
+
+async function fetchRealtimeConfig(): Promise<RealtimeConfig> {
+  return (await api.get<RealtimeConfig>("/api/v1/realtime/config")).data;
+}
+
+function makePusher(key: string): Pusher {
   const secure = window.location.protocol === "https:";
   const port = Number(window.location.port) || (secure ? 443 : 80);
-  return new Pusher(KEY, {
+  return new Pusher(key, {
     cluster: "switchboard",
     wsHost: window.location.hostname,
     wsPort: port,
@@ -60,9 +68,18 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const [pusher, setPusher] = useState<Pusher | null>(null);
   const [state, setState] = useState<ConnectionState>("initialized");
   const replaying = useRef<Promise<void> | null>(null);
+  const config = useQuery({
+    queryKey: ["realtime-config"],
+    queryFn: fetchRealtimeConfig,
+    staleTime: Infinity,
+    gcTime: Infinity,
+    retry: true, // with backoff: without the key there is no live connection at all
+  });
+  const key = config.data?.key ?? null;
 
   useEffect(() => {
-    const instance = makePusher();
+    if (key === null) return;
+    const instance = makePusher(key);
     let replayTimer: ReturnType<typeof setTimeout> | undefined;
     let again = false;
 
@@ -115,7 +132,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       setPusher(null);
       instance.disconnect();
     };
-  }, [applier, client, me.id, me.role]);
+  }, [applier, client, me.id, me.role, key]);
 
   const value = useMemo(() => ({ pusher, applier, state }), [pusher, applier, state]);
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;

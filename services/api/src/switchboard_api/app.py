@@ -25,7 +25,7 @@ from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.lifecycle.fastpath import install_fast_path
 from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
-from switchboard_api.realtime.controllers import realtime_auth
+from switchboard_api.realtime.controllers import realtime_auth, realtime_config
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 from switchboard_shared.runtime import freeze_startup_heap
@@ -44,6 +44,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         mango_webhooks_router(),
         list_events,
         realtime_auth,
+        realtime_config,
     ]
 
 

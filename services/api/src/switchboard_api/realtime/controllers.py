@@ -1,4 +1,5 @@
-"""``POST /api/v1/realtime/auth``: the channel-authorization endpoint pusher-js calls."""
+"""``POST /api/v1/realtime/auth``: the channel-authorization endpoint pusher-js calls;
+``GET /api/v1/realtime/config``: what the web client needs to connect at all."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Request, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIMediaType,
@@ -105,3 +106,26 @@ async def realtime_auth(
     """Sign a subscription for the logged-in employee."""
     body = await _read_body(request)
     return authorize_channel(principal, body, resources.settings)
+
+
+class RealtimeConfig(msgspec.Struct):
+    """How a browser connects to the realtime service. The Pusher app key is public (every
+    browser sends it); the secret never leaves the servers."""
+
+    key: str
+
+
+@get(
+    "/v1/realtime/config",
+    summary="How the web client connects to the realtime service",
+    description=(
+        "The Pusher app key of this deployment, so one web build works with any deployment "
+        "(the key is configuration: `API_REALTIME_KEY`, equal to the realtime node's "
+        "`RT_APP_KEY`). The WebSocket itself is `/app/{key}` on this same origin."
+    ),
+    tags=["realtime"],
+    opt=AUTHENTICATED,
+)
+async def realtime_config(resources: NamedDependency[Resources]) -> RealtimeConfig:
+    """The connection settings the web client starts pusher-js with."""
+    return RealtimeConfig(key=resources.settings.realtime_key)
