@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from switchboard_api.platform.retry import RetryLater
+
 ListType = Literal["black", "white"]
 
 
@@ -32,7 +34,7 @@ class ProviderRefused(ProviderError):
     """The provider understood the request and refused it (bad parameters, unknown id...)."""
 
 
-class RecordingNotReady(ProviderError):
+class RecordingNotReady(ProviderError, RetryLater):
     """The recording is not downloadable yet (the provider is still storing it)."""
 
     retryable = True

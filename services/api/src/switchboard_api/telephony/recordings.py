@@ -28,6 +28,7 @@ from switchboard_api.errors import NotFound
 from switchboard_api.lifecycle.deps import lifecycle_reader, record_cache
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.retry import RetryLater
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.fetch import open_recording
 from switchboard_api.telephony.provider import TelephonyProvider
@@ -40,7 +41,7 @@ log = logging.getLogger("switchboard_api.telephony.recordings")
 _EXTENSIONS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav"}
 
 
-class CallNotYetKnown(Exception):
+class CallNotYetKnown(RetryLater):
     """No call carries this recording yet (its events are still on their way): retry."""
 
 

@@ -19,6 +19,7 @@ from saq import Queue, Worker
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.relay import Relay
 from switchboard_api.events.sequencer import Sequencer
+from switchboard_api.platform import retry
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
@@ -80,6 +81,7 @@ async def run_worker(settings: ApiSettings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    retry.install()  # expected retries (a recording not stored yet...) log one WARNING line
     dsn = asyncpg_dsn(settings.database_url.get_secret_value())
     timeout = httpx.Timeout(settings.realtime_timeout_seconds)
     async with (
