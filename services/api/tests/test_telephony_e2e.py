@@ -314,6 +314,64 @@ async def test_click_to_call_and_member_sync(
             await conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user["id"]})
 
 
+async def _line_state(engine: AsyncEngine, number: str) -> tuple[bool, list[str]] | None:
+    """Whether the line with ``number`` is in the trash, and its event actions in order."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT id, deleted_at FROM phone_lines WHERE number = :n"), {"n": number}
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        actions = (
+            await conn.execute(
+                text(
+                    "SELECT action FROM entity_events WHERE entity_type = 'phone_lines'"
+                    " AND entity_id = :id ORDER BY id"
+                ),
+                {"id": row.id},
+            )
+        ).scalars()
+        return row.deleted_at is not None, list(actions)
+
+
+async def test_a_line_gone_from_the_pbx_goes_to_the_trash_and_comes_back_with_it(
+    sim: Simulator, engine: AsyncEngine, settings: ApiSettings, admin: Actor
+) -> None:
+    pbx_number = f"7495{random_mobile()[-7:]}"  # as Mango writes it
+    number = f"+{pbx_number}"
+    line = await sim.add_line(pbx_number, "Temporary line")
+
+    async def reconcile() -> None:
+        async with open_resources(settings) as resources:
+            ctx: WorkerContext = {"resources": resources}  # type: ignore[typeddict-item]
+            await telephony_reconcile(ctx)
+
+    await reconcile()
+    assert await _line_state(engine, number) == (False, ["created"])
+    await sim.remove_line(line["line_id"])
+    await reconcile()
+    assert await _line_state(engine, number) == (True, ["created", "trashed"])
+    await reconcile()  # nothing more to do
+    assert await _line_state(engine, number) == (True, ["created", "trashed"])
+    await sim.add_line(pbx_number, "Temporary line")  # the operator gives the number back
+    await reconcile()
+    assert await _line_state(engine, number) == (False, ["created", "trashed", "restored"])
+    # an employee's decision stands: a line they trashed stays there while still on the PBX
+    listed = await admin.http.get("/api/v1/phone_lines", params={"q": pbx_number[-7:]})
+    (record,) = [r for r in listed.json()["items"] if r["number"] == number]
+    trashed = await admin.http.delete(
+        f"/api/v1/phone_lines/{record['id']}", headers={"If-Match": f'"{record["version"]}"'}
+    )
+    assert trashed.status_code == 200, trashed.text
+    await reconcile()
+    state = await _line_state(engine, number)
+    assert state is not None
+    assert state[0]
+    assert state[1][-1] == "trashed"
+
+
 async def test_reconciliation_syncs_lines_and_lists(
     sim: Simulator, engine: AsyncEngine, admin: Actor, settings: ApiSettings
 ) -> None:

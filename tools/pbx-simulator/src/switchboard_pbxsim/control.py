@@ -11,6 +11,7 @@ from aiohttp import web
 
 from switchboard_pbxsim.calls import CallRun
 from switchboard_pbxsim.context import simulator
+from switchboard_pbxsim.directory import PbxError
 from switchboard_pbxsim.script import CallScript
 
 MAX_WAIT_SECONDS = 600.0
@@ -88,6 +89,16 @@ async def add_line(request: web.Request) -> web.Response:
     return web.json_response(msgspec.to_builtins(line), status=201)
 
 
+async def remove_line(request: web.Request) -> web.Response:
+    """``DELETE /control/lines/{id}``: take a company line away from the PBX."""
+    try:
+        line_id = int(request.match_info["id"])
+        simulator(request).directory.remove_line(line_id)
+    except (ValueError, PbxError) as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    return web.Response(status=204)
+
+
 async def state(request: web.Request) -> web.Response:
     """``GET /control/state``: members, lines and lists as the PBX holds them now."""
     directory = simulator(request).directory
@@ -116,5 +127,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/control/calls", list_calls)
     app.router.add_get("/control/calls/{id}", get_call)
     app.router.add_post("/control/lines", add_line)
+    app.router.add_delete("/control/lines/{id}", remove_line)
     app.router.add_get("/control/state", state)
     app.router.add_post("/control/reset", reset)

@@ -195,6 +195,11 @@ class Directory:
         self.lines[line.line_id] = line
         return line
 
+    def remove_line(self, line_id: int) -> None:
+        """Take a company line away (control API: the operator cancelled the number)."""
+        if self.lines.pop(line_id, None) is None:
+            raise PbxError(ResultCode.OBJECT_NOT_FOUND, f"no line {line_id}")
+
     def first_line(self) -> str | None:
         """The first company line's number (the default for scripted calls)."""
         return next(iter(self.lines.values())).number if self.lines else None

@@ -94,6 +94,27 @@ class SystemWriter:
         await self._invalidate(row["id"], row["version"])
         return row
 
+    async def restore(self, current: Row, values: Mapping[str, Any]) -> Row:
+        """Bring ``current`` (read with its row lock) back from the trash, with ``values``
+        changed too; a ``restored`` event."""
+        changed = {
+            **values,
+            "deleted_at": None,
+            "deleted_by": None,
+            "updated_at": datetime.now(UTC),
+            "updated_by": self.actor,
+        }
+        row = await self.repo.update_if(
+            current["id"], changed, trashed=True, version=current["version"]
+        )
+        if row is None:
+            raise ServiceUnavailable(f"{self.entity.name} {current['id']} changed meanwhile")
+        before = snapshot(to_read(self.entity, current))
+        after = snapshot(to_read(self.entity, row))
+        await self._event("restored", row, diff(self.entity, before, after, set(changed)))
+        await self._invalidate(row["id"], row["version"])
+        return row
+
     async def _event(self, action: str, row: Row, changes: dict[str, Any]) -> None:
         await record_event(
             self.uow.session,

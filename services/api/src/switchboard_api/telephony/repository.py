@@ -143,9 +143,14 @@ async def line_by_number(session: AsyncSession, number: str) -> uuid.UUID | None
     return found
 
 
-async def lines_by_provider_id(session: AsyncSession, provider: str) -> dict[int, Row]:
-    """Synchronized lines (live or trashed) by the provider's line id."""
+async def lines_by_provider_id(
+    session: AsyncSession, provider: str, *, lock: bool = False
+) -> dict[int, Row]:
+    """Synchronized lines (live or trashed) by the provider's line id, optionally locked
+    until commit."""
     stmt = select(LINES).where(LINES.c.provider == provider, LINES.c.provider_line_id.is_not(None))
+    if lock:
+        stmt = stmt.with_for_update()
     rows = (await session.execute(stmt)).mappings().all()
     return {int(r["provider_line_id"]): dict(r) for r in rows}
 

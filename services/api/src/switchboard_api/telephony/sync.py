@@ -109,7 +109,11 @@ async def _save_link(
 
 
 async def sync_lines(resources: Resources, provider: TelephonyProvider) -> int:
-    """Insert or update ``phone_lines`` from the provider's lines; returns how many changed."""
+    """Bring ``phone_lines`` in step with the provider's lines; returns how many changed.
+
+    New lines are inserted, known ones updated; a line the provider no longer has goes to
+    the trash (calls that came in on it keep pointing at it), and one that comes back on
+    the provider comes back from the trash, unless an employee put it there."""
     lines = await provider.lines()
     region = resources.settings.default_phone_region
     changed = 0
@@ -117,7 +121,8 @@ async def sync_lines(resources: Resources, provider: TelephonyProvider) -> int:
         uow = UnitOfWork(session)
         async with session.begin():
             writer = SystemWriter(PHONE_LINES, uow, record_cache(resources))
-            known = await repo.lines_by_provider_id(session, provider.name)
+            known = await repo.lines_by_provider_id(session, provider.name, lock=True)
+            kept: set[Any] = set()  # ids of the rows the provider's lines matched
             for line in lines:
                 number = e164(line.number, region)
                 if number is None:
@@ -132,10 +137,20 @@ async def sync_lines(resources: Resources, provider: TelephonyProvider) -> int:
                 current = known.get(line.provider_line_id) or await repo.line_row_by_number(
                     session, number
                 )
+                if current is not None:
+                    kept.add(current["id"])
                 if current is None:
                     await writer.insert({**values, "name": line.name, "comment": line.comment})
                     changed += 1
+                elif current["deleted_at"] is not None and current["deleted_by"] is None:
+                    # trashed by a sync (no employee did it): the line is back on the PBX
+                    await writer.restore(current, values)
+                    changed += 1
                 elif await writer.update(current, values) is not current:
+                    changed += 1
+            for gone in known.values():  # synchronized before, not on the provider now
+                if gone["id"] not in kept and gone["deleted_at"] is None:
+                    await writer.trash(gone, {})
                     changed += 1
         await uow.run_after_commit()
     return changed

@@ -88,6 +88,18 @@ class Simulator:
         calls: list[dict[str, Any]] = response.json()["calls"]
         return calls
 
+    async def add_line(self, number: str, name: str | None = None) -> dict[str, Any]:
+        """Give the PBX another company line; the line as the PBX lists it."""
+        response = await self.http.post("/control/lines", json={"number": number, "name": name})
+        assert response.status_code == 201, response.text
+        line: dict[str, Any] = response.json()
+        return line
+
+    async def remove_line(self, line_id: int) -> None:
+        """Take a company line away from the PBX."""
+        response = await self.http.delete(f"/control/lines/{line_id}")
+        assert response.status_code == 204, response.text
+
     async def state(self) -> dict[str, Any]:
         """Members, lines and lists as the PBX holds them."""
         state: dict[str, Any] = (await self.http.get("/control/state")).json()
