@@ -308,3 +308,48 @@ async def test_tasks_by_due_time(agent: Actor) -> None:
     assert bad.status_code == 400
     assert bad.headers["content-type"].startswith(PROBLEM)
     assert "due_before" in bad.text
+
+
+async def test_tasks_sorted_by_due_time_page_through_the_ones_without_one(agent: Actor) -> None:
+    """Sorting by a column some records leave empty: tasks without a due time come last
+    going up and first going down, and paging (2 a page, so a cursor lands on an empty
+    one) shows every task exactly once."""
+    word = unique("sortdue")
+    dues = {
+        "a": "2032-01-01T09:00:00Z",
+        "b": "2032-01-02T09:00:00Z",
+        "c": "2032-01-02T09:00:00Z",  # the same time as b: the id breaks the tie
+        "d": None,
+        "e": None,
+        "f": None,
+    }
+    for label, due_at in dues.items():
+        created = await agent.http.post(
+            "/api/v1/tasks", json={"title": f"{word} {label}", "due_at": due_at}
+        )
+        assert created.status_code == 201, created.text
+
+    async def walk(sort: str) -> list[str]:
+        seen: list[str] = []
+        params: dict[str, str] = {"q": word, "sort": sort, "limit": "2"}
+        for _ in range(10):
+            page = await agent.http.get("/api/v1/tasks", params=params)
+            assert page.status_code == 200, page.text
+            body = page.json()
+            seen += [t["title"].removeprefix(f"{word} ") for t in body["items"]]
+            if not body["next_cursor"]:
+                return seen
+            params["cursor"] = body["next_cursor"]
+        raise AssertionError(f"no end of the list: {seen}")
+
+    up, down = await walk("due_at"), await walk("-due_at")
+    for order in (up, down):
+        assert sorted(order) == sorted(dues)  # each once
+    assert up[0] == "a"
+    assert set(up[1:3]) == {"b", "c"}
+    assert set(up[3:]) == {"d", "e", "f"}
+    assert set(down[:3]) == {"d", "e", "f"}
+    assert set(down[3:5]) == {"b", "c"}
+    assert down[5] == "a"
+    assert up[1:3] == list(reversed(down[3:5]))  # one tie-break, both ways
+    assert up[3:] == list(reversed(down[:3]))

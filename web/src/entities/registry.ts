@@ -136,7 +136,7 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "priority", kind: "select", options: PRIORITY },
       { name: "assignee_id", kind: "user" },
     ],
-    sortable: ["created_at", "updated_at", "title", "status", "priority"],
+    sortable: ["created_at", "updated_at", "title", "status", "priority", "due_at"],
     defaultSort: "-created_at",
     searchable: true,
     creatable: true,

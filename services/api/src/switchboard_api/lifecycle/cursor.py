@@ -37,7 +37,12 @@ def decode_cursor(cursor: str, sort: str, value_type: type[Any]) -> tuple[Any, u
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parsed = msgspec.json.decode(raw, type=_Cursor)
-        value = msgspec.convert(parsed.value, value_type, strict=False)
+        # None: the row had no value in a nullable sort column (those sort last going up)
+        value = (
+            None
+            if parsed.value is None
+            else msgspec.convert(parsed.value, value_type, strict=False)
+        )
     except (binascii.Error, ValueError, msgspec.ValidationError, msgspec.DecodeError):
         raise _bad("not a cursor returned by this list") from None
     if isinstance(value, str) and "\x00" in value:

@@ -77,6 +77,27 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _after(
+    column: Any, id_column: Any, after: tuple[Any, uuid.UUID], descending: bool
+) -> ColumnElement[bool]:
+    """The rows that follow (value, id) in ``ORDER BY column [DESC], id [DESC]``.
+
+    A nullable column sorts its NULLs where PostgreSQL puts them by default (last going up,
+    first going down: the order its indexes hold), and a cursor may stand on a NULL. A
+    plain tuple comparison would drop every NULL row (NULL compares to nothing)."""
+    value, last_id = after
+    if value is None:
+        if descending:  # among the leading NULLs: the rest of them, then everything else
+            return or_(and_(column.is_(None), id_column < last_id), column.is_not(None))
+        return and_(column.is_(None), id_column > last_id)  # among the trailing NULLs
+    key, bound = tuple_(column, id_column), tuple_(value, last_id)
+    if descending:
+        return key < bound  # the NULLs came first, all passed already
+    if column.nullable:
+        return or_(key > bound, column.is_(None))  # and the NULLs after everything
+    return key > bound
+
+
 class LifecycleRepository:
     """Queries over one entity type's table (and its events)."""
 
@@ -107,9 +128,7 @@ class LifecycleRepository:
             terms = [c.search_text.like(_like_pattern(term)) for term in query.search]
             conditions.append(or_(*terms))
         if query.after is not None:
-            key = tuple_(c[query.sort_field], c.id)
-            bound = tuple_(*query.after)
-            conditions.append(key < bound if query.descending else key > bound)
+            conditions.append(_after(c[query.sort_field], c.id, query.after, query.descending))
         return conditions
 
     async def page(self, query: PageQuery) -> list[Row]:

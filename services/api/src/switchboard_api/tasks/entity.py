@@ -23,7 +23,7 @@ TASKS = EntityType(
     read=Task,
     create=TaskCreate,
     update=TaskUpdate,
-    sortable=("created_at", "updated_at", "title", "status", "priority"),
+    sortable=("created_at", "updated_at", "title", "status", "priority", "due_at"),
     filters=(
         Filter("status", Status, "Only tasks in this status."),
         Filter("priority", Priority, "Only tasks of this priority."),
