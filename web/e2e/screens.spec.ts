@@ -34,6 +34,20 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   await page.goto("/tasks?tab=overdue");
   await expect(page.getByRole("row", { name: /Перезвонить/ }).first()).toBeVisible();
   await shot(page, "tasks-overdue");
+  // Due-date filters: whole calendar days in the employee's time zone.
+  const word = unique();
+  for (const [label, due] of [["ранняя", "2033-05-10T12:00:00Z"], ["поздняя", "2033-05-20T12:00:00Z"]]) {
+    expect((await apiCall(page, "POST", "/api/v1/tasks", { title: `Срок ${label} ${word}`, due_at: due })).status).toBe(201);
+  }
+  await page.goto(`/tasks?tab=all&q=${word}`);
+  await expect(page.getByRole("row", { name: /Срок ранняя/ })).toBeVisible();
+  await page.getByLabel("Срок с").fill("2033-05-15");
+  await expect(page.getByRole("row", { name: /Срок поздняя/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Срок ранняя/ })).toHaveCount(0);
+  await page.getByLabel("Срок с").fill("");
+  await page.getByLabel("Срок по").fill("2033-05-10");
+  await expect(page.getByRole("row", { name: /Срок ранняя/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Срок поздняя/ })).toHaveCount(0);
 
   // A number list with an entry typed the Russian way, stored as E.164.
   await page.goto("/number_lists/new");

@@ -44,8 +44,12 @@ export function labelKey(field: FieldDef): string {
 
 export interface FilterDef {
   name: string;
-  kind: "select" | "user" | "text" | "boolean" | "me";
+  /** `day`: a calendar day in the employee's time zone, sent as the instant that `bound`
+   * says: `from` is the day's first moment, `until` the next day's (the API's `*_before`
+   * bounds are exclusive, so the whole chosen day is included). */
+  kind: "select" | "user" | "text" | "boolean" | "me" | "day";
   options?: readonly string[];
+  bound?: "from" | "until";
 }
 
 export interface EntityDef {
@@ -135,6 +139,8 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "status", kind: "select", options: TASK_STATUS },
       { name: "priority", kind: "select", options: PRIORITY },
       { name: "assignee_id", kind: "user" },
+      { name: "due_after", kind: "day", bound: "from" },
+      { name: "due_before", kind: "day", bound: "until" },
     ],
     sortable: ["created_at", "updated_at", "title", "status", "priority", "due_at"],
     defaultSort: "-created_at",

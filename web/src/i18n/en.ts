@@ -67,7 +67,7 @@ export const en = {
     from_extension: "From extension", to_extension: "To extension", phone_line_id: "Line",
     name: "Name", company: "Company", job_title: "Job title", emails: "Emails", phones: "Phones", owner_id: "Owner",
     tags: "Tags", attributes: "Attributes", title: "Title", stage: "Stage", amount: "Amount", currency: "Currency",
-    contact_id: "Contact", expected_close_date: "Expected close", description: "Description", due_at: "Due",
+    contact_id: "Contact", expected_close_date: "Expected close", description: "Description", due_at: "Due", due_after: "Due from", due_before: "Due until",
     assignee_id: "Assignee", status: "Status", priority: "Priority", related: "Related to", related_type: "Related type",
     related_id: "Related record", body: "Text", author_id: "Author", kind: "Kind", full_name: "Full name", email: "Email",
     role: "Role", extension: "Extension", is_active: "Active", password: "Password", direction: "Direction",

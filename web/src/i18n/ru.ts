@@ -69,7 +69,7 @@ export const ru: Messages = {
     from_extension: "С внутреннего", to_extension: "На внутренний", phone_line_id: "Линия",
     name: "Имя", company: "Компания", job_title: "Должность", emails: "Эл. почта", phones: "Телефоны", owner_id: "Ответственный",
     tags: "Метки", attributes: "Атрибуты", title: "Название", stage: "Этап", amount: "Сумма", currency: "Валюта",
-    contact_id: "Контакт", expected_close_date: "Ожидаемое закрытие", description: "Описание", due_at: "Срок",
+    contact_id: "Контакт", expected_close_date: "Ожидаемое закрытие", description: "Описание", due_at: "Срок", due_after: "Срок с", due_before: "Срок по",
     assignee_id: "Исполнитель", status: "Статус", priority: "Приоритет", related: "Связано с", related_type: "Тип связи",
     related_id: "Связанная запись", body: "Текст", author_id: "Автор", kind: "Вид", full_name: "ФИО", email: "Эл. почта",
     role: "Роль", extension: "Внутренний номер", is_active: "Активен", password: "Пароль", direction: "Направление",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatPhone, initials } from "./format";
+import { dayBound, formatDuration, formatPhone, initials } from "./format";
 
 describe("format", () => {
   it("formats durations", () => {
@@ -15,5 +15,15 @@ describe("format", () => {
   it("makes initials", () => {
     expect(initials("Анна Петрова")).toBe("АП");
     expect(initials("admin")).toBe("A");
+  });
+  it("turns a calendar day into the instants that bound it", () => {
+    const from = dayBound("2031-03-01", "from");
+    const until = dayBound("2031-03-01", "until");
+    expect(from).not.toBeNull();
+    expect(new Date(from!).getTime()).toBe(new Date(2031, 2, 1).getTime()); // local midnight
+    expect(new Date(until!).getTime()).toBe(new Date(2031, 2, 2).getTime()); // the next one
+    expect(dayBound("2031-12-31", "until")).toBe(new Date(2032, 0, 1).toISOString());
+    expect(dayBound("2031-02-30", "from")).toBeNull();
+    expect(dayBound("next tuesday", "from")).toBeNull();
   });
 });

@@ -59,3 +59,17 @@ export function initials(name: string): string {
     .map((part) => part[0]?.toUpperCase() ?? "")
     .join("");
 }
+
+/**
+ * The instant a calendar day (`YYYY-MM-DD`, in this browser's time zone) starts, or with
+ * `until` the instant the next day starts, as ISO 8601 with the offset; null for anything
+ * that is not a real day.
+ */
+export function dayBound(day: string, bound: "from" | "until"): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return null;
+  const [year, month, date] = [Number(match[1]), Number(match[2]) - 1, Number(match[3])];
+  const start = new Date(year, month, date);
+  if (start.getFullYear() !== year || start.getMonth() !== month || start.getDate() !== date) return null;
+  return new Date(year, month, date + (bound === "until" ? 1 : 0)).toISOString();
+}

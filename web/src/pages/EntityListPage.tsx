@@ -16,7 +16,7 @@ import { FieldValue } from "../components/FieldValue";
 import { UserSelect } from "../components/inputs";
 import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
 import { entityDef, labelKey, recordTitle, type EntityDef, type EntityRecord, type FieldDef } from "../entities/registry";
-import { formatDateTime } from "../lib/format";
+import { dayBound, formatDateTime } from "../lib/format";
 
 function columnField(def: EntityDef, name: string): FieldDef {
   return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
@@ -31,6 +31,18 @@ function Filters({ def, params, set }: { def: EntityDef; params: URLSearchParams
         const value = params.get(filter.name);
         if (filter.kind === "user") {
           return <UserSelect key={filter.name} label={label} value={value} onChange={(v) => set(filter.name, v)} placeholder={t("common.any")} />;
+        }
+        if (filter.kind === "day") {
+          return (
+            <TextInput
+              key={filter.name}
+              type="date"
+              label={label}
+              defaultValue={value ?? ""}
+              onChange={(e) => set(filter.name, e.currentTarget.value || null)}
+              w={180}
+            />
+          );
         }
         if (filter.kind === "select" || filter.kind === "boolean") {
           const options = filter.kind === "boolean" ? ["true", "false"] : (filter.options ?? []);
@@ -96,7 +108,15 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   const query = useMemo(() => {
     const q: ListParams = { sort, ...(fixed ?? {}) };
     if (def.searchable && params.get("q")) q.q = params.get("q");
-    if (!trashed) for (const f of visibleFilters.filters) if (params.get(f.name)) q[f.name] = params.get(f.name);
+    if (!trashed)
+      for (const f of visibleFilters.filters) {
+        const value = params.get(f.name);
+        if (!value) continue;
+        if (f.kind === "day") {
+          const instant = dayBound(value, f.bound ?? "from");
+          if (instant) q[f.name] = instant;
+        } else q[f.name] = value;
+      }
     return q;
   }, [params, sort, trashed, JSON.stringify(fixed)]); // fixed compared by value
   const list = useEntityList(type, query, { trashed });
