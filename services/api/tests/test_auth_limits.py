@@ -5,6 +5,7 @@ on servers started with small limits and short lifetimes."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -99,11 +100,21 @@ async def test_session_expires_when_idle(api_url: str, employees: UserFactory) -
 
 
 async def test_session_slides_but_is_capped(api_url: str, employees: UserFactory) -> None:
+    # Idle limit 3 s, cap 7 s (api_settings above). The timing follows the clock rather
+    # than fixed sleeps, so a slow request under load cannot push one past the cap.
     user = await employees.create()
     async with client(api_url) as http:
+        started = time.monotonic()  # the session is created after this...
         await sign_in(http, user)
-        for _ in range(3):  # active past the 3 s idle limit: the expiry slides
-            await asyncio.sleep(2)
+        signed_in = time.monotonic()  # ...and before this
+        last = signed_in
+        while True:  # a request every 1.2 s while well inside the cap: the expiry slides
+            await asyncio.sleep(1.2)
+            if time.monotonic() - started > 5.5:
+                break
             assert (await http.get(ME)).status_code == 200
-        await asyncio.sleep(2.2)  # 8.2 s after login: past the 7 s cap, within idle
+            last = time.monotonic()
+        assert last - signed_in > 3  # active past the idle limit, so it did slide
+        await asyncio.sleep(signed_in + 7.3 - time.monotonic())  # past the cap...
+        assert time.monotonic() - last < 3  # ...yet within the idle limit
         assert (await http.get(ME)).status_code == 401
