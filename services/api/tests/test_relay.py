@@ -251,6 +251,7 @@ async def test_every_event_arrives_once_in_order(stack: Stack) -> None:
     }
     assert await stack.count("published_at IS NULL") == 0
     assert await worker.stop() == 0  # SIGTERM: clean exit
+    assert "HTTP Request:" not in worker.log()  # no log line per publish
 
 
 async def test_killing_the_relay_mid_stream_loses_nothing(stack: Stack) -> None:

@@ -52,6 +52,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     """Build the API application; connections open in the lifespan, not here."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per PBX call otherwise
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

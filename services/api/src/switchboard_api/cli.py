@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     add_auth_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: the relay's publishes alone were 100 lines a second
+    # (and as much work for whatever collects the logs). Failures are logged by our code.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if (code := run_auth_command(args, _seed_demo)) is not None:
         return code
     if args.command == "migrate":
