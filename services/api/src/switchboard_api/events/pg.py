@@ -24,6 +24,23 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+async def connect(dsn: str, name: str) -> asyncpg.Connection:
+    """A dedicated connection, named ``name`` in ``pg_stat_activity``."""
+    conn: asyncpg.Connection = await asyncpg.connect(
+        dsn, timeout=5, server_settings={"application_name": name}
+    )
+    return conn
+
+
+async def close_quietly(conn: asyncpg.Connection | None) -> None:
+    """Close ``conn`` if it is open; cut it if the server does not answer in time."""
+    if conn is not None and not conn.is_closed():
+        try:
+            await asyncio.wait_for(conn.close(), timeout=2)
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            conn.terminate()
+
+
 class Listener:
     """One dedicated connection that LISTENs on ``channels`` and sets :attr:`wakeup`.
 
@@ -50,9 +67,7 @@ class Listener:
 
     async def connect(self) -> asyncpg.Connection:
         """Open the connection and start listening; the caller retries on failure."""
-        conn: asyncpg.Connection = await asyncpg.connect(
-            self._dsn, timeout=5, server_settings={"application_name": self._name}
-        )
+        conn = await connect(self._dsn, self._name)
         self._lost.clear()
         conn.add_termination_listener(self._on_terminated)
         for channel in self._channels:
@@ -69,11 +84,7 @@ class Listener:
     async def close(self) -> None:
         """Close the connection if it is open."""
         conn, self.connection = self.connection, None
-        if conn is not None and not conn.is_closed():
-            try:
-                await asyncio.wait_for(conn.close(), timeout=2)
-            except (TimeoutError, OSError, asyncpg.PostgresError):
-                conn.terminate()
+        await close_quietly(conn)
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         if self._wanted is None or self._wanted(payload):

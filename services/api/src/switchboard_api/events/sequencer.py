@@ -21,7 +21,7 @@ import asyncpg
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from switchboard_api.events.pg import asyncpg_dsn, wait_for
+from switchboard_api.events.pg import asyncpg_dsn, close_quietly, connect, wait_for
 from switchboard_api.events.wake import listen_for_commits, wake_channel
 
 log = logging.getLogger("switchboard_api.events.sequencer")
@@ -153,9 +153,7 @@ class Sequencer:
     async def drain(self) -> int:
         """Run passes until nothing is pending (or another sequencer has the lock)."""
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(
-                self._dsn, timeout=5, server_settings={"application_name": "sequencer"}
-            )
+            self._conn = await connect(self._dsn, "sequencer")
         done = 0
         try:
             while True:
@@ -178,8 +176,4 @@ class Sequencer:
     async def close(self) -> None:
         """Close the connection (the next pass opens a new one)."""
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            try:
-                await asyncio.wait_for(conn.close(), timeout=2)
-            except (TimeoutError, OSError, asyncpg.PostgresError):
-                conn.terminate()
+        await close_quietly(conn)
