@@ -57,61 +57,39 @@ class SystemWriter:
         changed = {k: v for k, v in values.items() if current.get(k) != v}
         if not changed:
             return current
-        changed["updated_at"] = datetime.now(UTC)
-        changed["updated_by"] = self.actor
+        return await self._write(
+            current, changed, "updated", trashed=current["deleted_at"] is not None
+        )
+
+    async def trash(self, current: Row, values: Mapping[str, Any]) -> Row:
+        """Move ``current`` (read with its row lock) to the trash, with ``values`` changed
+        too; a ``trashed`` event."""
+        moved = {"deleted_at": datetime.now(UTC), "deleted_by": self.actor}
+        return await self._write(current, {**values, **moved}, "trashed", trashed=False)
+
+    async def restore(self, current: Row, values: Mapping[str, Any]) -> Row:
+        """Bring ``current`` (read with its row lock) back from the trash, with ``values``
+        changed too; a ``restored`` event."""
+        moved = {"deleted_at": None, "deleted_by": None}
+        return await self._write(current, {**values, **moved}, "restored", trashed=True)
+
+    async def _write(
+        self, current: Row, changed: dict[str, Any], action: str, *, trashed: bool
+    ) -> Row:
+        """``changed`` (plus who and when) as the next version of ``current``, which must
+        still be ``trashed`` or live as given; its ``action`` event and cache invalidation."""
+        changed |= {"updated_at": datetime.now(UTC), "updated_by": self.actor}
         row = await self.repo.update_if(
             current["id"],
             changed,
-            trashed=current["deleted_at"] is not None,
+            trashed=trashed,
             version=current["version"],
         )
         if row is None:  # cannot happen under the row lock; refuse rather than overwrite
             raise ServiceUnavailable(f"{self.entity.name} {current['id']} changed meanwhile")
         before = snapshot(to_read(self.entity, current))
         after = snapshot(to_read(self.entity, row))
-        await self._event("updated", row, diff(self.entity, before, after, set(changed)))
-        await self._invalidate(row["id"], row["version"])
-        return row
-
-    async def trash(self, current: Row, values: Mapping[str, Any]) -> Row:
-        """Move ``current`` (read with its row lock) to the trash, with ``values`` changed
-        too; a ``trashed`` event."""
-        changed = {
-            **values,
-            "deleted_at": datetime.now(UTC),
-            "deleted_by": self.actor,
-            "updated_at": datetime.now(UTC),
-            "updated_by": self.actor,
-        }
-        row = await self.repo.update_if(
-            current["id"], changed, trashed=False, version=current["version"]
-        )
-        if row is None:
-            raise ServiceUnavailable(f"{self.entity.name} {current['id']} changed meanwhile")
-        before = snapshot(to_read(self.entity, current))
-        after = snapshot(to_read(self.entity, row))
-        await self._event("trashed", row, diff(self.entity, before, after, set(changed)))
-        await self._invalidate(row["id"], row["version"])
-        return row
-
-    async def restore(self, current: Row, values: Mapping[str, Any]) -> Row:
-        """Bring ``current`` (read with its row lock) back from the trash, with ``values``
-        changed too; a ``restored`` event."""
-        changed = {
-            **values,
-            "deleted_at": None,
-            "deleted_by": None,
-            "updated_at": datetime.now(UTC),
-            "updated_by": self.actor,
-        }
-        row = await self.repo.update_if(
-            current["id"], changed, trashed=True, version=current["version"]
-        )
-        if row is None:
-            raise ServiceUnavailable(f"{self.entity.name} {current['id']} changed meanwhile")
-        before = snapshot(to_read(self.entity, current))
-        after = snapshot(to_read(self.entity, row))
-        await self._event("restored", row, diff(self.entity, before, after, set(changed)))
+        await self._event(action, row, diff(self.entity, before, after, set(changed)))
         await self._invalidate(row["id"], row["version"])
         return row
 
