@@ -143,6 +143,32 @@ class LifecycleService:
 
         self.uow.after_commit(after_commit)
 
+    async def _write(
+        self,
+        current: Row,
+        values: dict[str, Any],
+        action: str,
+        *,
+        trashed: bool,
+        raw: set[str] | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> Saved:
+        """``values`` as the next version of ``current`` (still at its version and in the
+        ``trashed`` state given, else 412/404), with its cache tombstone and its ``action``
+        event: ``changes`` if given, else the difference the write made (``raw``: the
+        fields written, for :func:`diff`)."""
+        record_id, version = current["id"], current["version"]
+        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
+            row = await self.repo.update_if(record_id, values, trashed=trashed, version=version)
+            if row is None:
+                raise await self._stale(record_id)
+            saved = self._saved(row)
+            if changes is None:
+                before = snapshot(to_read(self.entity, current))
+                changes = diff(self.entity, before, snapshot(saved.record), raw)
+            await self._event(action, row, changes)
+        return saved
+
     def _saved(self, row: Row) -> Saved:
         return Saved(record=to_read(self.entity, row), version=row["version"], id=row["id"])
 
@@ -181,16 +207,7 @@ class LifecycleService:
         if all(k in current and current[k] == v for k, v in values.items()):
             return self._saved(current)  # nothing changes: no new version, no event
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
-        async with self._invalidating(record_id, if_match + 1):  # update_if bumps by one
-            row = await self.repo.update_if(record_id, values, trashed=False, version=if_match)
-            if row is None:
-                raise await self._stale(record_id)
-            saved = self._saved(row)
-            before = snapshot(to_read(self.entity, current))
-            await self._event(
-                "updated", row, diff(self.entity, before, snapshot(saved.record), set(values))
-            )
-        return saved
+        return await self._write(current, values, "updated", trashed=False, raw=set(values))
 
     async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
         """Move a live record to the trash."""
@@ -220,15 +237,7 @@ class LifecycleService:
             raise Conflict(f"{self.entity.name} record {record_id} {state}")
         if if_match is not None:
             self._check_version(current, if_match)
-        version = current["version"]
-        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
-            row = await self.repo.update_if(record_id, values, trashed=from_trash, version=version)
-            if row is None:
-                raise await self._stale(record_id)
-            saved = self._saved(row)
-            before = snapshot(to_read(self.entity, current))
-            await self._event(action, row, diff(self.entity, before, snapshot(saved.record)))
-        return saved
+        return await self._write(current, values, action, trashed=from_trash)
 
     async def touch(
         self, record_id: uuid.UUID, if_match: int | None, changes: dict[str, Any]
@@ -245,13 +254,7 @@ class LifecycleService:
         if if_match is not None:
             self._check_version(current, if_match)
         values = {"updated_at": datetime.now(UTC), "updated_by": self.principal.user_id}
-        version = current["version"]
-        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
-            row = await self.repo.update_if(record_id, values, trashed=False, version=version)
-            if row is None:
-                raise await self._stale(record_id)
-            await self._event("updated", row, changes)
-        return self._saved(row)
+        return await self._write(current, values, "updated", trashed=False, changes=changes)
 
     async def purge(self, record_id: uuid.UUID, if_match: int | None) -> None:
         """Delete a trashed record for good (409 for a live one)."""
