@@ -59,16 +59,12 @@ def gen_key(key: str) -> str:
 
 async def read(redis: Redis, key: str) -> tuple[bytes | None, bytes | None]:
     """The cached value and generation of ``key`` (``(None, None)`` if Redis fails)."""
-    try:
-        value, generation = await redis.mget(key, gen_key(key))
-    except RedisError as exc:
-        log.warning("cache read failed for %s: %s", key, exc)
-        return None, None
-    return _as_bytes(value), _as_bytes(generation)
+    return (await read_many(redis, key))[0]
 
 
 async def read_many(redis: Redis, *keys: str) -> list[tuple[bytes | None, bytes | None]]:
-    """:func:`read` of several keys in one round trip."""
+    """The cached value and generation of each of ``keys``, in one round trip (``(None,
+    None)`` each if Redis fails)."""
     try:
         got = await redis.mget([name for key in keys for name in (key, gen_key(key))])
     except RedisError as exc:
