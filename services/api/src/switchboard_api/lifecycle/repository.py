@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     delete,
@@ -51,6 +52,24 @@ Row = dict[str, Any]
 
 def _row(mapping: RowMapping | None) -> Row | None:
     return None if mapping is None else {str(k): v for k, v in mapping.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _update_if(table: Table, columns: tuple[str, ...], *, trashed: bool, versioned: bool) -> Update:
+    # Built once per column set: a PATCH names few columns, and constructing the statement
+    # (and its cache key) anew cost more CPU than executing it.
+    c = table.c
+    conditions = [
+        c.id == bindparam("record_id"),
+        c.deleted_at.is_not(None) if trashed else c.deleted_at.is_(None),
+    ]
+    if versioned:
+        conditions.append(c.version == bindparam("expected_version"))
+    assigned: dict[str, ColumnElement[Any]] = {
+        name: bindparam(f"set_{name}", type_=c[name].type) for name in columns
+    }
+    assigned["version"] = c.version + 1
+    return update(table).where(*conditions).values(assigned).returning(*c)
 
 
 @functools.cache
@@ -160,20 +179,12 @@ class LifecycleRepository:
     ) -> Row | None:
         """One conditional UPDATE (bumping the version): only if the record is in the given
         state and, when ``version`` is given, still at that version. None if it was not."""
-        c = self.table.c
-        conditions = [
-            c.id == record_id,
-            c.deleted_at.is_not(None) if trashed else c.deleted_at.is_(None),
-        ]
+        stmt = _update_if(self.table, tuple(values), trashed=trashed, versioned=version is not None)
+        params = {f"set_{name}": value for name, value in values.items()}
+        params["record_id"] = record_id
         if version is not None:
-            conditions.append(c.version == version)
-        stmt = (
-            update(self.table)
-            .where(*conditions)
-            .values(**values, version=c.version + 1)
-            .returning(*c)
-        )
-        return await self._write(stmt)
+            params["expected_version"] = version
+        return await self._write(stmt, params)
 
     async def delete_trashed(
         self,
@@ -219,9 +230,10 @@ class LifecycleRepository:
         stmt = stmt.order_by(EntityEvent.id).limit(limit + 1)
         return list((await self.session.execute(stmt)).scalars().all())
 
-    async def _write(self, stmt: Any) -> Row | None:
+    async def _write(self, stmt: Any, params: Mapping[str, Any] | None = None) -> Row | None:
         try:
-            return _row((await self.session.execute(stmt)).mappings().one_or_none())
+            result = await self.session.execute(stmt, params)
+            return _row(result.mappings().one_or_none())
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
         except DataError as exc:

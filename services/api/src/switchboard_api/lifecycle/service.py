@@ -134,14 +134,22 @@ class LifecycleService:
             log.error("cache invalidation failed, refusing the write: %s", exc)
             raise ServiceUnavailable("the record cache is unavailable; try again") from exc
 
+        cache, entity_type = self.cache, self.entity.name
+
+        async def invalidate_again() -> None:
+            await cache.invalidate(entity_type, record_id, version)
+
+        # The repeat only repairs a Redis that lost the first tombstone: the answer need
+        # not wait for its round trip (readers of the answer are covered by the first).
+        self.uow.after_commit(invalidate_again, hold_response=False)
         hook = self.entity.after_commit
+        if hook is not None:  # other caches to drop: before the answer, as it may be relied on
+            redis = self.redis
 
-        async def after_commit() -> None:
-            await self.cache.invalidate(self.entity.name, record_id, version)
-            if hook is not None:
-                await hook(self.redis, record_id)
+            async def after_commit() -> None:
+                await hook(redis, record_id)
 
-        self.uow.after_commit(after_commit)
+            self.uow.after_commit(after_commit)
 
     async def _write(
         self,

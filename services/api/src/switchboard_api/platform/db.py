@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
@@ -22,19 +23,37 @@ class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._after_commit: list[AfterCommit] = []
+        self._after_response: list[AfterCommit] = []
 
-    def after_commit(self, callback: AfterCommit) -> None:
-        """Run ``callback`` once the transaction has committed (never if it rolls back)."""
-        self._after_commit.append(callback)
+    def after_commit(self, callback: AfterCommit, *, hold_response: bool = True) -> None:
+        """Run ``callback`` once the transaction has committed (never if it rolls back).
+
+        With ``hold_response=False`` the answer does not wait for it: for repairs nobody
+        reading the answer depends on (it runs in the background right after the commit).
+        """
+        (self._after_commit if hold_response else self._after_response).append(callback)
 
     async def run_after_commit(self) -> None:
-        """Run the queued callbacks; a failing one is logged and does not stop the rest."""
+        """Run the queued callbacks; a failing one is logged and does not stop the rest.
+        Those that do not hold the response are started in the background."""
         callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            try:
-                await callback()
-            except Exception:
-                log.exception("after-commit callback failed")
+        await _run_each(callbacks)
+        if self._after_response:
+            task = asyncio.create_task(_run_each(self._after_response))
+            self._after_response = []
+            _BACKGROUND.add(task)  # held until done: the loop keeps only weak references
+            task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+async def _run_each(callbacks: list[AfterCommit]) -> None:
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.exception("after-commit callback failed")
 
 
 async def provide_uow(resources: NamedDependency[Resources]) -> AsyncGenerator[UnitOfWork, None]:
