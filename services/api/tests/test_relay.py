@@ -107,8 +107,8 @@ class Stack:
             "API_RELAY_MAX_BACKOFF_SECONDS": "0.5",
         }
 
-    async def start_worker(self) -> Proc:
-        proc = await spawn("switchboard_api", self.worker_env(), "worker")
+    async def start_worker(self, **settings: str) -> Proc:
+        proc = await spawn("switchboard_api", self.worker_env() | settings, "worker")
         self.procs.append(proc)
         return proc
 
@@ -249,7 +249,11 @@ async def test_every_event_arrives_once_in_order(stack: Stack) -> None:
         "actor": None,
         "fields": ["email", "name"],  # names only, never values
     }
-    assert await stack.count("published_at IS NULL") == 0
+
+    async def all_marked() -> bool:  # a moment after publishing, all at once
+        return await stack.count("published_at IS NULL") == 0
+
+    await wait_until(all_marked, 5, "every event marked published")
     assert await worker.stop() == 0  # SIGTERM: clean exit
     assert "HTTP Request:" not in worker.log()  # no log line per publish
 
@@ -302,6 +306,46 @@ async def test_nothing_is_marked_published_while_realtime_is_down(stack: Stack) 
         return await stack.count("published_at IS NULL") == 0
 
     await wait_until(published, 20, "publishing once realtime is back")
+
+
+async def test_marks_are_written_for_many_publishes_at_once(stack: Stack) -> None:
+    await stack.start_realtime()
+    async with Subscriber(stack.rt_port, "private-contacts") as sub:
+        await stack.start_worker()
+        started = time.monotonic()
+        for _ in range(60):  # one event per transaction, over more than a second
+            await stack.write(1)
+            await asyncio.sleep(0.02)
+        elapsed = time.monotonic() - started
+
+        async def all_marked() -> bool:
+            return await stack.count("published_at IS NULL") == 0
+
+        await wait_until(all_marked, 10, "every event marked published")
+    assert sub.offsets == list(range(1, 61))
+    # published_at is the marking statement's time: one value per statement. Marked as
+    # they were acknowledged, there would be one per publish (dozens here).
+    async with stack.engine.connect() as conn:
+        got = await conn.execute(text("SELECT count(DISTINCT published_at) FROM entity_events"))
+        statements = int(got.scalar_one())
+    assert elapsed > 1.0
+    assert statements <= elapsed / 0.2 + 3
+
+
+async def test_a_stopping_relay_marks_what_it_published(stack: Stack) -> None:
+    await stack.start_realtime()
+    async with Subscriber(stack.rt_port, "private-contacts") as sub:
+        worker = await stack.start_worker(API_RELAY_MARK_SECONDS="60")
+        await stack.write(10)
+
+        async def received() -> bool:
+            return len(sub.offsets) == 10
+
+        await wait_until(received, 15, "the events")
+        await asyncio.sleep(0.5)  # the relay has read the acknowledgement by now
+        assert await stack.count("published_at IS NULL") == 10  # marks wait their turn...
+        assert await worker.stop() == 0
+    assert await stack.count("published_at IS NULL") == 0  # ...but not past a SIGTERM
 
 
 async def test_a_wake_up_for_offsets_already_fetched_is_ignored() -> None:

@@ -88,6 +88,12 @@ class ApiSettings(BaseSettings):
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Fallback poll of the outbox relay when no NOTIFY arrives."
     )
+    relay_mark_seconds: float = Field(
+        default=0.2,
+        ge=0,
+        description="How long the relay lets acknowledged events gather before marking "
+        "them published in one statement (a crash may resend up to this much).",
+    )
     relay_max_backoff_seconds: float = Field(
         default=10.0, gt=0, description="Longest wait between retries while realtime is down."
     )

@@ -43,13 +43,13 @@ _UNPUBLISHED = """
     SELECT "offset", entity_type, entity_id, version, action, actor_id,
         ARRAY(SELECT jsonb_object_keys(changes)) AS fields
     FROM entity_events
-    WHERE "offset" IS NOT NULL AND published_at IS NULL
+    WHERE "offset" IS NOT NULL AND published_at IS NULL AND "offset" > $2
     ORDER BY "offset"
     LIMIT $1
 """
 _MARK_PUBLISHED = """
     UPDATE entity_events SET published_at = now()
-    WHERE "offset" = ANY($1::bigint[]) AND published_at IS NULL
+    WHERE "offset" > $1 AND "offset" <= $2 AND published_at IS NULL
 """
 
 
@@ -65,11 +65,13 @@ class Unpublished(NamedTuple):
     fields: list[str]
 
 
-async def unpublished(conn: asyncpg.Connection, *, limit: int) -> list[Unpublished]:
-    """The oldest sequenced events not yet acknowledged by the realtime service."""
-    return [Unpublished(*row) for row in await conn.fetch(_UNPUBLISHED, limit)]
+async def unpublished(conn: asyncpg.Connection, *, limit: int, after: int = 0) -> list[Unpublished]:
+    """The oldest sequenced events above offset ``after`` not yet marked published."""
+    return [Unpublished(*row) for row in await conn.fetch(_UNPUBLISHED, limit, after)]
 
 
-async def mark_published(conn: asyncpg.Connection, offsets: Collection[int]) -> None:
-    """Record that the realtime service acknowledged these events."""
-    await conn.execute(_MARK_PUBLISHED, list(offsets))
+async def mark_published(conn: asyncpg.Connection, *, after: int, up_to: int) -> None:
+    """Record that the realtime service acknowledged every event with an offset in
+    (``after``, ``up_to``] (the relay publishes in offset order, so it acknowledged a
+    range)."""
+    await conn.execute(_MARK_PUBLISHED, after, up_to)

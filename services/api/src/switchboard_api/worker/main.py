@@ -104,6 +104,7 @@ async def run_worker(settings: ApiSettings) -> int:
             batch_events=settings.relay_batch_events,
             poll_seconds=settings.relay_poll_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,
+            mark_delay_seconds=settings.relay_mark_seconds,
         )
         sequencer = Sequencer(
             resources.engine,
