@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import sys
 import uuid
 from collections.abc import AsyncIterator
 
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.recorder import record_event
+from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.sequencer import (
     SEQUENCED_CHANNEL,
     SEQUENCER_LOCK,
@@ -271,7 +274,7 @@ async def test_a_pass_waits_its_turn_and_announces_its_highest_offset(
             assert await sequence_pending(engine) == 0
             assert await _offset_of(sessions, ids[0]) is None
             await holder.rollback()
-        told: list[int] = []
+        told: list[list[Unpublished]] = []
         sequencer = Sequencer(engine, redis=None, on_sequenced=told.append)
         try:
             assert await sequencer.drain() == 3
@@ -280,7 +283,64 @@ async def test_a_pass_waits_its_turn_and_announces_its_highest_offset(
         offsets = [await _offset_of(sessions, i) for i in ids]
         assert None not in offsets
         assert offsets == sorted(offsets)
-        assert told == [offsets[-1]]
+        assert [[event.offset for event in events] for events in told] == [offsets]
+        handed = told[0][0]  # what the relay publishes, without reading the table
+        assert (handed.entity_type, handed.action, handed.fields) == (
+            "contacts",
+            "created",
+            ["name"],
+        )
         assert await asyncio.wait_for(heard.get(), 5) == str(offsets[-1])
     finally:
         await listener.close()
+
+
+async def _alembic(url: str, action: str, revision: str) -> None:
+    code = (
+        "from alembic import command; from switchboard_api.cli import alembic_config; "
+        f"command.{action}(alembic_config(), {revision!r})"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        env={**os.environ, "API_DATABASE_URL": url},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 0, err.decode()[-2000:]
+
+
+async def test_the_pass_function_migrates_down_to_0007_and_back() -> None:
+    """0008 replaces the pass function with one returning each event's publishable fields;
+    its downgrade restores 0007's (offset and delay only)."""
+    base = get_settings().database_url.get_secret_value()
+    url = await create_scratch_database(base)
+    try:
+
+        async def result_columns() -> list[str]:
+            conn = await asyncpg.connect(asyncpg_dsn(url))
+            try:
+                row = await conn.fetchval(
+                    "SELECT proargnames FROM pg_proc WHERE proname = 'entity_events_sequence'"
+                )
+                return list(row)[1:]  # after the batch argument
+            finally:
+                await conn.close()
+
+        assert await result_columns() == [
+            "seq",
+            "delay_ms",
+            "entity_type",
+            "entity_id",
+            "version",
+            "action",
+            "actor_id",
+            "fields",
+        ]
+        await _alembic(url, "downgrade", "0007_sequence_function")
+        assert await result_columns() == ["seq", "delay_ms"]
+        await _alembic(url, "upgrade", "heads")
+        assert len(await result_columns()) == 8
+    finally:
+        await drop_scratch_database(base, url)

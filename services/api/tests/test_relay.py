@@ -29,6 +29,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from switchboard_api.events.recorder import record_event
 from switchboard_api.events.relay import Relay
+from switchboard_api.events.repository import Unpublished
+from switchboard_api.events.sequencer import Sequencer, sequence_pending
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import get_settings
@@ -348,6 +350,64 @@ async def test_a_stopping_relay_marks_what_it_published(stack: Stack) -> None:
     assert await stack.count("published_at IS NULL") == 0  # ...but not past a SIGTERM
 
 
+def events(*offsets: int) -> list[Unpublished]:
+    """Events as a sequencing pass hands them over."""
+    return [
+        Unpublished(offset, "contacts", uuid.uuid4(), 2, "updated", None, ["name"])
+        for offset in offsets
+    ]
+
+
+async def test_a_pass_handed_over_is_published_without_reading_the_table(stack: Stack) -> None:
+    """The worker's sequencer hands its passes to its relay: contiguous ones are published
+    as they are; after a gap (offsets numbered elsewhere) the relay reads the table, in
+    order, and nothing is lost or repeated."""
+    await stack.start_realtime()
+    async with (
+        httpx.AsyncClient() as http,
+        Subscriber(stack.rt_port, "private-contacts") as sub,
+    ):
+        publisher = Publisher(
+            http,
+            base_url=f"http://127.0.0.1:{stack.rt_port}",
+            app_id=APP_ID,
+            key=KEY,
+            secret=SECRET,
+        )
+        dsn = stack.db_url.replace("postgresql+asyncpg://", "postgresql://")
+        relay = Relay(dsn, publisher, poll_seconds=60)  # no polling: hand-overs and NOTIFYs
+        sequencer = Sequencer(stack.engine, redis=None, on_sequenced=relay.sequenced)
+        running = asyncio.create_task(relay.run())
+        try:
+            await asyncio.wait_for(relay.active.wait(), 10)
+            for count in (5, 3):
+                await stack.write(count)
+                assert await sequencer.drain() == count
+
+            async def got(n: int) -> Callable[[], Awaitable[bool]]:
+                async def check() -> bool:
+                    return len(sub.offsets) >= n
+
+                return check
+
+            await wait_until(await got(8), 10, "the handed-over events")
+            assert (relay.batches_handed, relay.batches_read) == (2, 0)
+
+            await stack.write(2)
+            assert await sequence_pending(stack.engine) == 2  # numbered by another process
+            await stack.write(2)
+            assert await sequencer.drain() == 2  # handed over after a gap
+            await wait_until(await got(12), 10, "the events after the gap")
+            await asyncio.sleep(0.3)  # a duplicate would arrive now
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            await sequencer.close()
+    assert sub.offsets == list(range(1, 13))
+    assert relay.batches_read >= 1
+
+
 async def test_a_wake_up_for_offsets_already_fetched_is_ignored() -> None:
     """The worker's sequencer hands its offsets to its relay directly, and the NOTIFY for
     the same pass follows: only an offset beyond what the relay has fetched wakes it."""
@@ -357,11 +417,11 @@ async def test_a_wake_up_for_offsets_already_fetched_is_ignored() -> None:
         )
     relay = Relay("postgresql://127.0.0.1:9/none", publisher)
     wakeup = relay._listener.wakeup
-    relay.sequenced(5)
+    relay.sequenced(events(4, 5))
     assert wakeup.is_set()
     wakeup.clear()
     relay._fetched = 5
-    relay.sequenced(5)
+    relay.sequenced(events(4, 5))
     assert not wakeup.is_set()
     relay._listener._on_notify(None, 0, "entity_events_sequenced", "4")
     assert not wakeup.is_set()

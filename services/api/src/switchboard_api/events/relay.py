@@ -16,6 +16,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Sequence
 
 import asyncpg
@@ -33,6 +34,8 @@ log = logging.getLogger("switchboard_api.events.relay")
 RELAY_LOCK = 7_305_002
 #: How long a stopping relay may spend marking what it published since the last marks.
 MARK_ON_STOP_SECONDS = 1.0
+#: More handed-over events than this waiting: drop them and read the table instead.
+HANDED_MAX = 10_000
 EVENT_NAME = "entity.changed"
 
 
@@ -73,8 +76,10 @@ class Relay:
 
     Its queries run on the connection that holds the lock and LISTENs. It is woken by the
     sequencer's NOTIFY (whose payload is the pass's highest offset) or, in the same process,
-    directly by :meth:`sequenced`; a wake-up for an offset it has already fetched is ignored,
-    so the direct call and the NOTIFY that follows cost one query, not two.
+    directly by :meth:`sequenced`, which hands it the pass's events: when they continue
+    exactly where it is, it publishes them without reading the table (any gap, and it
+    reads the table, in order, from where it is). A wake-up for an offset it has already
+    fetched is ignored, so the direct call and the NOTIFY that follows cost nothing more.
     """
 
     def __init__(
@@ -105,13 +110,26 @@ class Relay:
         #: ...and up to this one acknowledged; marked when ``_mark_due`` (monotonic) comes.
         self._acknowledged = 0
         self._mark_due: float | None = None
+        #: Events handed over in-process by this worker's sequencer, not yet published.
+        self._handed: deque[Unpublished] = deque()
+        #: The hand-over had a gap: read the table before taking hand-overs again.
+        self._read_table = False
         self.published = 0
+        #: Batches published from the hand-over / read from the table (for tests and logs).
+        self.batches_handed = 0
+        self.batches_read = 0
         self.active = asyncio.Event()
 
-    def sequenced(self, offset: int) -> None:
-        """Offsets up to ``offset`` are committed: publish them if not already under way."""
-        if offset > self._fetched:
-            self._listener.wakeup.set()
+    def sequenced(self, events: list[Unpublished]) -> None:
+        """A pass of this process's sequencer committed ``events`` (in offset order):
+        publish them if not already under way."""
+        if not events or events[-1].offset <= self._fetched:
+            return
+        if self.active.is_set():  # a standby relay would only pile them up
+            if len(self._handed) + len(events) > HANDED_MAX:
+                self._handed.clear()  # far behind: the table has them all
+            self._handed.extend(events)
+        self._listener.wakeup.set()
 
     def _wanted(self, payload: str) -> bool:
         try:
@@ -127,6 +145,8 @@ class Relay:
                 conn = await self._listener.connect()
                 self._fetched = self._marked = self._acknowledged = 0
                 self._mark_due = None
+                self._handed.clear()
+                self._read_table = False
                 backoff = 0.2
                 await self._take_lock(conn)
                 log.info("relay active")
@@ -154,30 +174,57 @@ class Relay:
 
     async def _loop(self, conn: asyncpg.Connection) -> None:
         wakeup, lost = self._listener.wakeup, self._listener.lost
+        poll_due = time.monotonic() + self._poll_seconds
         while not lost.is_set():
-            timeout = self._poll_seconds
-            if self._mark_due is not None:
-                timeout = min(timeout, max(0.0, self._mark_due - time.monotonic()))
-            await wait_for(wakeup, timeout)
+            wake_by = poll_due if self._mark_due is None else min(poll_due, self._mark_due)
+            woken = await wait_for(wakeup, max(0.0, wake_by - time.monotonic()))
             wakeup.clear()
-            while not lost.is_set() and await self.publish_next(conn):
-                pass
+            if woken or time.monotonic() >= poll_due:  # not just the marks' turn
+                poll_due = time.monotonic() + self._poll_seconds
+                while not lost.is_set() and await self.publish_next(conn):
+                    pass
             if self._mark_due is not None and time.monotonic() >= self._mark_due:
                 await self.mark(conn)
         raise ConnectionError("lock connection lost")
 
+    def _take_handed(self) -> list[Unpublished]:
+        """The next batch from the hand-over, as far as it continues right after
+        ``_fetched`` without a gap."""
+        handed = self._handed
+        while handed and handed[0].offset <= self._fetched:
+            handed.popleft()  # already fetched from the table
+        batch: list[Unpublished] = []
+        expected = self._fetched + 1
+        while handed and len(batch) < self._batch_events and handed[0].offset == expected:
+            batch.append(handed.popleft())
+            expected += 1
+        if handed and len(batch) < self._batch_events:
+            # A gap (another process's pass, or ours before this relay caught up): what
+            # follows is read from the table, in order, which has those events too.
+            handed.clear()
+            self._read_table = True
+        return batch
+
     async def publish_next(self, conn: asyncpg.Connection) -> bool:
         """Publish the next batch (retrying until acknowledged); whether there was one."""
-        events = await repository.unpublished(conn, limit=self._batch_events, after=self._fetched)
-        if not events:
-            return False
+        events = [] if self._read_table else self._take_handed()
+        if events:
+            self.batches_handed += 1
+        else:
+            self._read_table = False
+            events = await repository.unpublished(
+                conn, limit=self._batch_events, after=self._fetched
+            )
+            if not events:
+                return False
+            self.batches_read += 1
         self._fetched = events[-1].offset
         await self._deliver(events)
         self._acknowledged = events[-1].offset
         if self._mark_due is None:
             self._mark_due = time.monotonic() + self._mark_delay
         self.published += len(events)
-        return len(events) == self._batch_events
+        return bool(self._handed) or self._read_table or len(events) == self._batch_events
 
     async def mark(self, conn: asyncpg.Connection) -> None:
         """Mark everything acknowledged so far as published."""

@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.events.pg import asyncpg_dsn, close_quietly, connect, wait_for
+from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.wake import listen_for_commits, wake_channel
 
 log = logging.getLogger("switchboard_api.events.sequencer")
@@ -37,7 +38,19 @@ SEQUENCED_CHANNEL = "entity_events_sequenced"
 # numbers the pending rows it then sees in id order continuing from max(offset), notifies,
 # and commits with the call. No rows: nothing pending, or another pass holds the lock (it
 # is woken by the same commits, so nothing waits on us).
-_NUMBER_PENDING = "SELECT seq, delay_ms FROM entity_events_sequence($1)"
+# The pass also returns what the relay publishes of each event (migration 0008).
+_NUMBER_PENDING = """
+    SELECT seq, delay_ms, entity_type, entity_id, version, action, actor_id, fields
+    FROM entity_events_sequence($1)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One sequencing pass: the events it numbered (in offset order) and their delays."""
+
+    events: list[Unpublished]
+    delays_ms: list[float]
 
 
 @dataclass(slots=True)
@@ -69,11 +82,16 @@ class DelayStats:
         )
 
 
-async def sequence_pass(conn: asyncpg.Connection, *, batch: int = 1000) -> list[tuple[int, float]]:
-    """Number the pending events one pass sees (at most ``batch``), in its own transaction:
-    ``(offset, delay_ms)`` per numbered event, in offset order."""
+async def sequence_pass(conn: asyncpg.Connection, *, batch: int = 1000) -> Pass | None:
+    """Number the pending events one pass sees (at most ``batch``), in its own transaction;
+    None if it numbered none."""
     rows = await conn.fetch(_NUMBER_PENDING, batch)
-    return [(int(row[0]), float(row[1])) for row in rows]
+    if not rows:
+        return None
+    return Pass(
+        events=[Unpublished(row[0], *row[2:]) for row in rows],
+        delays_ms=[float(row[1]) for row in rows],
+    )
 
 
 async def sequence_pending(engine: AsyncEngine) -> int:
@@ -91,8 +109,8 @@ class Sequencer:
 
     It keeps one plain connection of its own (a pass is a single statement, so a pooled
     session's checkout ping, BEGIN and COMMIT would triple its round trips).
-    ``on_sequenced(offset)`` is told the highest offset of each pass: the worker hands it
-    to its own relay, which then need not wait for the NOTIFY to come back around.
+    ``on_sequenced(events)`` is given each pass's events: the worker hands them to its own
+    relay, which then need neither wait for the NOTIFY nor read them back.
     """
 
     def __init__(
@@ -100,7 +118,7 @@ class Sequencer:
         engine: AsyncEngine,
         *,
         redis: Redis | None,
-        on_sequenced: Callable[[int], None] | None = None,
+        on_sequenced: Callable[[list[Unpublished]], None] | None = None,
         poll_seconds: float = 1.0,
         batch: int = 1000,
         report_seconds: float = 60.0,
@@ -158,13 +176,13 @@ class Sequencer:
         try:
             while True:
                 numbered = await sequence_pass(self._conn, batch=self._batch)
-                if not numbered:
+                if numbered is None:
                     return done
-                self.stats.add([delay for _, delay in numbered])
-                done += len(numbered)
+                self.stats.add(numbered.delays_ms)
+                done += len(numbered.events)
                 if self._on_sequenced is not None:
-                    self._on_sequenced(numbered[-1][0])
-                if len(numbered) < self._batch:
+                    self._on_sequenced(numbered.events)
+                if len(numbered.events) < self._batch:
                     return done
         except BaseException:
             # Failed or cancelled mid-call: the connection's state is unknown; start afresh.
