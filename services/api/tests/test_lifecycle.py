@@ -233,6 +233,43 @@ async def test_unchanged_patch_keeps_the_version(admin: Actor) -> None:
     assert [e["action"] for e in history] == ["created"]
 
 
+async def test_a_contact_patch_that_normalises_to_what_is_stored_changes_nothing(
+    admin: Actor,
+) -> None:
+    """Contacts are written without being read first (one statement compares, writes and
+    returns the row as it was): a value that normalises to the stored one is no change;
+    a real change is one new version whose event holds exactly what changed."""
+    created = await _create(admin, "contacts", unique("norm"))
+    url = f"/api/v1/contacts/{created['id']}"
+    same = {
+        "phones": [{"type": "work", "number": "+7 495 123 45 67"}],  # stored as +74951234567
+        "tags": ["vip", "vip"],
+        "attributes": {"source": "test"},
+    }
+    response = await admin.http.patch(url, json=same, headers={"If-Match": '"1"'})
+    assert response.status_code == 200, response.text
+    assert response.json() == created
+    assert response.headers["etag"] == '"1"'
+
+    change = {"company": "Initech", "tags": ["vip", "new"]}
+    response = await admin.http.patch(url, json={**same, **change}, headers={"If-Match": '"1"'})
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 2
+    history = (await admin.http.get(f"{url}/history")).json()["items"]
+    assert [e["action"] for e in history] == ["created", "updated"]
+    changes = history[1]["changes"]
+    assert changes["company"] == {"before": "ACME", "after": "Initech"}
+    assert changes["tags"] == {"before": ["vip"], "after": ["vip", "new"]}
+    assert not {"phones", "attributes", "name"} & set(changes)
+
+    gone = await admin.http.patch(
+        "/api/v1/contacts/00000000-0000-4000-8000-000000000000",
+        json=change,
+        headers={"If-Match": '"1"'},
+    )
+    assert gone.status_code == 404
+
+
 async def test_notes_author_and_related_pair(admin: Actor) -> None:
     note = await _create(admin, "notes", unique("auth"))
     assert note["author_id"] == str(admin.user.id)

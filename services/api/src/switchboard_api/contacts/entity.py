@@ -44,5 +44,6 @@ CONTACTS = EntityType(
         Filter("company", str, "Only contacts of this company (exact)."),
     ),
     prepare=prepare_contact,
+    prepare_reads_current=False,
 )
 """Contacts in the generic lifecycle."""

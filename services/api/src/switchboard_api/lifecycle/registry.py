@@ -74,6 +74,9 @@ class EntityType:
     filters: tuple[Filter, ...] = ()
     searchable: bool = True
     prepare: PrepareHook | None = None
+    #: Whether ``prepare`` consults ``ctx.current`` on an update. If not, an update does not
+    #: read the record before writing it (one round trip less; see LifecycleService.update).
+    prepare_reads_current: bool = True
     to_output: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     redacted: frozenset[str] = frozenset()
     channels: Callable[[str, uuid.UUID], list[str]] = field(default=_default_channels)

@@ -72,6 +72,37 @@ def _update_if(table: Table, columns: tuple[str, ...], *, trashed: bool, version
     return update(table).where(*conditions).values(assigned).returning(*c)
 
 
+#: Label prefix of the stored row's columns in :func:`_update_changed`'s result.
+_WAS = "was__"
+
+
+@functools.lru_cache(maxsize=256)
+def _update_changed(table: Table, columns: tuple[str, ...], compared: tuple[str, ...]) -> Update:
+    # The row as it was comes back from the same statement: joined with itself, read under
+    # FOR UPDATE (so a concurrent writer's commit is waited for and re-read, not missed).
+    c = table.c
+    was = select(table).where(c.id == bindparam("record_id")).with_for_update().subquery("was")
+    assigned: dict[str, ColumnElement[Any]] = {
+        name: bindparam(f"set_{name}", type_=c[name].type) for name in columns
+    }
+    assigned["version"] = c.version + 1
+    changes = [
+        c[name].is_distinct_from(bindparam(f"set_{name}", type_=c[name].type)) for name in compared
+    ]
+    return (
+        update(table)
+        .where(
+            c.id == bindparam("record_id"),
+            c.id == was.c.id,
+            c.deleted_at.is_(None),
+            c.version == bindparam("expected_version"),
+            or_(*changes),
+        )
+        .values(assigned)
+        .returning(*(was.c[col.name].label(_WAS + col.name) for col in c), *c)
+    )
+
+
 @functools.cache
 def _by_id(table: Table, *, lock: bool) -> Select[Any]:
     # Built once per table: the busiest read of every write, compiled from the cache.
@@ -185,6 +216,27 @@ class LifecycleRepository:
         if version is not None:
             params["expected_version"] = version
         return await self._write(stmt, params)
+
+    async def update_changed(
+        self,
+        record_id: uuid.UUID,
+        values: Mapping[str, Any],
+        *,
+        compared: Sequence[str],
+        version: int,
+    ) -> tuple[Row, Row] | None:
+        """One conditional UPDATE of a live record still at ``version`` that changes at
+        least one of the ``compared`` fields (bumping the version); the row as it was and as
+        it is now. None if nothing was written (gone, trashed, moved on, or no change)."""
+        stmt = _update_changed(self.table, tuple(values), tuple(compared))
+        params = {f"set_{name}": value for name, value in values.items()}
+        params.update(record_id=record_id, expected_version=version)
+        row = await self._write(stmt, params)
+        if row is None:
+            return None
+        was = {name[len(_WAS) :]: value for name, value in row.items() if name.startswith(_WAS)}
+        now = {name: value for name, value in row.items() if not name.startswith(_WAS)}
+        return was, now
 
     async def delete_trashed(
         self,

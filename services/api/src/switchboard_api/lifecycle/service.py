@@ -42,6 +42,10 @@ log = logging.getLogger("switchboard_api.lifecycle")
 _MOVES = {"trashed": "trash", "restored": "restore"}  # event action -> guard action
 
 
+class _NothingWritten(Exception):
+    """A conditional write matched no row (the reason is looked up afterwards)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Saved:
     """A record as stored after a write."""
@@ -205,6 +209,8 @@ class LifecycleService:
         require(self.principal, self.entity.name, Action.UPDATE)
         if if_match is None:
             raise PreconditionRequired("send If-Match with the version you are changing")
+        if not (self.entity.prepare and self.entity.prepare_reads_current):
+            return await self._update_unread(record_id, if_match, data)
         current = await self._load(record_id)
         if current["deleted_at"] is not None:
             raise Conflict(
@@ -216,6 +222,40 @@ class LifecycleService:
             return self._saved(current)  # nothing changes: no new version, no event
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
         return await self._write(current, values, "updated", trashed=False, raw=set(values))
+
+    async def _update_unread(
+        self, record_id: uuid.UUID, if_match: int, data: msgspec.Struct
+    ) -> Saved:
+        """:meth:`update` for a type whose ``prepare`` needs no stored record: the record is
+        not read first. One statement writes it if it is live, at ``if_match`` and actually
+        changes, and returns it as it was (for the event's diff) and as it is; only when it
+        wrote nothing is the record read, to say why (404, 409, 412 or "no change")."""
+        values = self._prepare(input_values(data), None)
+        compared = list(values)
+        values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
+        try:
+            if not compared:  # an empty body changes nothing
+                raise _NothingWritten
+            async with self._invalidating(record_id, if_match + 1):
+                written = await self.repo.update_changed(
+                    record_id, values, compared=compared, version=if_match
+                )
+                if written is None:
+                    raise _NothingWritten
+                was, row = written
+                saved = self._saved(row)
+                before = snapshot(to_read(self.entity, was))
+                changes = diff(self.entity, before, snapshot(saved.record), set(values))
+                await self._event("updated", row, changes)
+        except _NothingWritten:
+            current = await self._load(record_id)
+            if current["deleted_at"] is not None:
+                raise Conflict(
+                    f"{self.entity.name} record {record_id} is in the trash; restore it first"
+                ) from None
+            self._check_version(current, if_match)
+            return self._saved(current)  # nothing changes: no new version, no event
+        return saved
 
     async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
         """Move a live record to the trash."""

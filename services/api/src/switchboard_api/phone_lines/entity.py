@@ -28,5 +28,6 @@ PHONE_LINES = EntityType(
     sortable=("created_at", "updated_at", "number", "name"),
     default_sort="number",
     prepare=prepare_line,
+    prepare_reads_current=False,
 )
 """Phone lines in the generic lifecycle."""
