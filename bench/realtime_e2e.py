@@ -21,7 +21,7 @@ Both processes stamp times with ``time.perf_counter`` (CLOCK_MONOTONIC on Linux:
 for the whole machine), so the writer's send times and the probes' arrivals compare.
 
 Knobs: ``BENCH_E2E_SUBSCRIBERS``, ``BENCH_E2E_RATE`` (writes/s), ``BENCH_E2E_SECONDS``,
-``BENCH_E2E_ROUNDS`` (3 write phases over the same subscribers; this VM's speed drifts
+``BENCH_E2E_ROUNDS`` (5 write phases over the same subscribers; this VM's speed drifts
 between runs, so the median round is reported beside every round's figures).
 """
 
@@ -413,7 +413,7 @@ async def main() -> int:
     subscribers = int(os.environ.get("BENCH_E2E_SUBSCRIBERS", "1000"))
     rate = float(os.environ.get("BENCH_E2E_RATE", "100"))
     seconds = float(os.environ.get("BENCH_E2E_SECONDS", "10"))
-    rounds = int(os.environ.get("BENCH_E2E_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_E2E_ROUNDS", "5"))
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     rt = load_settings(RealtimeSettings)
