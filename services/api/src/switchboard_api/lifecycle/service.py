@@ -212,10 +212,7 @@ class LifecycleService:
         if not (self.entity.prepare and self.entity.prepare_reads_current):
             return await self._update_unread(record_id, if_match, data)
         current = await self._load(record_id)
-        if current["deleted_at"] is not None:
-            raise Conflict(
-                f"{self.entity.name} record {record_id} is in the trash; restore it first"
-            )
+        self._refuse_trashed(current)
         self._check_version(current, if_match)
         values = self._prepare(input_values(data), current)
         if all(k in current and current[k] == v for k, v in values.items()):
@@ -233,29 +230,27 @@ class LifecycleService:
         values = self._prepare(input_values(data), None)
         compared = list(values)
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
-        try:
-            if not compared:  # an empty body changes nothing
-                raise _NothingWritten
-            async with self._invalidating(record_id, if_match + 1):
-                written = await self.repo.update_changed(
-                    record_id, values, compared=compared, version=if_match
-                )
-                if written is None:
-                    raise _NothingWritten
-                was, row = written
-                saved = self._saved(row)
-                before = snapshot(to_read(self.entity, was))
-                changes = diff(self.entity, before, snapshot(saved.record), set(values))
-                await self._event("updated", row, changes)
-        except _NothingWritten:
-            current = await self._load(record_id)
-            if current["deleted_at"] is not None:
-                raise Conflict(
-                    f"{self.entity.name} record {record_id} is in the trash; restore it first"
-                ) from None
-            self._check_version(current, if_match)
-            return self._saved(current)  # nothing changes: no new version, no event
-        return saved
+        if compared:  # an empty body changes nothing
+            try:
+                async with self._invalidating(record_id, if_match + 1):
+                    written = await self.repo.update_changed(
+                        record_id, values, compared=compared, version=if_match
+                    )
+                    if written is None:
+                        raise _NothingWritten  # (withdraws the tombstone)
+                    was, row = written
+                    saved = self._saved(row)
+                    before = snapshot(to_read(self.entity, was))
+                    changes = diff(self.entity, before, snapshot(saved.record), set(values))
+                    await self._event("updated", row, changes)
+            except _NothingWritten:
+                pass
+            else:
+                return saved
+        current = await self._load(record_id)
+        self._refuse_trashed(current)
+        self._check_version(current, if_match)
+        return self._saved(current)  # nothing changes: no new version, no event
 
     async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
         """Move a live record to the trash."""
@@ -295,10 +290,7 @@ class LifecycleService:
         making that change, so concurrent changes queue up on the record's row lock."""
         require(self.principal, self.entity.name, Action.UPDATE)
         current = await self._load(record_id, lock=True)
-        if current["deleted_at"] is not None:
-            raise Conflict(
-                f"{self.entity.name} record {record_id} is in the trash; restore it first"
-            )
+        self._refuse_trashed(current)
         if if_match is not None:
             self._check_version(current, if_match)
         values = {"updated_at": datetime.now(UTC), "updated_by": self.principal.user_id}
@@ -321,6 +313,13 @@ class LifecycleService:
             if row is None:
                 raise await self._stale(record_id)
             await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
+
+    def _refuse_trashed(self, current: Row) -> None:
+        """409 for a change to a record in the trash (only restore and purge apply)."""
+        if current["deleted_at"] is not None:
+            raise Conflict(
+                f"{self.entity.name} record {current['id']} is in the trash; restore it first"
+            )
 
     def _guard(self, action: str, current: Row) -> None:
         if self.entity.guard is not None:
