@@ -52,6 +52,9 @@ test("after a dropped connection the client replays what it missed", async ({ br
   await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
   await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { connect(): void } } }).__switchboard.pusher.connect());
   await expect(b.page.getByTestId("connection")).toHaveAttribute("data-state", "connected");
+  // A newer change that B may receive live before its replay has run: the replay must still
+  // start where B's socket dropped, not at this newer offset.
+  await createContact(a.page, { name: `После обрыва ${unique()}` });
   await expect(b.page.locator('[data-field="company"]')).toContainText("Пока вас не было");
   const offset = await b.page.evaluate(() => (window as unknown as { __switchboard: { applier: { lastOffset: number } } }).__switchboard.applier.lastOffset);
   expect(offset).toBeGreaterThan(0);

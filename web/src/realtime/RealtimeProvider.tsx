@@ -83,15 +83,23 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     let replayTimer: ReturnType<typeof setTimeout> | undefined;
     let again = false;
 
+    const channels: Channel[] = [];
+    const allSubscribed = () => channels.every((channel) => channel.subscribed);
+
     const replay = () => {
-      const after = applier.lastOffset;
+      const after = applier.resumeOffset;
       if (after === null) return;
       if (replaying.current) {
         again = true;
         return;
       }
+      // Only a replay that starts with every channel subscribed leaves nothing behind: what
+      // is published after its last page arrives live.
+      const complete = allSubscribed();
       replaying.current = replayFrom(applier, fetchEvents, after)
-        .then(() => undefined)
+        .then(() => {
+          if (complete) applier.markLive();
+        })
         .catch(() => undefined)
         .finally(() => {
           replaying.current = null;
@@ -103,16 +111,16 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     };
 
     const onSubscribed = (type: string) => {
-      if (applier.lastOffset === null) {
+      if (applier.resumeOffset === null) {
         // No offset to resume from yet: refetch what this type shows instead.
         void client.invalidateQueries({ queryKey: keys.all(type) });
+        if (allSubscribed()) applier.markLive();
         return;
       }
       clearTimeout(replayTimer);
       replayTimer = setTimeout(replay, 150);
     };
 
-    const channels: Channel[] = [];
     const types = readableTypes(me.role).filter((type) => type in ENTITIES);
     for (const type of types) {
       const channel = instance.subscribe(`private-${type}`);
@@ -123,7 +131,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       channel.bind("pusher:subscription_succeeded", () => onSubscribed(type));
       channels.push(channel);
     }
-    instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => setState(current));
+    instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => {
+      if (current !== "connected") applier.markInterrupted();
+      setState(current);
+    });
     setPusher(instance);
     // A handle for support and the end-to-end tests (drop the socket, read the offset).
     (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };

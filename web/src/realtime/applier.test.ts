@@ -129,7 +129,7 @@ describe("replayFrom", () => {
       12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false },
     };
     const asked: number[] = [];
-    const applied = await replayFrom(applier, async (after) => {
+    const { applied, upTo } = await replayFrom(applier, async (after) => {
       asked.push(after);
       const page = pages[after];
       if (!page) throw new Error(`unexpected after=${after}`);
@@ -137,6 +137,8 @@ describe("replayFrom", () => {
     }, 10);
     expect(asked).toEqual([10, 12]);
     expect(applied).toBe(2); // 11 and 13; 12 was a repeat
+    expect(upTo).toBe(13);
+    expect(applier.resumeOffset).toBe(13);
     expect(cache.calls).toContain("record contacts/c2");
     expect(applier.lastOffset).toBe(13);
   });
@@ -149,5 +151,55 @@ describe("replayFrom", () => {
       return { events: [], next_after: after, has_more: true };
     }, 0);
     expect(calls).toBe(1);
+  });
+});
+
+describe("where a replay resumes", () => {
+  function feedOf(events: number[]) {
+    return async (after: number): Promise<EventPage> => {
+      const page = events.filter((offset) => offset > after).map((offset) => feed(offset));
+      return { events: page, next_after: page.at(-1)?.offset ?? after, has_more: false };
+    };
+  }
+
+  it("follows live events only while the tab is live", () => {
+    const applier = new EventApplier(new FakeCache());
+    applier.apply(msg(3)); // before every channel was subscribed: covered by a refetch
+    expect(applier.resumeOffset).toBeNull();
+    applier.markLive();
+    expect(applier.resumeOffset).toBe(3);
+    applier.apply(msg(4));
+    expect(applier.resumeOffset).toBe(4);
+    applier.markInterrupted();
+    applier.apply(msg(9)); // live again after a reconnect, before the replay
+    expect(applier.resumeOffset).toBe(4);
+    expect(applier.lastOffset).toBe(9);
+  });
+
+  it("replays what was missed while away even when later events arrived live first", async () => {
+    const cache = new FakeCache();
+    const applier = new EventApplier(cache);
+    applier.markLive();
+    applier.apply(msg(1));
+    applier.apply(msg(2));
+    applier.markInterrupted(); // 3, 4 and 5 are published while the socket is down
+    applier.apply(msg(6, { id: "c6" })); // the first live event after subscribing again
+    const { applied, upTo } = await replayFrom(applier, feedOf([1, 2, 3, 4, 5, 6]), applier.resumeOffset ?? 0);
+    expect(applied).toBe(3); // 3, 4, 5; 6 was a repeat
+    expect(upTo).toBe(6);
+    applier.markLive();
+    applier.apply(msg(7));
+    expect(applier.resumeOffset).toBe(7);
+  });
+
+  it("a replay that ends before the last channel is subscribed leaves the tab not live", async () => {
+    const applier = new EventApplier(new FakeCache());
+    applier.markLive();
+    applier.apply(msg(1));
+    applier.markInterrupted();
+    await replayFrom(applier, feedOf([1, 2]), 1); // one channel back: the feed read to 2
+    expect(applier.resumeOffset).toBe(2);
+    applier.apply(msg(5)); // live on that channel; 3 and 4 (another type) still to come
+    expect(applier.resumeOffset).toBe(2); // the next replay starts at 2, not 5
   });
 });

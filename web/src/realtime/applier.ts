@@ -5,7 +5,14 @@
  * change goes out on the type channel and the record channel, and after a reconnect the
  * feed replay overlaps what arrived live. Offsets only ever grow, so they identify events:
  * we remember the offsets applied (a bounded window) and the highest one, and ignore
- * repeats. The highest offset is where the replay after a reconnect starts.
+ * repeats.
+ *
+ * Where a replay starts is not the highest offset: after a reconnect, live events arrive
+ * as soon as the channels are subscribed again, before the replay has fetched what was
+ * missed while away, and starting from them would skip it. The resume point moves with
+ * live events only while the tab is "live" (connected, every channel subscribed, nothing
+ * missed before); a drop freezes it, and a replay moves it to where the feed ended
+ * (docs/realtime-recovery.md: the feed offset and the seen set).
  */
 import type { ChangeMessage } from "./events";
 
@@ -31,6 +38,10 @@ export class EventApplier {
   private highest: number | null = null;
   /** Offsets at or below this count as applied (forgotten from the window, or a baseline). */
   private floor = -1;
+  /** Every offset at or below this one is applied (or covered by a refetch). */
+  private resume: number | null = null;
+  /** Whether every new event reaches us live (see markLive). */
+  private live = false;
   private readonly listeners = new Set<ChangeListener>();
 
   constructor(
@@ -43,10 +54,36 @@ export class EventApplier {
     return this.highest;
   }
 
+  /** Where the next replay starts (null: nothing to resume from; refetch instead). */
+  get resumeOffset(): number | null {
+    return this.resume;
+  }
+
+  /**
+   * Every channel is subscribed and nothing was missed before (a replay that started with
+   * all of them subscribed has finished, or the data was refetched after subscribing): from
+   * here on every event arrives live, so the resume point follows them.
+   */
+  markLive(): void {
+    this.live = true;
+    if (this.highest !== null) this.resume = Math.max(this.resume ?? this.highest, this.highest);
+  }
+
+  /** The connection dropped: what is published from now on may be missed until a replay. */
+  markInterrupted(): void {
+    this.live = false;
+  }
+
+  /** A replay of the feed applied every event up to `upTo` (its last `next_after`). */
+  replayedUpTo(upTo: number): void {
+    this.resume = Math.max(this.resume ?? upTo, upTo);
+  }
+
   /** Start counting from a known offset (events at or below it count as applied). */
   setBaseline(offset: number): void {
     if (this.highest === null || offset > this.highest) this.highest = offset;
     this.floor = Math.max(this.floor, offset);
+    this.replayedUpTo(offset);
   }
 
   /** Whether this offset was applied already. */
@@ -83,6 +120,7 @@ export class EventApplier {
     this.applied.add(offset);
     this.order.push(offset);
     if (this.highest === null || offset > this.highest) this.highest = offset;
+    if (this.live) this.resume = Math.max(this.resume ?? offset, offset);
     while (this.order.length > this.window) {
       const dropped = this.order.shift();
       if (dropped === undefined) break;

@@ -8,20 +8,32 @@ import { fromFeed, type EventPage } from "./events";
 
 export type FetchPage = (after: number) => Promise<EventPage>;
 
-/** Apply every event after `after`; returns how many were new. */
+export interface Replayed {
+  /** How many events were new. */
+  applied: number;
+  /** Every event up to this offset has been read from the feed. */
+  upTo: number;
+}
+
+/**
+ * Apply every event after `after`, then tell the applier how far the feed was read (its
+ * resume point moves there). `maxPages` bounds one pass; the next replay goes on from there.
+ */
 export async function replayFrom(
   applier: EventApplier,
   fetchPage: FetchPage,
   after: number,
   maxPages = 100,
-): Promise<number> {
+): Promise<Replayed> {
   let cursor = after;
   let applied = 0;
   for (let page = 0; page < maxPages; page += 1) {
     const result = await fetchPage(cursor);
     applied += applier.applyAll(result.events.map(fromFeed));
-    if (!result.has_more || result.next_after <= cursor) break;
-    cursor = result.next_after;
+    const advanced = result.next_after > cursor;
+    if (advanced) cursor = result.next_after;
+    if (!result.has_more || !advanced) break;
   }
-  return applied;
+  applier.replayedUpTo(cursor);
+  return { applied, upTo: cursor };
 }
