@@ -38,10 +38,18 @@ test("after a dropped connection the client replays what it missed", async ({ br
   const contact = await createContact(a.page, { name: `Пропуск ${unique()}` });
   await b.page.goto(`/contacts/${contact.id}`);
   await expect(b.page.getByRole("heading", { name: String(contact.name) })).toBeVisible();
+  // B's contacts channel must be subscribed before A writes, or the change reaches B by the
+  // refetch that follows its subscription instead of as an event, and B has no offset yet.
+  await expect
+    .poll(() => b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { channel(name: string): { subscribed: boolean } | undefined } } }).__switchboard.pusher.channel("private-contacts")?.subscribed === true))
+    .toBe(true);
   // Let B apply at least one event so it knows its offset.
   const first = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { company: "До обрыва" }, { "If-Match": `"${contact.version}"` });
   expect(first.status).toBe(200);
   await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
+  await expect
+    .poll(() => b.page.evaluate(() => (window as unknown as { __switchboard: { applier: { resumeOffset: number | null } } }).__switchboard.applier.resumeOffset))
+    .not.toBeNull();
 
   // B's socket drops; A changes the contact meanwhile; B reconnects and catches up.
   await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { disconnect(): void } } }).__switchboard.pusher.disconnect());
