@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from saq.job import Job
 
 from switchboard_api.platform import retry
 from switchboard_api.telephony.provider import RecordingNotReady
@@ -37,6 +38,32 @@ def test_a_job_that_ran_early_is_one_warning_line(
     assert "Job<telephony_ingest_recording>" in record.getMessage()
     assert str(early) in record.getMessage()
     assert "Traceback" not in caplog.text
+
+
+def test_a_retried_job_is_still_one_line_without_the_last_attempts_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    retry.install()
+    job = Job(
+        function="telephony_ingest_recording",
+        kwargs={"provider": "mango", "recording_id": "r1"},
+        key="recording:mango:r1",
+        attempts=2,
+        error='Traceback (most recent call last):\n  File "x.py", line 1\nRecordingNotReady',
+    )
+    with caplog.at_level(logging.INFO, logger="saq"):
+        try:
+            raise RecordingNotReady("recording r1 is not ready")
+        except Exception:
+            SAQ.exception("Error processing job %s", job)
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert record.levelno == logging.WARNING
+    assert "\n" not in message
+    assert "Traceback" not in caplog.text
+    assert "recording:mango:r1" in message
+    assert "attempts: 2" in message
+    assert "recording r1 is not ready" in message
 
 
 def test_any_other_failure_keeps_its_error_and_traceback(caplog: pytest.LogCaptureFixture) -> None:

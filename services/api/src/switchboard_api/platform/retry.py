@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from saq.job import Job
+
 
 class RetryLater(Exception):
     """The job ran too early for something that is on its way: SAQ retries it with backoff."""
@@ -23,6 +25,12 @@ class QuietExpectedRetries(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, RetryLater):
+            if isinstance(record.args, tuple):
+                # A job's full form carries the previous attempt's traceback (its ``error``):
+                # the short form (function, key, attempts) keeps this to one line.
+                record.args = tuple(
+                    arg.info(full=False) if isinstance(arg, Job) else arg for arg in record.args
+                )
             record.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc} (retrying)"
             record.args = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
