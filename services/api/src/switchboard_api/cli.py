@@ -75,9 +75,13 @@ async def _schema_is_current(res: Resources) -> bool:
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     try:
         async with res.engine.connect() as conn:
+            # Before the first migration there is no table: asked first, so that waiting
+            # for it does not log an error in PostgreSQL twice a second.
+            if await conn.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+                return False
             rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
             applied = {str(r[0]) for r in rows}
-    except DBAPIError:  # the table does not exist before the first migration
+    except DBAPIError:  # not reachable yet, or the table went away meanwhile
         return False
     return applied == heads
 
