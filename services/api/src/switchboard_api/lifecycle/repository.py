@@ -54,6 +54,24 @@ def _row(mapping: RowMapping | None) -> Row | None:
     return None if mapping is None else {str(k): v for k, v in mapping.items()}
 
 
+def _assignments(table: Table, columns: tuple[str, ...]) -> dict[str, ColumnElement[Any]]:
+    """SET clauses for ``columns`` (bound as ``set_<name>``, see :func:`_set_params`) and the
+    version bump every write makes."""
+    c = table.c
+    assigned: dict[str, ColumnElement[Any]] = {
+        name: bindparam(f"set_{name}", type_=c[name].type) for name in columns
+    }
+    assigned["version"] = c.version + 1
+    return assigned
+
+
+def _set_params(values: Mapping[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
+    """The parameters of a statement built with :func:`_assignments`."""
+    params = {f"set_{name}": value for name, value in values.items()}
+    params["record_id"] = record_id
+    return params
+
+
 @functools.lru_cache(maxsize=256)
 def _update_if(table: Table, columns: tuple[str, ...], *, trashed: bool, versioned: bool) -> Update:
     # Built once per column set: a PATCH names few columns, and constructing the statement
@@ -65,11 +83,7 @@ def _update_if(table: Table, columns: tuple[str, ...], *, trashed: bool, version
     ]
     if versioned:
         conditions.append(c.version == bindparam("expected_version"))
-    assigned: dict[str, ColumnElement[Any]] = {
-        name: bindparam(f"set_{name}", type_=c[name].type) for name in columns
-    }
-    assigned["version"] = c.version + 1
-    return update(table).where(*conditions).values(assigned).returning(*c)
+    return update(table).where(*conditions).values(_assignments(table, columns)).returning(*c)
 
 
 #: Label prefix of the stored row's columns in :func:`_update_changed`'s result.
@@ -82,10 +96,6 @@ def _update_changed(table: Table, columns: tuple[str, ...], compared: tuple[str,
     # FOR UPDATE (so a concurrent writer's commit is waited for and re-read, not missed).
     c = table.c
     was = select(table).where(c.id == bindparam("record_id")).with_for_update().subquery("was")
-    assigned: dict[str, ColumnElement[Any]] = {
-        name: bindparam(f"set_{name}", type_=c[name].type) for name in columns
-    }
-    assigned["version"] = c.version + 1
     changes = [
         c[name].is_distinct_from(bindparam(f"set_{name}", type_=c[name].type)) for name in compared
     ]
@@ -98,7 +108,7 @@ def _update_changed(table: Table, columns: tuple[str, ...], compared: tuple[str,
             c.version == bindparam("expected_version"),
             or_(*changes),
         )
-        .values(assigned)
+        .values(_assignments(table, columns))
         .returning(*(was.c[col.name].label(_WAS + col.name) for col in c), *c)
     )
 
@@ -211,8 +221,7 @@ class LifecycleRepository:
         """One conditional UPDATE (bumping the version): only if the record is in the given
         state and, when ``version`` is given, still at that version. None if it was not."""
         stmt = _update_if(self.table, tuple(values), trashed=trashed, versioned=version is not None)
-        params = {f"set_{name}": value for name, value in values.items()}
-        params["record_id"] = record_id
+        params = _set_params(values, record_id)
         if version is not None:
             params["expected_version"] = version
         return await self._write(stmt, params)
@@ -229,8 +238,7 @@ class LifecycleRepository:
         least one of the ``compared`` fields (bumping the version); the row as it was and as
         it is now. None if nothing was written (gone, trashed, moved on, or no change)."""
         stmt = _update_changed(self.table, tuple(values), tuple(compared))
-        params = {f"set_{name}": value for name, value in values.items()}
-        params.update(record_id=record_id, expected_version=version)
+        params = {**_set_params(values, record_id), "expected_version": version}
         row = await self._write(stmt, params)
         if row is None:
             return None
