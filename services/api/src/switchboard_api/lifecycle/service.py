@@ -174,11 +174,24 @@ class LifecycleService:
             row = await self.repo.update_if(record_id, values, trashed=trashed, version=version)
             if row is None:
                 raise await self._stale(record_id)
-            saved = self._saved(row)
-            if changes is None:
-                before = snapshot(to_read(self.entity, current))
-                changes = diff(self.entity, before, snapshot(saved.record), raw)
-            await self._event(action, row, changes)
+            return await self._recorded(action, current, row, raw=raw, changes=changes)
+
+    async def _recorded(
+        self,
+        action: str,
+        before: Row,
+        row: Row,
+        *,
+        raw: set[str] | None,
+        changes: dict[str, Any] | None = None,
+    ) -> Saved:
+        """``row`` as written over ``before``, with its ``action`` event: ``changes`` if
+        given, else the difference between the two (``raw``: the fields written)."""
+        saved = self._saved(row)
+        if changes is None:
+            was = snapshot(to_read(self.entity, before))
+            changes = diff(self.entity, was, snapshot(saved.record), raw)
+        await self._event(action, row, changes)
         return saved
 
     def _saved(self, row: Row) -> Saved:
@@ -239,10 +252,7 @@ class LifecycleService:
                     if written is None:
                         raise _NothingWritten  # (withdraws the tombstone)
                     was, row = written
-                    saved = self._saved(row)
-                    before = snapshot(to_read(self.entity, was))
-                    changes = diff(self.entity, before, snapshot(saved.record), set(values))
-                    await self._event("updated", row, changes)
+                    saved = await self._recorded("updated", was, row, raw=set(values))
             except _NothingWritten:
                 pass
             else:
