@@ -58,12 +58,15 @@ class HttpApiConnection(ServerConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._buffer = bytearray()
-        self._sniffing = True
-        self._body_length = -1
         self._pending: Request | None = None
-        self._taken = False
-        self.body = b""
         self.body_error: Exception | None = None
+        self._fresh_request_state()
+
+    def _fresh_request_state(self) -> None:
+        """Nothing of a request read yet: before the first, and between kept-alive ones."""
+        self._sniffing, self._taken, self._body_length = True, False, -1
+        self._pending = None
+        self.body, self.body_error = b"", None
 
     def data_received(self, data: bytes) -> None:
         """Read a request head (and body when there is one) before ``websockets`` sees it."""
@@ -124,9 +127,8 @@ class HttpApiConnection(ServerConnection):
         self.request_rcvd.set_result(None)
 
     def _expect_next_request(self) -> None:
-        self._sniffing, self._taken, self._body_length = True, False, -1
-        self._pending, self.request = None, None
-        self.body, self.body_error = b"", None
+        self._fresh_request_state()
+        self.request = None
         self.request_rcvd = self.loop.create_future()
         if self._buffer:  # pipelined: already here
             data = bytes(self._buffer)
