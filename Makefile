@@ -4,7 +4,8 @@ SHELL := /bin/bash
 
 # uv comes from PyPI into a private tools venv when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
-LAUNCH := $(UV) run --frozen python infra/local/launcher.py
+# The launcher hands the same uv to everything it starts (SB_UV): nothing looks uv up on PATH.
+LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
 .PHONY: help run test test-web lint fmt bench sync env-example clean-test

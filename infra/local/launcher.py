@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import psutil
 import redis
 from demo import load_demo
 from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
-from provision import ProvisionError, ensure_system_packages, provision
+from provision import ProvisionError, provision
+from toolchain import ensure_programs, tool_env
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
 from web import ensure_built, has_client, run_tests
@@ -94,22 +96,47 @@ def _raise_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def port_holder(port: int) -> str:
+    """Which process listens on a local TCP port, as "pid 123 (name: command line)"."""
+    try:
+        listeners = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:  # not root: other users' sockets are hidden
+        return "a process of another user"
+    for conn in listeners:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+            if conn.pid is None:
+                return "a process of another user"
+            try:
+                proc = psutil.Process(conn.pid)
+                command = " ".join(proc.cmdline())[:120]
+                return f"pid {conn.pid} ({proc.name()}: {command})"
+            except psutil.Error:
+                return f"pid {conn.pid}"
+    return "an unknown process (a socket not yet released?)"
+
+
 def check_ports_free(p: Profile, ext: External) -> None:
-    """Fail early and clearly when another stack holds this profile's ports."""
-    ports = p.ports
-    wanted = {"nginx": ports.nginx, "api": ports.api, "realtime": ports.realtime}
-    wanted["pbx-simulator"] = ports.pbxsim
-    if ext.database_url is None:
-        wanted["postgres"] = ports.postgres
-    if ext.redis_url is None:
-        wanted["redis"] = ports.redis
-    if ext.s3_endpoint_url is None:
-        wanted["s3"] = ports.s3
-    busy = [f"{name} ({port})" for name, port in wanted.items() if _port_busy(port)]
+    """Fail early and clearly when anything holds a port this profile's processes will use.
+
+    Every port is checked, the ones a tool derives from another included (SeaweedFS's gRPC
+    ports), and each clash names the port and the process that holds it.
+    """
+    external = {
+        "postgres": ext.database_url is not None,
+        "redis": ext.redis_url is not None,
+        "s3": ext.s3_endpoint_url is not None,
+    }
+    busy = [
+        f"  {name} port {port} is held by {port_holder(port)}"
+        for process, ports in p.ports.by_process().items()
+        if not external.get(process, False)
+        for name, port in ports.items()
+        if _port_busy(port)
+    ]
     if busy:
         raise ProvisionError(
-            f"ports in use for the {p.name} profile: {', '.join(busy)}; "
-            "is another stack of this profile running?"
+            f"ports in use for the {p.name} profile:\n" + "\n".join(busy) + "\n"
+            f"stop what holds them (another `make {p.name}` in another checkout?) and retry"
         )
 
 
@@ -240,8 +267,14 @@ class StackNotReady(RuntimeError):
 
 
 @contextlib.contextmanager
-def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
-    """Provision and start the profile's stack, yield the env its clients need, stop it."""
+def running_stack(
+    p: Profile, ext: External, programs: Sequence[str] = ()
+) -> Iterator[dict[str, str]]:
+    """Provision and start the profile's stack, yield the env its clients need, stop it.
+
+    The env names the absolute path of Python, uv and each of ``programs`` (``SB_*``): the
+    tests never look a program up on PATH.
+    """
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
     proc, env_file = write_stack_files(p, ext, user)
@@ -259,6 +292,7 @@ def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
             "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
+            **tool_env("nginx", "redis-server", *programs),
         }
     finally:
         stop_supervisor(sup)
@@ -273,10 +307,11 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
         check_ports_free(p, ext)
         for fresh in ("pg", "s3", "logs"):  # every run starts from empty stores
             shutil.rmtree(p.state / fresh, ignore_errors=True)
-        if has_client():
-            ensure_system_packages({"chromium": "chromium"})  # the end-to-end tests drive it
+        # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
+        programs = ["node", "npm", *(["chromium"] if has_client() else [])]
+        ensure_programs(*programs)
         ensure_built(strict=web)
-        with running_stack(p, ext) as env:
+        with running_stack(p, ext, programs) as env:
             code = 0
             if python:
                 pytest = [sys.executable, "-m", "pytest", *pytest_args]
@@ -296,8 +331,10 @@ def cmd_bench(args: Sequence[str]) -> int:
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
+        programs = ["node", "npm", "wrk"]  # wrk loads the API; node runs the fan-out baseline
+        ensure_programs(*programs)
         ensure_built(strict=False)
-        with running_stack(p, ext) as env:
+        with running_stack(p, ext, programs) as env:
             return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
 
 

@@ -8,19 +8,6 @@ from pathlib import Path
 from profiles import ROOT, External, Profile
 from provision import nginx_binary, pg_bin_dir, which
 
-WEED_PORT_FLAGS = {
-    "master.port": 1,
-    "master.port.grpc": 2,
-    "volume.port": 3,
-    "volume.port.grpc": 4,
-    "filer.port": 5,
-    "filer.port.grpc": 6,
-    "s3.port": 7,
-    "s3.port.grpc": 8,
-    "admin.port": 9,
-    "admin.port.grpc": 10009,  # the admin's workers dial admin.port + 10000
-}
-
 
 def _q(parts: list[str | Path]) -> str:
     return " ".join(shlex.quote(str(x)) for x in parts)
@@ -32,7 +19,7 @@ def weed_command(p: Profile, bucket: str) -> str:
     s3dir = p.state / "s3"
     flags: list[str | Path] = [weed, "mini", f"-dir={s3dir / 'data'}", "-ip=127.0.0.1"]
     flags += ["-ip.bind=127.0.0.1", f"-s3.config={s3dir / 'identities.json'}"]
-    flags += [f"-{name}={p.ports.weed_base + off}" for name, off in WEED_PORT_FLAGS.items()]
+    flags += [f"-{name}={port}" for name, port in p.ports.weed().items()]
     flags += [
         "-webdav=false",
         "-admin.ui=false",

@@ -18,6 +18,23 @@ SERVICE_USER = "switchboard"
 DEMO_LOGIN = (DEMO_ACCOUNTS[0][0], DEMO_PASSWORD)  # dev-only, seeded by `make run`
 
 
+# Every port SeaweedFS's ``weed mini`` listens on, as an offset from the profile's base.
+# Each is pinned by its flag: left alone, weed derives gRPC ports as port + 10000, which can
+# land on the other profile's ports (the admin's gRPC port is derived that way even when set).
+WEED_PORT_FLAGS = {
+    "master.port": 1,
+    "master.port.grpc": 2,
+    "volume.port": 3,
+    "volume.port.grpc": 4,
+    "filer.port": 5,
+    "filer.port.grpc": 6,
+    "s3.port": 7,
+    "s3.port.grpc": 8,
+    "admin.port": 9,
+    "admin.port.grpc": 10009,  # the admin's workers dial admin.port + 10000
+}
+
+
 @dataclass(frozen=True)
 class Ports:
     """The TCP ports of one profile (all on 127.0.0.1)."""
@@ -28,17 +45,39 @@ class Ports:
     pbxsim: int
     postgres: int
     redis: int
-    weed_base: int  # SeaweedFS uses weed_base+1..+10 (S3 at +7) and +10009 for admin gRPC
+    weed_base: int  # SeaweedFS listens on weed_base + each offset of WEED_PORT_FLAGS
 
     @property
     def s3(self) -> int:
         """The S3 API port of SeaweedFS."""
-        return self.weed_base + 7
+        return self.weed_base + WEED_PORT_FLAGS["s3.port"]
+
+    def weed(self) -> dict[str, int]:
+        """Every SeaweedFS port by its flag name, derived ones included."""
+        return {name: self.weed_base + off for name, off in WEED_PORT_FLAGS.items()}
+
+    def by_process(self) -> dict[str, dict[str, int]]:
+        """Every port the profile listens on, grouped by the process that owns it."""
+        return {
+            "nginx": {"nginx": self.nginx},
+            "api": {"api": self.api},
+            "realtime": {"realtime": self.realtime},
+            "pbxsim": {"pbx-simulator": self.pbxsim},
+            "postgres": {"postgres": self.postgres},
+            "redis": {"redis": self.redis},
+            "s3": {f"s3 {name}": port for name, port in self.weed().items()},
+        }
+
+    def all(self) -> dict[str, int]:
+        """Every port of the profile by a name that says what listens on it."""
+        return {name: port for group in self.by_process().values() for name, port in group.items()}
 
 
 PORTS = {
     "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120),
-    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18120),
+    # SeaweedFS at 18130: with 18120 the run profile's admin gRPC (8129 + 10000) was 18129,
+    # the test profile's admin port, so `make test` failed while `make run` was up.
+    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130),
 }
 
 

@@ -7,12 +7,12 @@ Contract with ``web/package.json``: ``npm ci``, ``npm run build`` (-> web/dist),
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 from profiles import ROOT
+from toolchain import program
 
 WEB = ROOT / "web"
 SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts")
@@ -43,10 +43,7 @@ def _newest_mtime(paths: list[Path]) -> float:
 
 
 def _npm_binary() -> str:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)")
-    return npm
+    return program("npm")
 
 
 def _npm(args: list[str]) -> None:
