@@ -98,7 +98,7 @@ def _ms(value: str) -> float:
 def wrk(name: str, url: str, script: Path) -> Result:
     """Run wrk and parse its summary."""
     out = subprocess.run(
-        ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-s", str(script), url],
+        [os.environ.get("SB_WRK", "wrk"), f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-s", str(script), url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]

@@ -314,10 +314,14 @@ def start_realtime(redis_url: str, port: int, log: IO[bytes]) -> subprocess.Pope
 def start_baseline(port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
     if not (BASELINE / "node_modules" / "ws").exists():
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=BASELINE, check=True
+            [os.environ.get("SB_NPM", "npm"), "install", "--no-audit", "--no-fund", "--silent"],
+            cwd=BASELINE,
+            check=True,
         )
     return subprocess.Popen(
-        ["node", str(BASELINE / "server.mjs"), str(port)], stdout=log, stderr=log
+        [os.environ.get("SB_NODE", "node"), str(BASELINE / "server.mjs"), str(port)],
+        stdout=log,
+        stderr=log,
     )
 
 
@@ -374,7 +378,9 @@ def own_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
     if url := os.environ.get("RT_REDIS_URL"):
         return url, None
     port = free_port()
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = (
+        os.environ.get("SB_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
+    )
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

@@ -417,7 +417,7 @@ def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
     env |= {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_LINK_MODE": "hardlink", "UV_OFFLINE": "1"}
     env |= {"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": sys.executable}
-    uv = shutil.which("uv") or str(REPO / ".local/tools/bin/uv")
+    uv = os.environ.get("SB_UV") or shutil.which("uv") or str(REPO / ".local/tools/bin/uv")
     for command in re.findall(r"(uv sync [^\n]+)", build):
         done = subprocess.run(
             [uv, *command.split()[1:]],

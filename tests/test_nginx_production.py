@@ -43,7 +43,7 @@ from switchboard_realtime.settings import RealtimeSettings
 REPO = Path(__file__).resolve().parents[1]
 NGINX_DIR = REPO / "infra" / "nginx"
 CONF = NGINX_DIR / "production.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = os.environ.get("SB_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 HTTP2_DIRECTIVE_SINCE = (1, 25, 1)
 UPSTREAM_SERVER = re.compile(r"^(\s*server\s+)([A-Za-z0-9.-]+):(\d+)", re.MULTILINE)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +30,7 @@ def ensure_node_modules() -> None:
     lock = JS_DIR / "package-lock.json"
     if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
         return
-    npm = shutil.which("npm")
+    npm = os.environ.get("SB_NPM") or shutil.which("npm")  # the launcher names it
     if npm is None:
         raise AssertionError("npm is not installed: the realtime e2e tests need Node 20 + npm")
     subprocess.run(
@@ -55,7 +56,7 @@ class JsClient:
     @classmethod
     async def start(cls, name: str, config: dict[str, Any]) -> JsClient:
         """Start the harness with ``config`` (see tests/js/client.mjs) and wait until it runs."""
-        node = shutil.which("node") or "node"
+        node = os.environ.get("SB_NODE") or shutil.which("node") or "/usr/bin/node"
         err = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept for failure messages
             prefix=f"sb-pusherjs-{name}-", suffix=".log", delete=False
         )

@@ -1,7 +1,7 @@
 /**
  * Before the end-to-end run: wait for the stack, then load the demo employees (the API's
  * idempotent `seed-demo`, run with the same API_* environment `make test` gives the
- * services). SB_E2E_SKIP_SEED=1 skips seeding for a stack that already has them.
+ * services, with the Python the launcher names in SB_PYTHON). SB_E2E_SKIP_SEED=1 skips seeding for a stack that already has them.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,9 @@ export default async function globalSetup(): Promise<void> {
   await waitReady();
   if (process.env.SB_E2E_SKIP_SEED === "1") return;
   const root = fileURLToPath(new URL("../..", import.meta.url));
-  execFileSync("uv", ["run", "--frozen", "python", "-m", "switchboard_api", "seed-demo"], {
+  // The launcher names the workspace's Python (SB_PYTHON): a fresh machine has no uv on PATH.
+  const python = process.env.SB_PYTHON ?? `${root}.venv/bin/python`;
+  execFileSync(python, ["-m", "switchboard_api", "seed-demo"], {
     cwd: root,
     stdio: "inherit",
     env: process.env,

@@ -28,7 +28,9 @@ def redis_url() -> Iterator[str]:
         yield url
         return
     port = free_port()
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = (
+        os.environ.get("SB_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
+    )
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

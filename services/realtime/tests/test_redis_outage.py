@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import time
@@ -11,7 +12,9 @@ from realtime_testkit import PusherSocket, decode_data, free_port, start_node
 
 
 def _redis_server(port: int) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = (
+        os.environ.get("SB_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
+    )
     return subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
