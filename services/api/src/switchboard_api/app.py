@@ -24,6 +24,11 @@ from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.lifecycle.fastpath import install_fast_path
 from switchboard_api.platform.db import provide_uow
+from switchboard_api.platform.request_input import (
+    StorableQueryMiddleware,
+    document_input_refusals,
+    request_class,
+)
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.realtime.controllers import realtime_auth, realtime_config
 from switchboard_api.settings import ApiSettings, get_settings
@@ -66,7 +71,8 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: method_not_allowed},
-        middleware=[AuthMiddleware],  # also enforces the permission matrix per route
+        middleware=[AuthMiddleware, StorableQueryMiddleware],  # auth also enforces permissions
+        request_class=request_class(settings.max_json_depth),  # hostile bodies stop here
         dependencies={
             "resources": Provide(_provide_resources, sync_to_thread=False),
             "uow": Provide(provide_uow),
@@ -97,5 +103,6 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_input_refusals(app)
     install_fast_path(app)  # cached GET-by-id hits skip the framework's layers
     return app

@@ -117,6 +117,12 @@ class PayloadTooLarge(AppError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
+class UnsupportedMediaType(AppError):
+    """The body is not in a format the route takes (JSON routes take JSON only)."""
+
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class RateLimited(AppError):
     """Too many attempts; ``Retry-After`` says when to try again."""
 
@@ -322,5 +328,6 @@ __all__ = [
     "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
+    "UnsupportedMediaType",
     "problem_response",
 ]

@@ -120,6 +120,12 @@ class ApiSettings(BaseSettings):
         default=SecretStr(DEV_ONLY + "realtime-secret"), description="Pusher app secret."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    max_json_depth: int = Field(
+        default=32,
+        ge=2,
+        le=200,
+        description="How deep a request's JSON body may nest (400 beyond).",
+    )
     session_cookie_name: str = Field(
         default="sb_session", description="Name of the HttpOnly session cookie."
     )

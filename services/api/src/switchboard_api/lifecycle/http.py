@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 
 from switchboard_api.errors import PROBLEM_JSON, BadRequest, FieldError, Problem
+from switchboard_api.lifecycle.service import ANY_VERSION, NO_VERSION
 
 MAX_BODY_BYTES = 256 * 1024
 """Largest request body a lifecycle route accepts (413 beyond)."""
@@ -19,20 +22,40 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+_ENTITY_TAG = re.compile(r'\s*(W/)?"(\d{1,9})"\s*')
+
+
 def parse_if_match(value: str | None) -> int | None:
-    """The version an ``If-Match`` header names (``"3"``, ``W/"3"`` or ``3``); 400 naming
-    the header if it names none."""
+    """The version ``If-Match`` names, by RFC 9110's strong comparison.
+
+    ``"3"`` (or a bare ``3``, as older clients send) is version 3; ``*`` is
+    :data:`ANY_VERSION`; a weak ``W/"3"`` never matches (:data:`NO_VERSION`, a 412 once the
+    record is found). A list may name one strong tag at most; anything else is a 400.
+    """
     if value is None:
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 9:
-        raise BadRequest(
-            "If-Match must carry the record's ETag",
-            errors=[
-                FieldError(field="If-Match", message='expected an ETag like "3"', source="header")
-            ],
-        )
-    return int(text)
+    text = value.strip()
+    if text == "*":
+        return ANY_VERSION
+    if text.isdigit() and len(text) <= 9:
+        return int(text)
+    strong: list[int] = []
+    for item in text.split(","):
+        tag = _ENTITY_TAG.fullmatch(item)
+        if tag is None:
+            raise _bad_if_match('expected an ETag like "3", or *')
+        if tag.group(1) is None:
+            strong.append(int(tag.group(2)))
+    if len(strong) > 1:
+        raise _bad_if_match("name the one version the change is based on")
+    return strong[0] if strong else NO_VERSION
+
+
+def _bad_if_match(message: str) -> BadRequest:
+    return BadRequest(
+        "If-Match must carry the record's ETag",
+        errors=[FieldError(field="If-Match", message=message, source="header")],
+    )
 
 
 # ``value`` is only an example: it gives the documented header its (string) schema.

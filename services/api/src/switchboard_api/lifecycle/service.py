@@ -41,6 +41,11 @@ log = logging.getLogger("switchboard_api.lifecycle")
 
 _MOVES = {"trashed": "trash", "restored": "restore"}  # event action -> guard action
 
+ANY_VERSION = 0
+"""``If-Match: *``: whatever version is current (versions start at 1)."""
+NO_VERSION = -1
+"""``If-Match`` naming only weak tags: RFC 9110 compares strongly, so it matches nothing."""
+
 
 class _NothingWritten(Exception):
     """A conditional write matched no row (the reason is looked up afterwards)."""
@@ -222,11 +227,14 @@ class LifecycleService:
         require(self.principal, self.entity.name, Action.UPDATE)
         if if_match is None:
             raise PreconditionRequired("send If-Match with the version you are changing")
-        if not (self.entity.prepare and self.entity.prepare_reads_current):
+        any_version = if_match == ANY_VERSION
+        if not any_version and not (self.entity.prepare and self.entity.prepare_reads_current):
             return await self._update_unread(record_id, if_match, data)
-        current = await self._load(record_id)
+        # If-Match: * changes whatever version is current: it is locked so it stays current.
+        current = await self._load(record_id, lock=any_version)
         self._refuse_trashed(current)
-        self._check_version(current, if_match)
+        if not any_version:
+            self._check_version(current, if_match)
         values = self._prepare(input_values(data), current)
         if all(k in current and current[k] == v for k, v in values.items()):
             return self._saved(current)  # nothing changes: no new version, no event
@@ -336,7 +344,8 @@ class LifecycleService:
             self.entity.guard(action, current, self.principal)
 
     def _check_version(self, current: Mapping[str, Any], if_match: int) -> None:
-        if current["version"] != if_match:
+        """412 unless ``if_match`` names the current version (``*`` names any)."""
+        if if_match != ANY_VERSION and current["version"] != if_match:
             raise stale_error(self.entity.name, current["version"])
 
     async def _stale(self, record_id: uuid.UUID) -> Exception:
