@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { USERS, login, randomPhone, shot, unique } from "./helpers";
 
-test("contact: create -> edit -> trash -> restore -> permanent delete, with field errors and history", async ({ page }) => {
+test("contact: create -> edit -> trash -> restore -> permanent delete, with field errors and history", async ({
+  page,
+}) => {
   const name = `Анна Петрова ${unique()}`;
   const phone = randomPhone();
   await login(page, USERS.supervisor);

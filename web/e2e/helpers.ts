@@ -36,7 +36,11 @@ export async function login(page: Page, email: string, password = PASSWORD): Pro
 }
 
 /** A new browser context signed in as `email`, on `path`, with a live realtime connection. */
-export async function signedIn(browser: Browser, email: string, pathName = "/"): Promise<{ context: BrowserContext; page: Page }> {
+export async function signedIn(
+  browser: Browser,
+  email: string,
+  pathName = "/",
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await login(page, email);
@@ -46,7 +50,13 @@ export async function signedIn(browser: Browser, email: string, pathName = "/"):
 }
 
 /** Call the API as the page's signed-in employee (cookie + CSRF token). */
-export async function apiCall<T>(page: Page, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: T; etag: string | null }> {
+export async function apiCall<T>(
+  page: Page,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: T; etag: string | null }> {
   const me = await page.request.get("/api/v1/auth/me");
   const csrf = ((await me.json()) as { csrf_token: string }).csrf_token;
   const response = await page.request.fetch(url, {
@@ -55,7 +65,11 @@ export async function apiCall<T>(page: Page, method: string, url: string, body?:
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, ...headers },
   });
   const text = await response.text();
-  return { status: response.status(), data: (text ? JSON.parse(text) : null) as T, etag: response.headers()["etag"] ?? null };
+  return {
+    status: response.status(),
+    data: (text ? JSON.parse(text) : null) as T,
+    etag: response.headers()["etag"] ?? null,
+  };
 }
 
 export interface Record_ {

@@ -12,16 +12,34 @@ const READ: Action[] = ["read"];
 
 const MATRIX: Record<Role, Record<string, Action[]>> = {
   admin: {
-    users: ALL, contacts: ALL, deals: ALL, tasks: ALL, notes: ALL,
-    number_lists: ALL, calls: ALL, phone_lines: ALL,
+    users: ALL,
+    contacts: ALL,
+    deals: ALL,
+    tasks: ALL,
+    notes: ALL,
+    number_lists: ALL,
+    calls: ALL,
+    phone_lines: ALL,
   },
   supervisor: {
-    users: READ, contacts: ALL, deals: ALL, tasks: ALL, notes: ALL,
-    number_lists: ALL, calls: ALL, phone_lines: READ,
+    users: READ,
+    contacts: ALL,
+    deals: ALL,
+    tasks: ALL,
+    notes: ALL,
+    number_lists: ALL,
+    calls: ALL,
+    phone_lines: READ,
   },
   agent: {
-    users: READ, contacts: WORK, deals: WORK, tasks: WORK, notes: WORK,
-    number_lists: READ, calls: WORK, phone_lines: READ,
+    users: READ,
+    contacts: WORK,
+    deals: WORK,
+    tasks: WORK,
+    notes: WORK,
+    number_lists: READ,
+    calls: WORK,
+    phone_lines: READ,
   },
 };
 

@@ -29,7 +29,8 @@ export function RecordLink({ type, id }: { type: string; id: string | null | und
   if (!id) return <>{t("common.none")}</>;
   const data = record.data;
   const label =
-    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? (record.isError ? id.slice(0, 8) : "…");
+    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ??
+    (record.isError ? id.slice(0, 8) : "…");
   const text = String(label);
   return (
     <Anchor component={Link} to={`/${type}/${id}`}>

@@ -17,8 +17,22 @@ export type EntityRecord = {
 } & Record<string, unknown>;
 
 export type FieldKind =
-  | "text" | "textarea" | "email" | "select" | "date" | "datetime" | "money" | "boolean"
-  | "user" | "contact" | "tags" | "emails" | "phones" | "password" | "phone" | "related"
+  | "text"
+  | "textarea"
+  | "email"
+  | "select"
+  | "date"
+  | "datetime"
+  | "money"
+  | "boolean"
+  | "user"
+  | "contact"
+  | "tags"
+  | "emails"
+  | "phones"
+  | "password"
+  | "phone"
+  | "related"
   | "duration";
 
 export interface FieldDef {
@@ -92,7 +106,11 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "owner_id", kind: "user" },
       { name: "tags", kind: "tags", initial: [] },
     ],
-    filters: [{ name: "owner_id", kind: "user" }, { name: "tag", kind: "text" }, { name: "company", kind: "text" }],
+    filters: [
+      { name: "owner_id", kind: "user" },
+      { name: "tag", kind: "text" },
+      { name: "company", kind: "text" },
+    ],
     sortable: ["created_at", "updated_at", "name"],
     defaultSort: "-created_at",
     searchable: true,
@@ -200,7 +218,16 @@ export const ENTITIES: Record<string, EntityDef> = {
   calls: {
     type: "calls",
     titleField: "from_number",
-    columns: ["from_number", "to_number", "direction", "status", "started_at", "talk_seconds", "contact_id", "employee_id"],
+    columns: [
+      "from_number",
+      "to_number",
+      "direction",
+      "status",
+      "started_at",
+      "talk_seconds",
+      "contact_id",
+      "employee_id",
+    ],
     fields: [
       { name: "direction", kind: "select", options: DIRECTIONS, readOnly: true },
       { name: "status", kind: "select", options: CALL_STATUS, readOnly: true },

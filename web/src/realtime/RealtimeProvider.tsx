@@ -161,10 +161,7 @@ export function useRealtime(): Realtime {
  */
 const users = new WeakMap<Pusher, Map<string, number>>();
 
-export function useChannel(
-  name: string | null,
-  bind: (channel: Channel) => () => void,
-): void {
+export function useChannel(name: string | null, bind: (channel: Channel) => () => void): void {
   const { pusher } = useRealtime();
   const bindRef = useRef(bind);
   bindRef.current = bind;

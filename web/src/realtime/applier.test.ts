@@ -24,13 +24,28 @@ class FakeCache implements CacheOps {
 }
 
 function msg(offset: number, extra: Partial<ChangeMessage> = {}): ChangeMessage {
-  return { offset, type: "contacts", id: "c1", version: offset, action: "updated", actor: "u2", fields: ["name"], ...extra };
+  return {
+    offset,
+    type: "contacts",
+    id: "c1",
+    version: offset,
+    action: "updated",
+    actor: "u2",
+    fields: ["name"],
+    ...extra,
+  };
 }
 
 function feed(offset: number, extra: Partial<FeedEvent> = {}): FeedEvent {
   return {
-    offset, entity_type: "contacts", entity_id: "c1", action: "updated", actor_id: "u2",
-    version: offset, changes: { name: { before: "a", after: "b" } }, occurred_at: "2025-01-01T00:00:00Z",
+    offset,
+    entity_type: "contacts",
+    entity_id: "c1",
+    action: "updated",
+    actor_id: "u2",
+    version: offset,
+    changes: { name: { before: "a", after: "b" } },
+    occurred_at: "2025-01-01T00:00:00Z",
     ...extra,
   };
 }
@@ -107,7 +122,15 @@ describe("EventApplier", () => {
 
 describe("parseChange", () => {
   it("accepts the relay's JSON string and object forms", () => {
-    const raw = { offset: 3, type: "deals", id: "d", version: 2, action: "trashed", actor: null, fields: ["deleted_at"] };
+    const raw = {
+      offset: 3,
+      type: "deals",
+      id: "d",
+      version: 2,
+      action: "trashed",
+      actor: null,
+      fields: ["deleted_at"],
+    };
     expect(parseChange(JSON.stringify(raw))).toEqual(raw);
     expect(parseChange(raw)).toEqual(raw);
   });
@@ -129,12 +152,16 @@ describe("replayFrom", () => {
       12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false },
     };
     const asked: number[] = [];
-    const { applied, upTo } = await replayFrom(applier, async (after) => {
-      asked.push(after);
-      const page = pages[after];
-      if (!page) throw new Error(`unexpected after=${after}`);
-      return page;
-    }, 10);
+    const { applied, upTo } = await replayFrom(
+      applier,
+      async (after) => {
+        asked.push(after);
+        const page = pages[after];
+        if (!page) throw new Error(`unexpected after=${after}`);
+        return page;
+      },
+      10,
+    );
     expect(asked).toEqual([10, 12]);
     expect(applied).toBe(2); // 11 and 13; 12 was a repeat
     expect(upTo).toBe(13);
@@ -146,10 +173,14 @@ describe("replayFrom", () => {
   it("stops when the feed does not advance", async () => {
     const applier = new EventApplier(new FakeCache());
     let calls = 0;
-    await replayFrom(applier, async (after) => {
-      calls += 1;
-      return { events: [], next_after: after, has_more: true };
-    }, 0);
+    await replayFrom(
+      applier,
+      async (after) => {
+        calls += 1;
+        return { events: [], next_after: after, has_more: true };
+      },
+      0,
+    );
     expect(calls).toBe(1);
   });
 });

@@ -31,7 +31,16 @@ interface Lookup {
 }
 
 function parse(raw: unknown): Record<string, unknown> | null {
-  const value = typeof raw === "string" ? (() => { try { return JSON.parse(raw) as unknown; } catch { return null; } })() : raw;
+  const value =
+    typeof raw === "string"
+      ? (() => {
+          try {
+            return JSON.parse(raw) as unknown;
+          } catch {
+            return null;
+          }
+        })()
+      : raw;
   return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
 }
 
@@ -50,14 +59,17 @@ export function IncomingCall() {
     const timer = setTimeout(() => setCall(null), MAX_SHOWN_MS);
     const stop = applier.subscribe((change) => {
       if (change.type !== "calls" || change.id !== call.call_id || !change.fields.includes("status")) return;
-      void api.get<{ status: string; is_final?: boolean }>(`/api/v1/calls/${call.call_id}`).then(({ data }) => {
-        setCall((current) => {
-          if (current?.call_id !== call.call_id) return current;
-          // A missed call stays on screen (call back, create the contact); others close.
-          if (data.status === "missed") return current.missed ? current : { ...current, missed: true };
-          return OVER.has(data.status) ? null : current;
-        });
-      }).catch(() => undefined);
+      void api
+        .get<{ status: string; is_final?: boolean }>(`/api/v1/calls/${call.call_id}`)
+        .then(({ data }) => {
+          setCall((current) => {
+            if (current?.call_id !== call.call_id) return current;
+            // A missed call stays on screen (call back, create the contact); others close.
+            if (data.status === "missed") return current.missed ? current : { ...current, missed: true };
+            return OVER.has(data.status) ? null : current;
+          });
+        })
+        .catch(() => undefined);
     });
     return () => {
       clearTimeout(timer);
@@ -68,12 +80,15 @@ export function IncomingCall() {
   useChannel(`private-user.${me.id}`, (channel) => {
     const incoming = (raw: unknown) => {
       const data = parse(raw);
-      if (data && typeof data.call_id === "string" && typeof data.from_number === "string") setCall(data as unknown as IncomingCallEvent);
+      if (data && typeof data.call_id === "string" && typeof data.from_number === "string")
+        setCall(data as unknown as IncomingCallEvent);
     };
     const updated = (raw: unknown) => {
       const data = parse(raw);
       if (!data) return;
-      setCall((current) => (current && current.call_id === data.call_id && OVER.has(String(data.status)) ? null : current));
+      setCall((current) =>
+        current && current.call_id === data.call_id && OVER.has(String(data.status)) ? null : current,
+      );
     };
     channel.bind("call.incoming", incoming);
     channel.bind("call.updated", updated);
@@ -85,7 +100,8 @@ export function IncomingCall() {
 
   const lookup = useQuery({
     queryKey: ["contacts-lookup", call?.from_number],
-    queryFn: async () => (await api.get<Lookup>("/api/v1/contacts/lookup", { query: { phone: call?.from_number } })).data,
+    queryFn: async () =>
+      (await api.get<Lookup>("/api/v1/contacts/lookup", { query: { phone: call?.from_number } })).data,
     enabled: Boolean(call && call.contact === undefined),
     retry: false,
   });
@@ -95,18 +111,42 @@ export function IncomingCall() {
     <Transition mounted={call !== null} transition="slide-left" duration={200}>
       {(styles) => (
         <Paper
-          style={{ ...styles, position: "fixed", top: 72, right: 16, zIndex: 400, width: "min(360px, calc(100vw - 32px))" }}
-          shadow="xl" withBorder p="md" radius="md" role="region" aria-live="assertive" aria-label={t("calls.incoming")}
+          style={{
+            ...styles,
+            position: "fixed",
+            top: 72,
+            right: 16,
+            zIndex: 400,
+            width: "min(360px, calc(100vw - 32px))",
+          }}
+          shadow="xl"
+          withBorder
+          p="md"
+          radius="md"
+          role="region"
+          aria-live="assertive"
+          aria-label={t("calls.incoming")}
           data-testid="incoming-call"
         >
           {call && (
             <Stack gap="xs">
               <Group justify="space-between" wrap="nowrap">
                 <Group gap="sm" wrap="nowrap">
-                  <ThemeIcon color={call.missed ? "red" : "green"} radius="xl" size="lg" className={call.missed ? undefined : "sb-ringing"}><IconPhoneIncoming size={18} /></ThemeIcon>
+                  <ThemeIcon
+                    color={call.missed ? "red" : "green"}
+                    radius="xl"
+                    size="lg"
+                    className={call.missed ? undefined : "sb-ringing"}
+                  >
+                    <IconPhoneIncoming size={18} />
+                  </ThemeIcon>
                   <div>
-                    <Text fw={700} c={call.missed ? "red" : undefined}>{call.missed ? t("calls.missedCall") : t("calls.incoming")}</Text>
-                    <Text size="sm" ff="monospace">{formatPhone(call.from_number)}</Text>
+                    <Text fw={700} c={call.missed ? "red" : undefined}>
+                      {call.missed ? t("calls.missedCall") : t("calls.incoming")}
+                    </Text>
+                    <Text size="sm" ff="monospace">
+                      {formatPhone(call.from_number)}
+                    </Text>
                   </div>
                 </Group>
                 <CloseButton aria-label={t("calls.dismiss")} onClick={() => setCall(null)} />
@@ -114,17 +154,33 @@ export function IncomingCall() {
               {contact ? (
                 <Text size="lg" fw={600} data-testid="incoming-contact">
                   {contact.name}
-                  {contact.company && <Text span c="dimmed" size="sm"> · {contact.company}</Text>}
+                  {contact.company && (
+                    <Text span c="dimmed" size="sm">
+                      {" "}
+                      · {contact.company}
+                    </Text>
+                  )}
                 </Text>
               ) : (
                 <Text c="dimmed">{t("calls.unknown")}</Text>
               )}
-              {call.line_number && <Text size="xs" c="dimmed">{t("calls.line", { number: formatPhone(call.line_number) })}</Text>}
+              {call.line_number && (
+                <Text size="xs" c="dimmed">
+                  {t("calls.line", { number: formatPhone(call.line_number) })}
+                </Text>
+              )}
               <Group gap="xs">
                 {contact ? (
-                  <Button size="xs" component={Link} to={`/contacts/${contact.id}`} onClick={() => setCall(null)}>{t("calls.openContact")}</Button>
+                  <Button size="xs" component={Link} to={`/contacts/${contact.id}`} onClick={() => setCall(null)}>
+                    {t("calls.openContact")}
+                  </Button>
                 ) : (
-                  <Button size="xs" component={Link} to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`} onClick={() => setCall(null)}>
+                  <Button
+                    size="xs"
+                    component={Link}
+                    to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
+                    onClick={() => setCall(null)}
+                  >
                     {t("calls.createContact")}
                   </Button>
                 )}

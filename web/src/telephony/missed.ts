@@ -22,7 +22,11 @@ export function useMissedCalls() {
   const missed = useQuery({
     queryKey: [...keys.lists("calls"), "missed-badge", me.id],
     queryFn: async () =>
-      (await api.get<Page<EntityRecord>>("/api/v1/calls", { query: { status: "missed", employee_id: me.id, limit: 50 } })).data.items,
+      (
+        await api.get<Page<EntityRecord>>("/api/v1/calls", {
+          query: { status: "missed", employee_id: me.id, limit: 50 },
+        })
+      ).data.items,
     retry: false,
     refetchInterval: 60_000,
   });
