@@ -36,8 +36,8 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   await newColumn.getByRole("button", { name: `Перенести в: ${titles[0]}` }).click();
   await expect(page.getByRole("menuitem", { name: "Выиграна" })).toHaveCount(0);
   await page.getByRole("menuitem", { name: "Квалифицирована" }).click();
-  await expect(page.getByRole("region", { name: "Квалифицирована" }).getByText(titles[0]!)).toBeVisible();
-  await expect(newColumn.getByText(titles[0]!)).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Квалифицирована" }).getByText(titles[0])).toBeVisible();
+  await expect(newColumn.getByText(titles[0])).toHaveCount(0);
 
   const me = (await apiCall<{ id: string }>(page, "GET", "/api/v1/auth/me")).data;
   await apiCall(page, "POST", "/api/v1/tasks", {

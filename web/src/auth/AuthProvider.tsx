@@ -23,8 +23,8 @@ interface AuthState {
   loading: boolean;
   /** True when the last session ended by expiry (not by signing out). */
   expired: boolean;
-  login(email: string, password: string): Promise<Me>;
-  logout(): Promise<void>;
+  login: (email: string, password: string) => Promise<Me>;
+  logout: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);

@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Group, Modal, ScrollArea, Table, Text } from "@ma
 import { useTranslation } from "react-i18next";
 import type { Conflict } from "../entities/conflict";
 import { useUserName } from "../entities/directory";
-import { formatPhone } from "../lib/format";
+import { asText, formatPhone } from "../lib/format";
 
 function show(value: unknown, t: (k: string) => string): string {
   if (value === null || value === undefined || value === "") return t("common.none");
@@ -18,15 +18,15 @@ function show(value: unknown, t: (k: string) => string): string {
   }
   if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "boolean") return value ? t("common.yes") : t("common.no");
-  return String(value);
+  return asText(value);
 }
 
 interface Props {
   conflict: Conflict | null;
   saving: boolean;
-  onReload(): void;
-  onOverwrite(): void;
-  onClose(): void;
+  onReload: () => void;
+  onOverwrite: () => void;
+  onClose: () => void;
 }
 
 export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClose }: Props) {

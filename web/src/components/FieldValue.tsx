@@ -2,7 +2,7 @@
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
-import { formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import { asText, formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
 import { PhoneLink } from "../telephony/PhoneLink";
 import { RecordLink, UserName } from "./People";
 
@@ -28,7 +28,7 @@ const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", h
 export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const { t } = useTranslation();
   if (value === null || value === undefined || value === "") return <>{t("common.none")}</>;
-  const text = String(value);
+  const text = asText(value);
   const color =
     (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
@@ -48,7 +48,7 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
   );
   switch (field.kind) {
     case "select":
-      if (field.name === "currency") return <>{String(value ?? "")}</>;
+      if (field.name === "currency") return <>{asText(value)}</>;
       return <OptionBadge name={field.name} value={value} />;
     case "boolean":
       return <>{value ? t("common.yes") : t("common.no")}</>;
@@ -127,7 +127,7 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       if (value === null || value === undefined || value === "") return none;
       return (
         <Text span style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
-          {String(value)}
+          {asText(value)}
         </Text>
       );
   }

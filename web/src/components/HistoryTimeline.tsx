@@ -3,7 +3,7 @@ import { Button, Code, Stack, Text, Timeline, Title } from "@mantine/core";
 import { IconArrowBackUp, IconPencil, IconPlus, IconTrash, IconTrashX } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useHistory, type HistoryEntry } from "../entities/api";
-import { formatDateTime, formatPhone } from "../lib/format";
+import { asText, formatDateTime, formatPhone } from "../lib/format";
 import { UserName } from "./People";
 
 const ICONS: Record<string, JSX.Element> = {
@@ -29,7 +29,7 @@ function short(value: unknown, none: string): string {
   if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "boolean") return value ? "✓" : "✗";
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTime(value);
-  const text = String(value);
+  const text = asText(value);
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 

@@ -28,7 +28,7 @@ interface InputProps {
   values: Record<string, unknown>;
   errors: Errors;
   isNew: boolean;
-  onChange(name: string, value: unknown): void;
+  onChange: (name: string, value: unknown) => void;
 }
 
 const PHONE_TYPES = ["mobile", "work", "home", "fax", "other"];
@@ -58,7 +58,7 @@ function nestedError(errors: Errors, name: string): string | undefined {
 export function UserSelect(props: {
   label: string;
   value: string | null;
-  onChange(v: string | null): void;
+  onChange: (v: string | null) => void;
   error?: string;
   clearable?: boolean;
   placeholder?: string;
@@ -87,7 +87,7 @@ export function RecordSelect(props: {
   type: string;
   label: string;
   value: string | null;
-  onChange(v: string | null): void;
+  onChange: (v: string | null) => void;
   error?: string;
 }) {
   const { t } = useTranslation();

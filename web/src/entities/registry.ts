@@ -3,7 +3,7 @@
  * trash and history screens read these definitions, so contacts, deals, tasks, notes,
  * number lists, users and calls share one implementation.
  */
-import { formatPhone } from "../lib/format";
+import { asText, formatPhone } from "../lib/format";
 
 export type EntityRecord = {
   id: string;
@@ -276,7 +276,7 @@ export function apiFieldNames(field: FieldDef): string[] {
 export function recordTitle(def: EntityDef, record: EntityRecord | undefined): string {
   if (!record) return "";
   const value = record[def.titleField];
-  let text = typeof value === "string" ? value : String(value ?? "");
+  let text = asText(value);
   if (def.titleField.endsWith("_number")) text = formatPhone(text);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

@@ -1,5 +1,5 @@
 /** Deals: a board by stage (drag a card, or use its "Move to" menu) and the list view. */
-import { useRef, useState } from "react";
+import { useState } from "react";
 import {
   ActionIcon,
   Anchor,
@@ -51,7 +51,7 @@ function DealCard({
   movable,
 }: {
   deal: EntityRecord;
-  onMove(deal: EntityRecord, stage: string): void;
+  onMove: (deal: EntityRecord, stage: string) => void;
   movable: boolean;
 }) {
   const { t } = useTranslation();
@@ -110,7 +110,7 @@ function StageColumn({
   registry,
 }: {
   stage: string;
-  onMove(deal: EntityRecord, stage: string): void;
+  onMove: (deal: EntityRecord, stage: string) => void;
   movable: boolean;
   registry: Map<string, EntityRecord>;
 }) {
@@ -162,7 +162,7 @@ function Board() {
   const { t } = useTranslation();
   const me = useMe();
   const update = useUpdate("deals");
-  const registry = useRef(new Map<string, EntityRecord>());
+  const [registry] = useState(() => new Map<string, EntityRecord>());
   const move = async (deal: EntityRecord, stage: string) => {
     if (!(TRANSITIONS[String(deal.stage)] ?? []).includes(stage)) {
       notifications.show({
@@ -188,7 +188,7 @@ function Board() {
             stage={stage}
             onMove={move}
             movable={can(me.role, "deals", "update")}
-            registry={registry.current}
+            registry={registry}
           />
         ))}
       </Group>

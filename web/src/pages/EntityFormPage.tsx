@@ -81,7 +81,7 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const update = useUpdate(def.type);
   const live = useRecord(def.type, record?.id);
   const liveVersion = live.data?.version;
-  const remoteWho = useUserName(live.data?.updated_by as string | null);
+  const remoteWho = useUserName(live.data?.updated_by);
 
   const onChange = (name: string, value: unknown) => {
     setValues((v) => ({ ...v, [name]: value }));
@@ -224,6 +224,7 @@ export function EntityFormPage({ type }: { type: string }) {
   const [loaded, setLoaded] = useState<EntityRecord | undefined>(undefined);
   // The form keeps the version it was opened at; later refetches must not reset the edits.
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a snapshot of the first load, on purpose
     if (record.data && (!loaded || loaded.id !== record.data.id)) setLoaded(record.data);
   }, [record.data, loaded]);
   if (!id) return <FormBody def={def} />;

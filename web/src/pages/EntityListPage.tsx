@@ -57,7 +57,7 @@ function Filters({
 }: {
   def: EntityDef;
   params: URLSearchParams;
-  set(name: string, value: string | null): void;
+  set: (name: string, value: string | null) => void;
 }) {
   const { t } = useTranslation();
   return (
@@ -155,7 +155,8 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   };
   useEffect(() => {
     if ((params.get("q") ?? "") !== debounced) setParam("q", debounced || null);
-  }, [debounced]); // only when the typed search settles
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed search settles
+  }, [debounced]);
 
   const sort = params.get("sort") ?? def.defaultSort;
   const sortField = sort.replace(/^-/, "");
@@ -177,7 +178,8 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         } else q[f.name] = value;
       }
     return q;
-  }, [params, sort, trashed, JSON.stringify(fixed)]); // fixed compared by value
+    // eslint-disable-next-line react-hooks/exhaustive-deps, react-hooks/use-memo -- fixed compared by value
+  }, [params, sort, trashed, JSON.stringify(fixed)]);
   const list = useEntityList(type, query, { trashed });
   const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
 

@@ -19,7 +19,7 @@ function Card({
   title: string;
   type: string;
   params: ListParams;
-  render(r: EntityRecord): React.ReactNode;
+  render: (r: EntityRecord) => React.ReactNode;
   more: string;
 }) {
   const { t } = useTranslation();

@@ -135,6 +135,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       if (current !== "connected") applier.markInterrupted();
       setState(current);
     });
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the client exists only once this effect made it
     setPusher(instance);
     // A handle for support and the end-to-end tests (drop the socket, read the offset).
     (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };
@@ -164,6 +165,7 @@ const users = new WeakMap<Pusher, Map<string, number>>();
 export function useChannel(name: string | null, bind: (channel: Channel) => () => void): void {
   const { pusher } = useRealtime();
   const bindRef = useRef(bind);
+  // eslint-disable-next-line react-hooks/refs -- the latest handler, read only by the effect below
   bindRef.current = bind;
   useEffect(() => {
     if (!pusher || !name) return;

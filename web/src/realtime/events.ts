@@ -8,7 +8,8 @@ export interface ChangeMessage {
   type: string;
   id: string;
   version: number;
-  action: ChangeAction | string;
+  /** A `ChangeAction`; typed as any string because unknown actions pass through. */
+  action: string;
   actor: string | null;
   fields: string[];
 }

@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { keys, type Page } from "../entities/api";
 import type { EntityRecord } from "../entities/registry";
+import { asText } from "../lib/format";
 
 const seenKey = (userId: string) => `sb.missedSeen.${userId}`;
 
@@ -31,7 +32,7 @@ export function useMissedCalls() {
     refetchInterval: 60_000,
   });
   const unseen = (missed.data ?? []).filter((call) => {
-    const when = Date.parse(String(call.started_at ?? call.created_at));
+    const when = Date.parse(asText(call.started_at ?? call.created_at));
     return Number.isFinite(when) && when > seen;
   }).length;
   const markSeen = useCallback(() => {
