@@ -4,6 +4,7 @@
  * number lists, users and calls share one implementation.
  */
 import { asText, formatPhone } from "../lib/format";
+import type { Schemas } from "../api/schema";
 
 export type EntityRecord = {
   id: string;
@@ -83,14 +84,27 @@ export interface EntityDef {
   hasNotes?: boolean;
 }
 
-const STAGES = ["new", "qualified", "proposal", "won", "lost"] as const;
+// Option lists in the order the UI shows them; `satisfies` keeps each value one the API knows
+// (src/api/contract.test.ts checks that none is missing).
+const STAGES = ["new", "qualified", "proposal", "won", "lost"] as const satisfies readonly Schemas["Deal"]["stage"][];
 export const DEAL_STAGES = STAGES;
-const TASK_STATUS = ["open", "in_progress", "done", "cancelled"] as const;
-const PRIORITY = ["low", "normal", "high", "urgent"] as const;
-const ROLES = ["admin", "supervisor", "agent"] as const;
-const LIST_KINDS = ["blacklist", "whitelist", "custom"] as const;
-const CALL_STATUS = ["ringing", "in_progress", "completed", "missed", "failed"] as const;
-const DIRECTIONS = ["inbound", "outbound", "internal"] as const;
+const TASK_STATUS = [
+  "open",
+  "in_progress",
+  "done",
+  "cancelled",
+] as const satisfies readonly Schemas["Task"]["status"][];
+const PRIORITY = ["low", "normal", "high", "urgent"] as const satisfies readonly Schemas["Task"]["priority"][];
+const ROLES = ["admin", "supervisor", "agent"] as const satisfies readonly Schemas["User"]["role"][];
+const LIST_KINDS = ["blacklist", "whitelist", "custom"] as const satisfies readonly Schemas["NumberList"]["kind"][];
+const CALL_STATUS = [
+  "ringing",
+  "in_progress",
+  "completed",
+  "missed",
+  "failed",
+] as const satisfies readonly Schemas["Call"]["status"][];
+const DIRECTIONS = ["inbound", "outbound", "internal"] as const satisfies readonly Schemas["Call"]["direction"][];
 
 export const ENTITIES: Record<string, EntityDef> = {
   contacts: {

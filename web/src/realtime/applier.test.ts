@@ -148,8 +148,8 @@ describe("replayFrom", () => {
     applier.apply(msg(10));
     applier.apply(msg(12)); // arrived live while 11 was lost with the socket
     const pages: Record<number, EventPage> = {
-      10: { events: [feed(11, { entity_id: "c2" }), feed(12)], next_after: 12, has_more: true },
-      12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false },
+      10: { events: [feed(11, { entity_id: "c2" }), feed(12)], next_after: 12, has_more: true, head: 13 },
+      12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false, head: 13 },
     };
     const asked: number[] = [];
     const { applied, upTo } = await replayFrom(
@@ -177,7 +177,7 @@ describe("replayFrom", () => {
       applier,
       async (after) => {
         calls += 1;
-        return { events: [], next_after: after, has_more: true };
+        return { events: [], next_after: after, has_more: true, head: after };
       },
       0,
     );
@@ -189,7 +189,8 @@ describe("where a replay resumes", () => {
   function feedOf(events: number[]) {
     return async (after: number): Promise<EventPage> => {
       const page = events.filter((offset) => offset > after).map((offset) => feed(offset));
-      return { events: page, next_after: page.at(-1)?.offset ?? after, has_more: false };
+      const last = page.at(-1)?.offset ?? after;
+      return { events: page, next_after: last, has_more: false, head: Math.max(after, ...events) };
     };
   }
 
