@@ -35,13 +35,19 @@ export async function login(page: Page, email: string, password = PASSWORD): Pro
   await expect(page.getByTestId("user-menu")).toBeVisible();
 }
 
-/** A new browser context signed in as `email`, on `path`, with a live realtime connection. */
+/**
+ * A new browser context signed in as `email`, on `path`, with a live realtime connection. Its
+ * pages hand their realtime client to the tests (src/realtime/testHandle.ts): see `realtime`.
+ */
 export async function signedIn(
   browser: Browser,
   email: string,
   pathName = "/",
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
+  await context.addInitScript(() => {
+    (window as unknown as { __switchboardTestHandle: object }).__switchboardTestHandle = {};
+  });
   const page = await context.newPage();
   await login(page, email);
   if (pathName !== "/") await page.goto(pathName);
@@ -83,3 +89,35 @@ export async function createContact(page: Page, body: Record<string, unknown>): 
   expect(res.status, JSON.stringify(res.data)).toBe(201);
   return res.data;
 }
+
+/** The parts of the app's realtime client (pusher-js, the event applier) the tests drive. */
+interface WithTestHandle {
+  __switchboardTestHandle: {
+    pusher: {
+      channel(name: string): { subscribed: boolean } | undefined;
+      connect(): void;
+      disconnect(): void;
+    };
+    applier: { resumeOffset: number | null; lastOffset: number };
+  };
+}
+
+/**
+ * The realtime client of a page opened by `signedIn` (the app fills the handle in). Each
+ * function runs in the page, so each names the window's handle itself.
+ */
+export const realtime = {
+  subscribed: (page: Page, channel: string) =>
+    page.evaluate(
+      (name) => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.channel(name)?.subscribed === true,
+      channel,
+    ),
+  resumeOffset: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.applier.resumeOffset),
+  lastOffset: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.applier.lastOffset),
+  disconnect: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.disconnect()),
+  connect: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.connect()),
+};

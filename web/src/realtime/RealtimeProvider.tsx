@@ -18,6 +18,7 @@ import { EventApplier } from "./applier";
 import { CHANGE_EVENT, parseChange, type EventPage } from "./events";
 import { queryCacheOps } from "./queryCache";
 import { replayFrom } from "./replay";
+import { exposeToTests } from "./testHandle";
 
 export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
 
@@ -137,8 +138,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     });
     // eslint-disable-next-line react-hooks/set-state-in-effect -- the client exists only once this effect made it
     setPusher(instance);
-    // A handle for support and the end-to-end tests (drop the socket, read the offset).
-    (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };
+    exposeToTests(instance, applier);
     return () => {
       clearTimeout(replayTimer);
       setPusher(null);
