@@ -32,6 +32,7 @@ lint: sync ## ruff (lint + format check) and mypy --strict on the source; ESLint
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy $(PY_SRC)
+	$(UV) run --frozen python infra/local/web.py lint
 
 fmt: sync ## apply ruff's fixes and formatting
 	$(UV) run --frozen ruff check --fix .

@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
-from web import run_script  # noqa: E402
 from web_contract import GENERATED, openapi_document, permission_matrix  # noqa: E402
 
 from switchboard_api.auth.permissions import MATRIX, Action, Role, can  # noqa: E402
+from web import run_script  # noqa: E402
 
 STALE = "the web client's contract is stale: run `make web-contract`"
 

@@ -87,7 +87,11 @@ def run_script(name: str) -> subprocess.CompletedProcess[str]:
     """Run one of the client's npm scripts (dependencies installed first); output captured."""
     ensure_installed()
     return subprocess.run(
-        [_npm_binary(), "run", "--silent", name], cwd=WEB, capture_output=True, text=True, check=False
+        [_npm_binary(), "run", "--silent", name],
+        cwd=WEB,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

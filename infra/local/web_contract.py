@@ -13,11 +13,11 @@ import json
 import sys
 
 from profiles import ROOT
-from web import run_script
 
 from switchboard_api.app import create_app
 from switchboard_api.auth.permissions import MATRIX, Action
 from switchboard_api.settings import ApiSettings
+from web import run_script
 
 GENERATED = ROOT / "web" / "src" / "api" / "generated"
 
@@ -57,4 +57,6 @@ def write() -> None:
 
 if __name__ == "__main__":
     write()
-    sys.stdout.write(f"wrote {GENERATED.relative_to(ROOT)}: openapi.json, openapi.d.ts, permissions.json\n")
+    sys.stdout.write(
+        f"wrote {GENERATED.relative_to(ROOT)}: openapi.json, openapi.d.ts, permissions.json\n"
+    )

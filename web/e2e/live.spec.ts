@@ -79,7 +79,7 @@ test("after a dropped connection the client replays what it missed", async ({ br
   await b.context.close();
 });
 
-test("a normal session exposes no handle on its realtime client", async ({ page }) => {
+test("an ordinary page exposes no handle on its realtime client", async ({ page }) => {
   await login(page, USERS.agent1);
   await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "connected", { timeout: 15_000 });
   const globals = await page.evaluate(() => Object.keys(window).filter((name) => name.startsWith("__switchboard")));

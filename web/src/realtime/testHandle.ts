@@ -1,7 +1,7 @@
 /**
  * A handle on the live connection for the end-to-end tests (drop the socket, read the replay
  * offset). It is filled in only when the page asked for it before the app started: the tests
- * set `window.__switchboardTestHandle = {}` in an init script. A normal session has no global
+ * set `window.__switchboardTestHandle = {}` in an init script. An ordinary page has no global
  * holding the realtime client.
  */
 import type Pusher from "pusher-js";
