@@ -126,7 +126,9 @@ def run_tests(env: Mapping[str, str]) -> int:
         if script not in available:
             continue
         print(f"\n=== web: npm run {script} ===", flush=True)
-        code = subprocess.call([_npm_binary(), "run", script], cwd=WEB, env=dict(env))
+        # The e2e setup seeds the demo with this Python: uv need not be on PATH.
+        script_env = {**env, "SB_PYTHON": sys.executable}
+        code = subprocess.call([_npm_binary(), "run", script], cwd=WEB, env=script_env)
         if code != 0:
             return code
     return 0

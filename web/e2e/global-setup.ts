@@ -1,7 +1,9 @@
 /**
  * Before the end-to-end run: wait for the stack, then load the demo employees (the API's
  * idempotent `seed-demo`, run with the same API_* environment `make test` gives the
- * services). SB_E2E_SKIP_SEED=1 skips seeding for a stack that already has them.
+ * services). The launcher names its Python (the workspace's, with the API installed) in
+ * SB_PYTHON, since uv need not be on PATH; run by hand, `uv run` is used. SB_E2E_SKIP_SEED=1
+ * skips seeding for a stack that already has them.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -28,9 +30,8 @@ export default async function globalSetup(): Promise<void> {
   await waitReady();
   if (process.env.SB_E2E_SKIP_SEED === "1") return;
   const root = fileURLToPath(new URL("../..", import.meta.url));
-  execFileSync("uv", ["run", "--frozen", "python", "-m", "switchboard_api", "seed-demo"], {
-    cwd: root,
-    stdio: "inherit",
-    env: process.env,
-  });
+  const seed = ["-m", "switchboard_api", "seed-demo"];
+  const python = process.env.SB_PYTHON;
+  const [command, args] = python ? [python, seed] : ["uv", ["run", "--frozen", "python", ...seed]];
+  execFileSync(command, args, { cwd: root, stdio: "inherit", env: process.env });
 }
