@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
-.PHONY: help run test test-web lint fmt bench sync env-example clean-test
+.PHONY: help run test test-web lint fmt bench sync env-example web-contract clean-test
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -29,10 +29,11 @@ test: sync ## provision, start the real services on test ports, run the whole su
 test-web: sync ## only the web client's tests (Vitest, Playwright e2e) against a fresh test stack
 	$(LAUNCH) test-web
 
-lint: sync ## ruff (lint + format check) and mypy --strict on the source
+lint: sync ## ruff (lint + format check) and mypy --strict on the source; ESLint, Prettier and tsc on the web client
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy $(PY_SRC)
+	$(UV) run --frozen python infra/local/web.py lint
 
 fmt: sync ## apply ruff's fixes and formatting
 	$(UV) run --frozen ruff check --fix .
@@ -43,6 +44,9 @@ bench: sync ## run the benchmarks under bench/ and print figures against their b
 
 env-example: sync ## regenerate .env.example from the services' settings classes
 	$(UV) run --frozen python infra/local/env_example.py > .env.example
+
+web-contract: sync ## regenerate the web client's copy of the API contract (OpenAPI document, TypeScript types, permission matrix)
+	$(UV) run --frozen python infra/local/web_contract.py
 
 clean-test: ## remove the test profile's state (.local/test)
 	rm -rf .local/test

@@ -26,8 +26,14 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.SB_CHROMIUM ?? "/usr/bin/chromium",
       args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--autoplay-policy=no-user-gesture-required",
       ],
     },

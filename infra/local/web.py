@@ -1,13 +1,18 @@
 """The web client's build and test steps, driven through its npm scripts.
 
 Contract with ``web/package.json``: ``npm ci``, ``npm run build`` (-> web/dist),
-``npm run test:unit`` and ``npm run test:e2e`` (against SB_BASE_URL).
+``npm run test:unit`` and ``npm run test:e2e`` (against SB_BASE_URL), ``npm run lint``,
+``format:check`` and ``typecheck`` (``make lint``), ``gen:api`` and ``check:api`` (the
+TypeScript types generated from the API's OpenAPI document, see web_contract.py).
+
+``python infra/local/web.py lint`` is ``make lint``'s step for the client.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -66,12 +71,42 @@ def ensure_built(*, strict: bool = True) -> None:
         print(f"warning: the web client did not build ({exc}); serving the last build", flush=True)
 
 
-def _install_and_build() -> None:
+def ensure_installed() -> None:
+    """``npm ci`` when node_modules is missing or older than the lock file."""
     stamp = WEB / "node_modules" / ".package-lock.json"
     lock = WEB / "package-lock.json"
     if not stamp.exists() or (lock.exists() and lock.stat().st_mtime > stamp.stat().st_mtime):
         print("installing the web client's npm dependencies", flush=True)
         _npm(["ci", "--no-audit", "--no-fund"])
+
+
+def run_script(name: str) -> subprocess.CompletedProcess[str]:
+    """Run one of the client's npm scripts (dependencies installed first); output captured."""
+    ensure_installed()
+    return subprocess.run(
+        [_npm_binary(), "run", "--silent", name],
+        cwd=WEB,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def lint() -> int:
+    """ESLint, Prettier's check, the TypeScript compiler and the generated types' freshness."""
+    if not has_client():
+        return 0
+    ensure_installed()
+    for script in ("lint", "format:check", "typecheck", "check:api"):
+        print(f"=== web: npm run {script} ===", flush=True)
+        code = subprocess.call([_npm_binary(), "run", "--silent", script], cwd=WEB)
+        if code != 0:
+            return code
+    return 0
+
+
+def _install_and_build() -> None:
+    ensure_installed()
     built = WEB / "dist" / "index.html"
     sources = [WEB / s for s in SOURCES]
     if not built.exists() or _newest_mtime(sources) > built.stat().st_mtime:
@@ -92,3 +127,12 @@ def run_tests(env: Mapping[str, str]) -> int:
         if code != 0:
             return code
     return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["lint"]:
+        sys.exit("usage: web.py lint")
+    try:
+        sys.exit(lint())
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        sys.exit(f"error: {exc}")

@@ -30,7 +30,11 @@ test("an expired session goes to login and then back to the page", async ({ page
   // The server forgets the session: the cookie no longer works.
   await context.clearCookies();
   // The next request (this click's, or any background refetch) meets a 401.
-  await page.getByRole("link", { name: "Контакты" }).first().click({ timeout: 3000 }).catch(() => undefined);
+  await page
+    .getByRole("link", { name: "Контакты" })
+    .first()
+    .click({ timeout: 3000 })
+    .catch(() => undefined);
   await expect(page).toHaveURL(/\/login\?next=/);
   await expect(page.getByText("Сессия истекла")).toBeVisible();
   const next = decodeURIComponent(new URL(page.url()).searchParams.get("next") ?? "");

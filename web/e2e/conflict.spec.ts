@@ -35,7 +35,13 @@ test("an edit conflict shows the other person's change and offers reload or over
 
   // A saves again; this time B overwrites.
   const current = await apiCall<Record_>(a.page, "GET", `/api/v1/contacts/${contact.id}`);
-  const patched = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { job_title: "Директор" }, { "If-Match": `"${current.data.version}"` });
+  const patched = await apiCall<Record_>(
+    a.page,
+    "PATCH",
+    `/api/v1/contacts/${contact.id}`,
+    { job_title: "Директор" },
+    { "If-Match": `"${current.data.version}"` },
+  );
   expect(patched.status).toBe(200);
   await b.page.getByLabel("Компания").fill("Окончательная");
   await b.page.getByRole("button", { name: "Сохранить" }).click();

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { USERS, login, randomPhone, shot, unique } from "./helpers";
 
-test("contact: create -> edit -> trash -> restore -> permanent delete, with field errors and history", async ({ page }) => {
+test("contact: create -> edit -> trash -> restore -> permanent delete, with field errors and history", async ({
+  page,
+}) => {
   const name = `Анна Петрова ${unique()}`;
   const phone = randomPhone();
   await login(page, USERS.supervisor);
@@ -68,7 +70,7 @@ test("contact: create -> edit -> trash -> restore -> permanent delete, with fiel
 test("contacts list: search, filter, sort and pages", async ({ page }) => {
   const tag = `t${unique()}`;
   await login(page, USERS.agent1);
-  const me = await (await page.request.get("/api/v1/auth/me")).json();
+  const me = (await (await page.request.get("/api/v1/auth/me")).json()) as { csrf_token: string };
   for (let i = 0; i < 27; i += 1) {
     const res = await page.request.post("/api/v1/contacts", {
       data: { name: `Список ${tag} ${String(i).padStart(2, "0")}`, tags: [tag] },

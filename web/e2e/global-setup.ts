@@ -1,7 +1,8 @@
 /**
  * Before the end-to-end run: wait for the stack, then load the demo employees (the API's
  * idempotent `seed-demo`, run with the same API_* environment `make test` gives the
- * services, with the Python the launcher names in SB_PYTHON). SB_E2E_SKIP_SEED=1 skips seeding for a stack that already has them.
+ * services, with the Python the launcher names in SB_PYTHON: a fresh machine has no uv on
+ * PATH). SB_E2E_SKIP_SEED=1 skips seeding for a stack that already has them.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

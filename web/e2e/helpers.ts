@@ -35,9 +35,19 @@ export async function login(page: Page, email: string, password = PASSWORD): Pro
   await expect(page.getByTestId("user-menu")).toBeVisible();
 }
 
-/** A new browser context signed in as `email`, on `path`, with a live realtime connection. */
-export async function signedIn(browser: Browser, email: string, pathName = "/"): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A new browser context signed in as `email`, on `path`, with a live realtime connection. Its
+ * pages hand their realtime client to the tests (src/realtime/testHandle.ts): see `realtime`.
+ */
+export async function signedIn(
+  browser: Browser,
+  email: string,
+  pathName = "/",
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
+  await context.addInitScript(() => {
+    (window as unknown as { __switchboardTestHandle: object }).__switchboardTestHandle = {};
+  });
   const page = await context.newPage();
   await login(page, email);
   if (pathName !== "/") await page.goto(pathName);
@@ -46,7 +56,13 @@ export async function signedIn(browser: Browser, email: string, pathName = "/"):
 }
 
 /** Call the API as the page's signed-in employee (cookie + CSRF token). */
-export async function apiCall<T>(page: Page, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: T; etag: string | null }> {
+export async function apiCall<T>(
+  page: Page,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: T; etag: string | null }> {
   const me = await page.request.get("/api/v1/auth/me");
   const csrf = ((await me.json()) as { csrf_token: string }).csrf_token;
   const response = await page.request.fetch(url, {
@@ -55,7 +71,11 @@ export async function apiCall<T>(page: Page, method: string, url: string, body?:
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, ...headers },
   });
   const text = await response.text();
-  return { status: response.status(), data: (text ? JSON.parse(text) : null) as T, etag: response.headers()["etag"] ?? null };
+  return {
+    status: response.status(),
+    data: (text ? JSON.parse(text) : null) as T,
+    etag: response.headers()["etag"] ?? null,
+  };
 }
 
 export interface Record_ {
@@ -69,3 +89,35 @@ export async function createContact(page: Page, body: Record<string, unknown>): 
   expect(res.status, JSON.stringify(res.data)).toBe(201);
   return res.data;
 }
+
+/** The parts of the app's realtime client (pusher-js, the event applier) the tests drive. */
+interface WithTestHandle {
+  __switchboardTestHandle: {
+    pusher: {
+      channel(name: string): { subscribed: boolean } | undefined;
+      connect(): void;
+      disconnect(): void;
+    };
+    applier: { resumeOffset: number | null; lastOffset: number };
+  };
+}
+
+/**
+ * The realtime client of a page opened by `signedIn` (the app fills the handle in). Each
+ * function runs in the page, so each names the window's handle itself.
+ */
+export const realtime = {
+  subscribed: (page: Page, channel: string) =>
+    page.evaluate(
+      (name) => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.channel(name)?.subscribed === true,
+      channel,
+    ),
+  resumeOffset: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.applier.resumeOffset),
+  lastOffset: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.applier.lastOffset),
+  disconnect: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.disconnect()),
+  connect: (page: Page) =>
+    page.evaluate(() => (window as unknown as WithTestHandle).__switchboardTestHandle.pusher.connect()),
+};

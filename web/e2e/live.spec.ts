@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, apiCall, createContact, shot, signedIn, unique, type Record_ } from "./helpers";
+import { USERS, apiCall, createContact, login, realtime, shot, signedIn, unique, type Record_ } from "./helpers";
 
 test("two employees see each other's changes live, and who else is looking", async ({ browser }) => {
   const a = await signedIn(browser, USERS.agent1, "/contacts");
@@ -40,33 +40,48 @@ test("after a dropped connection the client replays what it missed", async ({ br
   await expect(b.page.getByRole("heading", { name: String(contact.name) })).toBeVisible();
   // B's contacts channel must be subscribed before A writes, or the change reaches B by the
   // refetch that follows its subscription instead of as an event, and B has no offset yet.
-  await expect
-    .poll(() => b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { channel(name: string): { subscribed: boolean } | undefined } } }).__switchboard.pusher.channel("private-contacts")?.subscribed === true))
-    .toBe(true);
+  await expect.poll(() => realtime.subscribed(b.page, "private-contacts")).toBe(true);
   // Let B apply at least one event so it knows its offset.
-  const first = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { company: "До обрыва" }, { "If-Match": `"${contact.version}"` });
+  const first = await apiCall<Record_>(
+    a.page,
+    "PATCH",
+    `/api/v1/contacts/${contact.id}`,
+    { company: "До обрыва" },
+    { "If-Match": `"${contact.version}"` },
+  );
   expect(first.status).toBe(200);
   await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
-  await expect
-    .poll(() => b.page.evaluate(() => (window as unknown as { __switchboard: { applier: { resumeOffset: number | null } } }).__switchboard.applier.resumeOffset))
-    .not.toBeNull();
+  await expect.poll(() => realtime.resumeOffset(b.page)).not.toBeNull();
 
   // B's socket drops; A changes the contact meanwhile; B reconnects and catches up.
-  await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { disconnect(): void } } }).__switchboard.pusher.disconnect());
+  await realtime.disconnect(b.page);
   await expect(b.page.getByTestId("connection")).not.toHaveAttribute("data-state", "connected");
-  const second = await apiCall<Record_>(a.page, "PATCH", `/api/v1/contacts/${contact.id}`, { company: "Пока вас не было" }, { "If-Match": `"${first.data.version}"` });
+  const second = await apiCall<Record_>(
+    a.page,
+    "PATCH",
+    `/api/v1/contacts/${contact.id}`,
+    { company: "Пока вас не было" },
+    { "If-Match": `"${first.data.version}"` },
+  );
   expect(second.status).toBe(200);
   await b.page.waitForTimeout(1500); // the change is published while B is away
   await expect(b.page.locator('[data-field="company"]')).toContainText("До обрыва");
-  await b.page.evaluate(() => (window as unknown as { __switchboard: { pusher: { connect(): void } } }).__switchboard.pusher.connect());
+  await realtime.connect(b.page);
   await expect(b.page.getByTestId("connection")).toHaveAttribute("data-state", "connected");
   // A newer change that B may receive live before its replay has run: the replay must still
   // start where B's socket dropped, not at this newer offset.
   await createContact(a.page, { name: `После обрыва ${unique()}` });
   await expect(b.page.locator('[data-field="company"]')).toContainText("Пока вас не было");
-  const offset = await b.page.evaluate(() => (window as unknown as { __switchboard: { applier: { lastOffset: number } } }).__switchboard.applier.lastOffset);
+  const offset = await realtime.lastOffset(b.page);
   expect(offset).toBeGreaterThan(0);
 
   await a.context.close();
   await b.context.close();
+});
+
+test("an ordinary page exposes no handle on its realtime client", async ({ page }) => {
+  await login(page, USERS.agent1);
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "connected", { timeout: 15_000 });
+  const globals = await page.evaluate(() => Object.keys(window).filter((name) => name.startsWith("__switchboard")));
+  expect(globals).toEqual([]);
 });

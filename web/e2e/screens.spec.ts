@@ -9,11 +9,21 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   for (const [i, stage] of stages.entries()) {
     const title = `Поставка ${i + 1} ${unique()}`;
     titles.push(title);
-    const deal = await apiCall<Record_>(page, "POST", "/api/v1/deals", { title, amount: `${(i + 1) * 125000}.00`, contact_id: contact.id });
+    const deal = await apiCall<Record_>(page, "POST", "/api/v1/deals", {
+      title,
+      amount: `${(i + 1) * 125000}.00`,
+      contact_id: contact.id,
+    });
     expect(deal.status).toBe(201);
     let current = deal.data;
     for (const next of stages.slice(1, stages.indexOf(stage) + 1)) {
-      const moved = await apiCall<Record_>(page, "PATCH", `/api/v1/deals/${current.id}`, { stage: next }, { "If-Match": `"${current.version}"` });
+      const moved = await apiCall<Record_>(
+        page,
+        "PATCH",
+        `/api/v1/deals/${current.id}`,
+        { stage: next },
+        { "If-Match": `"${current.version}"` },
+      );
       expect(moved.status).toBe(200);
       current = moved.data;
     }
@@ -26,18 +36,28 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   await newColumn.getByRole("button", { name: `Перенести в: ${titles[0]}` }).click();
   await expect(page.getByRole("menuitem", { name: "Выиграна" })).toHaveCount(0);
   await page.getByRole("menuitem", { name: "Квалифицирована" }).click();
-  await expect(page.getByRole("region", { name: "Квалифицирована" }).getByText(titles[0]!)).toBeVisible();
-  await expect(newColumn.getByText(titles[0]!)).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Квалифицирована" }).getByText(titles[0])).toBeVisible();
+  await expect(newColumn.getByText(titles[0])).toHaveCount(0);
 
   const me = (await apiCall<{ id: string }>(page, "GET", "/api/v1/auth/me")).data;
-  await apiCall(page, "POST", "/api/v1/tasks", { title: `Перезвонить ${unique()}`, assignee_id: me.id, due_at: new Date(Date.now() - 3600_000).toISOString(), priority: "high" });
+  await apiCall(page, "POST", "/api/v1/tasks", {
+    title: `Перезвонить ${unique()}`,
+    assignee_id: me.id,
+    due_at: new Date(Date.now() - 3600_000).toISOString(),
+    priority: "high",
+  });
   await page.goto("/tasks?tab=overdue");
   await expect(page.getByRole("row", { name: /Перезвонить/ }).first()).toBeVisible();
   await shot(page, "tasks-overdue");
   // Due-date filters: whole calendar days in the employee's time zone.
   const word = unique();
-  for (const [label, due] of [["ранняя", "2033-05-10T12:00:00Z"], ["поздняя", "2033-05-20T12:00:00Z"]]) {
-    expect((await apiCall(page, "POST", "/api/v1/tasks", { title: `Срок ${label} ${word}`, due_at: due })).status).toBe(201);
+  for (const [label, due] of [
+    ["ранняя", "2033-05-10T12:00:00Z"],
+    ["поздняя", "2033-05-20T12:00:00Z"],
+  ]) {
+    expect((await apiCall(page, "POST", "/api/v1/tasks", { title: `Срок ${label} ${word}`, due_at: due })).status).toBe(
+      201,
+    );
   }
   await page.goto(`/tasks?tab=all&q=${word}`);
   await expect(page.getByRole("row", { name: /Срок ранняя/ })).toBeVisible();

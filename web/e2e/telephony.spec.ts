@@ -20,8 +20,13 @@ test("an incoming call pops up for the employee it rings, then its recording pla
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
-      direction: "inbound", outcome: "answered", extension: "102", number: phone.slice(1),
-      ring_seconds: 6, talk_seconds: 8, record: true,
+      direction: "inbound",
+      outcome: "answered",
+      extension: "102",
+      number: phone.slice(1),
+      ring_seconds: 6,
+      talk_seconds: 8,
+      record: true,
       delivery: { gap: 3 }, // webhooks seconds apart, so the phone rings for a while
     }),
   });
@@ -37,7 +42,11 @@ test("an incoming call pops up for the employee it rings, then its recording pla
   // The recording is fetched from the PBX and stored once the call ends.
   let call: Record_ | undefined;
   await expect(async () => {
-    const res = await apiCall<CallPage>(anton.page, "GET", `/api/v1/calls?employee_id=${me.id}&sort=-created_at&limit=5`);
+    const res = await apiCall<CallPage>(
+      anton.page,
+      "GET",
+      `/api/v1/calls?employee_id=${me.id}&sort=-created_at&limit=5`,
+    );
     call = res.data.items.find((c) => c.from_number === phone);
     expect(call?.recording_status).toBe("stored");
   }).toPass({ timeout: 60_000, intervals: [1000] });
@@ -46,7 +55,9 @@ test("an incoming call pops up for the employee it rings, then its recording pla
   await anton.page.goto(`/calls/${call!.id}`);
   await expect(anton.page.locator('[data-field="contact_id"]')).toContainText(name);
   const audio = anton.page.getByTestId("recording-audio");
-  await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.duration), { timeout: 15_000 }).toBeGreaterThan(4);
+  await expect
+    .poll(() => audio.evaluate((el: HTMLAudioElement) => el.duration), { timeout: 15_000 })
+    .toBeGreaterThan(4);
 
   await anton.page.getByRole("button", { name: "Воспроизвести" }).click();
   await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime)).toBeGreaterThan(0.2);
@@ -73,7 +84,15 @@ test("an unknown number offers to create a contact from it", async ({ browser })
   const res = await fetch(`${PBX}/control/calls`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ direction: "inbound", outcome: "missed", extension: "102", number: phone.slice(1), ring_seconds: 10, record: false, delivery: { gap: 3 } }),
+    body: JSON.stringify({
+      direction: "inbound",
+      outcome: "missed",
+      extension: "102",
+      number: phone.slice(1),
+      ring_seconds: 10,
+      record: false,
+      delivery: { gap: 3 },
+    }),
   });
   expect(res.status).toBe(201);
   const popup = anton.page.getByTestId("incoming-call");

@@ -20,7 +20,11 @@ const EntityDetailPage = lazy(() => import("./pages/EntityDetailPage").then((m) 
 const EntityFormPage = lazy(() => import("./pages/EntityFormPage").then((m) => ({ default: m.EntityFormPage })));
 
 function Loading() {
-  return <Center py="xl"><Loader aria-label="loading" /></Center>;
+  return (
+    <Center py="xl">
+      <Loader aria-label="loading" />
+    </Center>
+  );
 }
 
 function NotFound() {
@@ -28,12 +32,22 @@ function NotFound() {
   return (
     <Stack>
       <Text>{t("common.notFound")}</Text>
-      <Anchor component={Link} to="/">{t("nav.home")}</Anchor>
+      <Anchor component={Link} to="/">
+        {t("nav.home")}
+      </Anchor>
     </Stack>
   );
 }
 
-function Guard({ type, action, children }: { type: string; action: "read" | "create" | "update"; children: JSX.Element }) {
+function Guard({
+  type,
+  action,
+  children,
+}: {
+  type: string;
+  action: "read" | "create" | "update";
+  children: JSX.Element;
+}) {
   const me = useMe();
   const { t } = useTranslation();
   if (!can(me.role, type, action)) return <Text>{t("common.forbidden")}</Text>;
@@ -66,11 +80,46 @@ export function App() {
         <Route index element={<HomePage />} />
         {TYPES.map((type) => (
           <Route key={type} path={type}>
-            <Route index element={<Guard type={type} action="read">{LIST_PAGES[type]?.() ?? <EntityListPage type={type} />}</Guard>} />
-            <Route path="trash" element={<Guard type={type} action="read"><EntityListPage type={type} trashed /></Guard>} />
-            <Route path="new" element={<Guard type={type} action="create"><EntityFormPage type={type} /></Guard>} />
-            <Route path=":id" element={<Guard type={type} action="read"><EntityDetailPage key={type} type={type} /></Guard>} />
-            <Route path=":id/edit" element={<Guard type={type} action="update"><EntityFormPage type={type} /></Guard>} />
+            <Route
+              index
+              element={
+                <Guard type={type} action="read">
+                  {LIST_PAGES[type]?.() ?? <EntityListPage type={type} />}
+                </Guard>
+              }
+            />
+            <Route
+              path="trash"
+              element={
+                <Guard type={type} action="read">
+                  <EntityListPage type={type} trashed />
+                </Guard>
+              }
+            />
+            <Route
+              path="new"
+              element={
+                <Guard type={type} action="create">
+                  <EntityFormPage type={type} />
+                </Guard>
+              }
+            />
+            <Route
+              path=":id"
+              element={
+                <Guard type={type} action="read">
+                  <EntityDetailPage key={type} type={type} />
+                </Guard>
+              }
+            />
+            <Route
+              path=":id/edit"
+              element={
+                <Guard type={type} action="update">
+                  <EntityFormPage type={type} />
+                </Guard>
+              }
+            />
           </Route>
         ))}
         <Route path="*" element={<NotFound />} />

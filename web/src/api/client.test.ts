@@ -7,12 +7,20 @@ afterEach(() => {
 });
 
 function respond(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return vi.fn(async () => new Response(body === null ? null : JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } }));
+  return vi.fn(
+    async () =>
+      new Response(body === null ? null : JSON.stringify(body), {
+        status,
+        headers: { "content-type": "application/json", ...headers },
+      }),
+  );
 }
 
 describe("api client", () => {
   it("builds query strings without empty values", () => {
-    expect(buildUrl("/api/v1/contacts", { q: "анна", tag: "", owner_id: null, limit: 25 })).toBe("/api/v1/contacts?q=%D0%B0%D0%BD%D0%BD%D0%B0&limit=25");
+    expect(buildUrl("/api/v1/contacts", { q: "анна", tag: "", owner_id: null, limit: 25 })).toBe(
+      "/api/v1/contacts?q=%D0%B0%D0%BD%D0%BD%D0%B0&limit=25",
+    );
   });
 
   it("reads versions from ETags", () => {
@@ -28,17 +36,33 @@ describe("api client", () => {
     const res = await api.patch("/api/v1/contacts/c1", { name: "x" }, { ifMatch: 3 });
     expect(res.etag).toBe('"4"');
     const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
-    expect(init.headers).toMatchObject({ "X-CSRF-Token": "tok", "If-Match": '"3"', "Content-Type": "application/json" });
+    expect(init.headers).toMatchObject({
+      "X-CSRF-Token": "tok",
+      "If-Match": '"3"',
+      "Content-Type": "application/json",
+    });
     await api.get("/api/v1/contacts");
     const [, getInit] = fetchMock.mock.calls[1] as unknown as [string, RequestInit];
     expect(getInit.headers).not.toHaveProperty("X-CSRF-Token");
   });
 
   it("turns problem+json into ApiError with field errors", async () => {
-    vi.stubGlobal("fetch", respond(422, {
-      type: "urn:switchboard:problem:invalid-input", title: "Invalid input", status: 422,
-      errors: [{ field: "phones[0].number", message: "not a phone number" }, { field: "phones[0].number", message: "second" }],
-    }, { "content-type": "application/problem+json" }));
+    vi.stubGlobal(
+      "fetch",
+      respond(
+        422,
+        {
+          type: "urn:switchboard:problem:invalid-input",
+          title: "Invalid input",
+          status: 422,
+          errors: [
+            { field: "phones[0].number", message: "not a phone number" },
+            { field: "phones[0].number", message: "second" },
+          ],
+        },
+        { "content-type": "application/problem+json" },
+      ),
+    );
     const error = await api.post("/api/v1/contacts", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(422);

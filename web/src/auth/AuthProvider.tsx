@@ -7,24 +7,21 @@ import { createContext, useCallback, useContext, useEffect, useMemo, type ReactN
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, onUnauthenticated, setCsrfToken } from "../api/client";
 
-export type Role = "admin" | "supervisor" | "agent";
+import type { Schemas } from "../api/schema";
+import type { Role } from "./permissions";
 
-export interface Me {
-  id: string;
-  email: string;
-  full_name: string;
-  role: Role;
-  extension: string | null;
-  csrf_token: string | null;
-}
+export type { Role };
+
+/** The signed-in employee (GET /api/v1/auth/me); the API's role is one of the matrix's. */
+export type Me = Omit<Schemas["Me"], "role"> & { role: Role };
 
 interface AuthState {
   me: Me | null;
   loading: boolean;
   /** True when the last session ended by expiry (not by signing out). */
   expired: boolean;
-  login(email: string, password: string): Promise<Me>;
-  logout(): Promise<void>;
+  login: (email: string, password: string) => Promise<Me>;
+  logout: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);

@@ -7,7 +7,12 @@ import { useAuth } from "./AuthProvider";
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { me, loading } = useAuth();
   const location = useLocation();
-  if (loading) return <Center mih="100vh"><Loader aria-label="loading" /></Center>;
+  if (loading)
+    return (
+      <Center mih="100vh">
+        <Loader aria-label="loading" />
+      </Center>
+    );
   if (!me) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;

@@ -8,8 +8,8 @@ interface Props {
   text: string;
   confirmLabel: string;
   loading?: boolean;
-  onConfirm(): void;
-  onClose(): void;
+  onConfirm: () => void;
+  onClose: () => void;
 }
 
 export function ConfirmDialog({ opened, title, text, confirmLabel, loading, onConfirm, onClose }: Props) {

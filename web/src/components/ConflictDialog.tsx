@@ -3,26 +3,30 @@ import { Alert, Badge, Button, Group, Modal, ScrollArea, Table, Text } from "@ma
 import { useTranslation } from "react-i18next";
 import type { Conflict } from "../entities/conflict";
 import { useUserName } from "../entities/directory";
-import { formatPhone } from "../lib/format";
+import { asText, formatPhone } from "../lib/format";
 
 function show(value: unknown, t: (k: string) => string): string {
   if (value === null || value === undefined || value === "") return t("common.none");
   if (Array.isArray(value)) {
-    return value
-      .map((v) => (v && typeof v === "object" && "number" in v ? formatPhone((v as { number: string }).number) : String(v)))
-      .join(", ") || t("common.none");
+    return (
+      value
+        .map((v) =>
+          v && typeof v === "object" && "number" in v ? formatPhone((v as { number: string }).number) : String(v),
+        )
+        .join(", ") || t("common.none")
+    );
   }
   if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "boolean") return value ? t("common.yes") : t("common.no");
-  return String(value);
+  return asText(value);
 }
 
 interface Props {
   conflict: Conflict | null;
   saving: boolean;
-  onReload(): void;
-  onOverwrite(): void;
-  onClose(): void;
+  onReload: () => void;
+  onOverwrite: () => void;
+  onClose: () => void;
 }
 
 export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClose }: Props) {
@@ -47,14 +51,28 @@ export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClos
                   <Table.Tr key={c.field} data-field={c.field}>
                     <Table.Td>
                       {t(`fields.${c.field}`, { defaultValue: c.field })}
-                      {c.clash && <Badge ml="xs" color="orange" size="xs">{t("conflict.clash")}</Badge>}
+                      {c.clash && (
+                        <Badge ml="xs" color="orange" size="xs">
+                          {t("conflict.clash")}
+                        </Badge>
+                      )}
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm" td="line-through" c="dimmed">{show(c.base, t)}</Text>
-                      <Text size="sm" fw={600}>{show(c.theirs, t)}</Text>
+                      <Text size="sm" td="line-through" c="dimmed">
+                        {show(c.base, t)}
+                      </Text>
+                      <Text size="sm" fw={600}>
+                        {show(c.theirs, t)}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
-                      {c.mine === undefined ? <Text size="sm" c="dimmed">{t("conflict.untouched")}</Text> : <Text size="sm">{show(c.mine, t)}</Text>}
+                      {c.mine === undefined ? (
+                        <Text size="sm" c="dimmed">
+                          {t("conflict.untouched")}
+                        </Text>
+                      ) : (
+                        <Text size="sm">{show(c.mine, t)}</Text>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -63,7 +81,9 @@ export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClos
           </ScrollArea>
           {conflict.mineOnly.length > 0 && (
             <Alert mt="sm" color="blue">
-              {t("conflict.mineOnly", { fields: conflict.mineOnly.map((f) => t(`fields.${f}`, { defaultValue: f })).join(", ") })}
+              {t("conflict.mineOnly", {
+                fields: conflict.mineOnly.map((f) => t(`fields.${f}`, { defaultValue: f })).join(", "),
+              })}
             </Alert>
           )}
           <Group justify="flex-end" mt="lg">

@@ -2,22 +2,35 @@
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
-import { formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import { asText, formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
 import { PhoneLink } from "../telephony/PhoneLink";
 import { RecordLink, UserName } from "./People";
 
-const STAGE_COLORS: Record<string, string> = { new: "gray", qualified: "blue", proposal: "violet", won: "green", lost: "red" };
+const STAGE_COLORS: Record<string, string> = {
+  new: "gray",
+  qualified: "blue",
+  proposal: "violet",
+  won: "green",
+  lost: "red",
+};
 const STATUS_COLORS: Record<string, string> = {
-  open: "blue", in_progress: "yellow", done: "green", cancelled: "gray",
-  ringing: "yellow", completed: "green", missed: "red", failed: "red",
+  open: "blue",
+  in_progress: "yellow",
+  done: "green",
+  cancelled: "gray",
+  ringing: "yellow",
+  completed: "green",
+  missed: "red",
+  failed: "red",
 };
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
 export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const { t } = useTranslation();
   if (value === null || value === undefined || value === "") return <>{t("common.none")}</>;
-  const text = String(value);
-  const color = (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
+  const text = asText(value);
+  const color =
+    (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
     <Badge variant="light" color={color}>
       {t(`options.${name}.${text}`, { defaultValue: text })}
@@ -28,10 +41,14 @@ export function OptionBadge({ name, value }: { name: string; value: unknown }) {
 export function FieldValue({ field, record }: { field: FieldDef; record: EntityRecord }) {
   const { t } = useTranslation();
   const value = record[field.name];
-  const none = <Text span c="dimmed">{t("common.none")}</Text>;
+  const none = (
+    <Text span c="dimmed">
+      {t("common.none")}
+    </Text>
+  );
   switch (field.kind) {
     case "select":
-      if (field.name === "currency") return <>{String(value ?? "")}</>;
+      if (field.name === "currency") return <>{asText(value)}</>;
       return <OptionBadge name={field.name} value={value} />;
     case "boolean":
       return <>{value ? t("common.yes") : t("common.no")}</>;
@@ -55,7 +72,9 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       if (!type || !id) return none;
       return (
         <Group gap={6} wrap="nowrap">
-          <Text span size="sm" c="dimmed">{t(`types.${type}`, { defaultValue: type })}:</Text>
+          <Text span size="sm" c="dimmed">
+            {t(`types.${type}`, { defaultValue: type })}:
+          </Text>
           <RecordLink type={type} id={id} />
         </Group>
       );
@@ -68,7 +87,9 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
           {phones.map((p, i) => (
             <Group key={i} gap={6} wrap="nowrap">
               <PhoneLink number={p.number} />
-              <Text span size="xs" c="dimmed">{t(`options.phoneType.${p.type}`, { defaultValue: p.type })}</Text>
+              <Text span size="xs" c="dimmed">
+                {t(`options.phoneType.${p.type}`, { defaultValue: p.type })}
+              </Text>
             </Group>
           ))}
         </Stack>
@@ -80,7 +101,9 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       return (
         <Stack gap={2}>
           {emails.map((e) => (
-            <a key={e} href={`mailto:${e}`}>{e}</a>
+            <a key={e} href={`mailto:${e}`}>
+              {e}
+            </a>
           ))}
         </Stack>
       );
@@ -90,7 +113,11 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       if (!tags.length) return none;
       return (
         <Group gap={4}>
-          {tags.map((tag) => <Badge key={tag} variant="outline" size="sm">{tag}</Badge>)}
+          {tags.map((tag) => (
+            <Badge key={tag} variant="outline" size="sm">
+              {tag}
+            </Badge>
+          ))}
         </Group>
       );
     }
@@ -98,6 +125,10 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       return null;
     default:
       if (value === null || value === undefined || value === "") return none;
-      return <Text span style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>{String(value)}</Text>;
+      return (
+        <Text span style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
+          {asText(value)}
+        </Text>
+      );
   }
 }

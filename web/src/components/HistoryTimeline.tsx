@@ -3,7 +3,7 @@ import { Button, Code, Stack, Text, Timeline, Title } from "@mantine/core";
 import { IconArrowBackUp, IconPencil, IconPlus, IconTrash, IconTrashX } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useHistory, type HistoryEntry } from "../entities/api";
-import { formatDateTime, formatPhone } from "../lib/format";
+import { asText, formatDateTime, formatPhone } from "../lib/format";
 import { UserName } from "./People";
 
 const ICONS: Record<string, JSX.Element> = {
@@ -17,13 +17,19 @@ const ICONS: Record<string, JSX.Element> = {
 function short(value: unknown, none: string): string {
   if (value === null || value === undefined || value === "") return none;
   if (Array.isArray(value)) {
-    const parts = value.map((v) => (v && typeof v === "object" && "number" in v ? formatPhone((v as { number: string }).number) : typeof v === "object" ? JSON.stringify(v) : String(v)));
+    const parts = value.map((v) =>
+      v && typeof v === "object" && "number" in v
+        ? formatPhone((v as { number: string }).number)
+        : typeof v === "object"
+          ? JSON.stringify(v)
+          : String(v),
+    );
     return parts.join(", ") || none;
   }
   if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "boolean") return value ? "✓" : "✗";
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTime(value);
-  const text = String(value);
+  const text = asText(value);
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
@@ -36,16 +42,23 @@ function Entry({ entry }: { entry: HistoryEntry }) {
   return (
     <Stack gap={2}>
       <Text size="sm">
-        <Text span fw={600}>{entry.actor_id ? <UserName id={entry.actor_id} /> : t("record.system")}</Text>{" "}
+        <Text span fw={600}>
+          {entry.actor_id ? <UserName id={entry.actor_id} /> : t("record.system")}
+        </Text>{" "}
         {t(`history.${entry.action}`, { defaultValue: entry.action })}
       </Text>
-      <Text size="xs" c="dimmed">{formatDateTime(entry.occurred_at)} · {t("record.version", { version: entry.version })}</Text>
-      {entry.action === "updated" && changes.map(([field, change]) => (
-        <Text key={field} size="xs">
-          <Text span fw={500}>{t(`fields.${field}`, { defaultValue: field })}:</Text>{" "}
-          <Code>{short(change.before, none)}</Code> → <Code>{short(change.after, none)}</Code>
-        </Text>
-      ))}
+      <Text size="xs" c="dimmed">
+        {formatDateTime(entry.occurred_at)} · {t("record.version", { version: entry.version })}
+      </Text>
+      {entry.action === "updated" &&
+        changes.map(([field, change]) => (
+          <Text key={field} size="xs">
+            <Text span fw={500}>
+              {t(`fields.${field}`, { defaultValue: field })}:
+            </Text>{" "}
+            <Code>{short(change.before, none)}</Code> → <Code>{short(change.after, none)}</Code>
+          </Text>
+        ))}
     </Stack>
   );
 }
@@ -58,8 +71,14 @@ export function HistoryTimeline({ type, id }: { type: string; id: string }) {
   const ordered = [...entries].reverse();
   return (
     <section aria-labelledby="history-title">
-      <Title order={2} size="h4" id="history-title" mb="sm">{t("record.history")}</Title>
-      {entries.length === 0 && !history.isPending && <Text c="dimmed" size="sm">{t("history.empty")}</Text>}
+      <Title order={2} size="h4" id="history-title" mb="sm">
+        {t("record.history")}
+      </Title>
+      {entries.length === 0 && !history.isPending && (
+        <Text c="dimmed" size="sm">
+          {t("history.empty")}
+        </Text>
+      )}
       <Timeline bulletSize={22} lineWidth={2} active={ordered.length}>
         {ordered.map((entry) => (
           <Timeline.Item key={entry.id} bullet={ICONS[entry.action]} data-action={entry.action}>
@@ -68,7 +87,13 @@ export function HistoryTimeline({ type, id }: { type: string; id: string }) {
         ))}
       </Timeline>
       {history.hasNextPage && (
-        <Button variant="subtle" size="xs" mt="sm" onClick={() => history.fetchNextPage()} loading={history.isFetchingNextPage}>
+        <Button
+          variant="subtle"
+          size="xs"
+          mt="sm"
+          onClick={() => history.fetchNextPage()}
+          loading={history.isFetchingNextPage}
+        >
           {t("history.more")}
         </Button>
       )}

@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useUserName } from "../entities/directory";
 import { useRecord } from "../entities/api";
-import { initials } from "../lib/format";
+import { asText, initials } from "../lib/format";
 
 export function UserName({ id }: { id: string | null | undefined }) {
   const { t } = useTranslation();
@@ -29,8 +29,9 @@ export function RecordLink({ type, id }: { type: string; id: string | null | und
   if (!id) return <>{t("common.none")}</>;
   const data = record.data;
   const label =
-    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? (record.isError ? id.slice(0, 8) : "…");
-  const text = String(label);
+    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ??
+    (record.isError ? id.slice(0, 8) : "…");
+  const text = asText(label);
   return (
     <Anchor component={Link} to={`/${type}/${id}`}>
       {text.length > 60 ? `${text.slice(0, 57)}…` : text}

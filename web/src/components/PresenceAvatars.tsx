@@ -10,9 +10,13 @@ export function PresenceAvatars({ type, id }: { type: string; id: string }) {
   if (!viewers.length) return null;
   return (
     <Group gap="xs" aria-live="polite" data-testid="presence">
-      <Text size="xs" c="dimmed">{t("record.viewing")}:</Text>
+      <Text size="xs" c="dimmed">
+        {t("record.viewing")}:
+      </Text>
       <Avatar.Group>
-        {viewers.map((v) => <UserAvatar key={v.id} name={v.name} />)}
+        {viewers.map((v) => (
+          <UserAvatar key={v.id} name={v.name} />
+        ))}
       </Avatar.Group>
       <span className="sr-only">{viewers.map((v) => v.name).join(", ")}</span>
     </Group>

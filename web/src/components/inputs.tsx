@@ -1,7 +1,17 @@
 /** Form inputs for each field kind; values are kept in the API's shape. */
 import { useState } from "react";
 import {
-  ActionIcon, Button, Group, PasswordInput, Select, Stack, Switch, TagsInput, Text, TextInput, Textarea,
+  ActionIcon,
+  Button,
+  Group,
+  PasswordInput,
+  Select,
+  Stack,
+  Switch,
+  TagsInput,
+  Text,
+  TextInput,
+  Textarea,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
@@ -18,7 +28,7 @@ interface InputProps {
   values: Record<string, unknown>;
   errors: Errors;
   isNew: boolean;
-  onChange(name: string, value: unknown): void;
+  onChange: (name: string, value: unknown) => void;
 }
 
 const PHONE_TYPES = ["mobile", "work", "home", "fax", "other"];
@@ -45,10 +55,19 @@ function nestedError(errors: Errors, name: string): string | undefined {
   return key ? errors[key] : undefined;
 }
 
-export function UserSelect(props: { label: string; value: string | null; onChange(v: string | null): void; error?: string; clearable?: boolean; placeholder?: string }) {
+export function UserSelect(props: {
+  label: string;
+  value: string | null;
+  onChange: (v: string | null) => void;
+  error?: string;
+  clearable?: boolean;
+  placeholder?: string;
+}) {
   const { t } = useTranslation();
   const users = useUsers();
-  const data = (users.data ?? []).filter((u) => u.is_active || u.id === props.value).map((u) => ({ value: u.id, label: u.full_name }));
+  const data = (users.data ?? [])
+    .filter((u) => u.is_active || u.id === props.value)
+    .map((u) => ({ value: u.id, label: u.full_name }));
   return (
     <Select
       label={props.label}
@@ -64,7 +83,13 @@ export function UserSelect(props: { label: string; value: string | null; onChang
   );
 }
 
-export function RecordSelect(props: { type: string; label: string; value: string | null; onChange(v: string | null): void; error?: string }) {
+export function RecordSelect(props: {
+  type: string;
+  label: string;
+  value: string | null;
+  onChange: (v: string | null) => void;
+  error?: string;
+}) {
   const { t } = useTranslation();
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search, 250);
@@ -100,7 +125,9 @@ function PhonesInput({ values, errors, onChange }: InputProps) {
   const set = (next: { type: string; number: string }[]) => onChange("phones", next);
   return (
     <Stack gap={6}>
-      <Text size="sm" fw={500}>{t("fields.phones")}</Text>
+      <Text size="sm" fw={500}>
+        {t("fields.phones")}
+      </Text>
       {phones.map((phone, i) => (
         <Group key={i} gap="xs" align="flex-start" wrap="nowrap">
           <Select
@@ -120,13 +147,29 @@ function PhonesInput({ values, errors, onChange }: InputProps) {
             error={errors[`phones[${i}].number`] ?? errors[`phones[${i}]`]}
             style={{ flex: 1 }}
           />
-          <ActionIcon variant="subtle" color="red" mt={6} aria-label={`${t("common.remove")} ${i + 1}`} onClick={() => set(phones.filter((_, j) => j !== i))}>
+          <ActionIcon
+            variant="subtle"
+            color="red"
+            mt={6}
+            aria-label={`${t("common.remove")} ${i + 1}`}
+            onClick={() => set(phones.filter((_, j) => j !== i))}
+          >
             <IconTrash size={16} />
           </ActionIcon>
         </Group>
       ))}
-      {errors.phones && <Text size="xs" c="red">{errors.phones}</Text>}
-      <Button variant="light" size="xs" leftSection={<IconPlus size={14} />} onClick={() => set([...phones, { type: "mobile", number: "" }])} w="fit-content">
+      {errors.phones && (
+        <Text size="xs" c="red">
+          {errors.phones}
+        </Text>
+      )}
+      <Button
+        variant="light"
+        size="xs"
+        leftSection={<IconPlus size={14} />}
+        onClick={() => set([...phones, { type: "mobile", number: "" }])}
+        w="fit-content"
+      >
         {t("form.addPhone")}
       </Button>
     </Stack>
@@ -172,12 +215,26 @@ export function FieldInput(props: InputProps) {
   const text = (v: string) => onChange(field.name, v === "" && !field.required ? null : v);
   switch (field.kind) {
     case "textarea":
-      return <Textarea label={label} value={(value as string) ?? ""} onChange={(e) => text(e.currentTarget.value)} error={error} withAsterisk={field.required} autosize minRows={3} maxRows={12} />;
+      return (
+        <Textarea
+          label={label}
+          value={(value as string) ?? ""}
+          onChange={(e) => text(e.currentTarget.value)}
+          error={error}
+          withAsterisk={field.required}
+          autosize
+          minRows={3}
+          maxRows={12}
+        />
+      );
     case "select":
       return (
         <Select
           label={label}
-          data={(field.options ?? []).map((v) => ({ value: v, label: t(`options.${field.name}.${v}`, { defaultValue: v }) }))}
+          data={(field.options ?? []).map((v) => ({
+            value: v,
+            label: t(`options.${field.name}.${v}`, { defaultValue: v }),
+          }))}
           value={(value as string) ?? null}
           onChange={(v) => onChange(field.name, v)}
           allowDeselect={false}
@@ -185,17 +242,62 @@ export function FieldInput(props: InputProps) {
         />
       );
     case "boolean":
-      return <Switch label={label} checked={Boolean(value)} onChange={(e) => onChange(field.name, e.currentTarget.checked)} />;
+      return (
+        <Switch
+          label={label}
+          checked={Boolean(value)}
+          onChange={(e) => onChange(field.name, e.currentTarget.checked)}
+        />
+      );
     case "date":
-      return <TextInput type="date" label={label} value={(value as string) ?? ""} onChange={(e) => text(e.currentTarget.value)} error={error} />;
+      return (
+        <TextInput
+          type="date"
+          label={label}
+          value={(value as string) ?? ""}
+          onChange={(e) => text(e.currentTarget.value)}
+          error={error}
+        />
+      );
     case "datetime":
-      return <TextInput type="datetime-local" label={label} value={toLocalInput(value)} onChange={(e) => onChange(field.name, fromLocalInput(e.currentTarget.value))} error={error} />;
+      return (
+        <TextInput
+          type="datetime-local"
+          label={label}
+          value={toLocalInput(value)}
+          onChange={(e) => onChange(field.name, fromLocalInput(e.currentTarget.value))}
+          error={error}
+        />
+      );
     case "money":
-      return <TextInput label={label} inputMode="decimal" value={(value as string) ?? ""} onChange={(e) => onChange(field.name, e.currentTarget.value.replace(",", "."))} error={error} />;
+      return (
+        <TextInput
+          label={label}
+          inputMode="decimal"
+          value={(value as string) ?? ""}
+          onChange={(e) => onChange(field.name, e.currentTarget.value.replace(",", "."))}
+          error={error}
+        />
+      );
     case "user":
-      return <UserSelect label={label} value={(value as string) ?? null} onChange={(v) => onChange(field.name, v)} error={error} />;
+      return (
+        <UserSelect
+          label={label}
+          value={(value as string) ?? null}
+          onChange={(v) => onChange(field.name, v)}
+          error={error}
+        />
+      );
     case "contact":
-      return <RecordSelect type="contacts" label={label} value={(value as string) ?? null} onChange={(v) => onChange(field.name, v)} error={error} />;
+      return (
+        <RecordSelect
+          type="contacts"
+          label={label}
+          value={(value as string) ?? null}
+          onChange={(v) => onChange(field.name, v)}
+          error={error}
+        />
+      );
     case "tags":
     case "emails":
       return (

@@ -1,11 +1,5 @@
 /** Server state of the lifecycle routes (DESIGN.md §3), for any entity type, in TanStack Query. */
-import {
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  useQueryClient,
-  type QueryClient,
-} from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { EntityRecord } from "./registry";
 import type { Values } from "./conflict";
@@ -38,7 +32,11 @@ export const keys = {
 const base = (type: string) => `/api/v1/${type}`;
 const PAGE_SIZE = 25;
 
-export function useEntityList(type: string, params: ListParams, options: { trashed?: boolean; pageSize?: number; enabled?: boolean } = {}) {
+export function useEntityList(
+  type: string,
+  params: ListParams,
+  options: { trashed?: boolean; pageSize?: number; enabled?: boolean } = {},
+) {
   const trashed = options.trashed ?? false;
   return useInfiniteQuery({
     queryKey: keys.list(type, trashed, params),
@@ -71,7 +69,12 @@ export function useHistory(type: string, id: string) {
   return useInfiniteQuery({
     queryKey: keys.history(type, id),
     queryFn: async ({ pageParam, signal }) =>
-      (await api.get<Page<HistoryEntry>>(`${base(type)}/${id}/history`, { query: { cursor: pageParam, limit: 50 }, signal })).data,
+      (
+        await api.get<Page<HistoryEntry>>(`${base(type)}/${id}/history`, {
+          query: { cursor: pageParam, limit: 50 },
+          signal,
+        })
+      ).data,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -109,7 +112,8 @@ export function useLifecycle(type: string) {
     mutationFn: async ({ id, action, version }: { id: string; action: LifecycleAction; version?: number }) => {
       const ifMatch = version;
       if (action === "trash") return (await api.delete<EntityRecord>(`${base(type)}/${id}`, { ifMatch })).data;
-      if (action === "restore") return (await api.post<EntityRecord>(`${base(type)}/${id}/restore`, undefined, { ifMatch })).data;
+      if (action === "restore")
+        return (await api.post<EntityRecord>(`${base(type)}/${id}/restore`, undefined, { ifMatch })).data;
       await api.delete<null>(`${base(type)}/${id}/permanent`, { ifMatch });
       return null;
     },

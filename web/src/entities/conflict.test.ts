@@ -2,13 +2,24 @@ import { describe, expect, it } from "vitest";
 import { analyzeConflict, changedFields, overwriteRequest } from "./conflict";
 
 const base = {
-  id: "c1", version: 3, updated_by: "me", updated_at: "t3",
-  name: "Анна", company: "Ромашка", phones: [{ type: "mobile", number: "+79161234567" }], tags: ["vip"],
+  id: "c1",
+  version: 3,
+  updated_by: "me",
+  updated_at: "t3",
+  name: "Анна",
+  company: "Ромашка",
+  phones: [{ type: "mobile", number: "+79161234567" }],
+  tags: ["vip"],
 };
 
 describe("changedFields", () => {
   it("sends only edited, editable fields", () => {
-    const values = { ...base, name: "Анна Петрова", tags: ["vip"], phones: [{ type: "mobile", number: "+79161234567" }] };
+    const values = {
+      ...base,
+      name: "Анна Петрова",
+      tags: ["vip"],
+      phones: [{ type: "mobile", number: "+79161234567" }],
+    };
     expect(changedFields(base, values, ["name", "company", "phones", "tags"])).toEqual({ name: "Анна Петрова" });
   });
   it("treats null and empty the same only when equal", () => {
@@ -18,7 +29,14 @@ describe("changedFields", () => {
 });
 
 describe("analyzeConflict", () => {
-  const current = { ...base, version: 4, updated_by: "other", updated_at: "t4", company: "Лютик", tags: ["vip", "new"] };
+  const current = {
+    ...base,
+    version: 4,
+    updated_by: "other",
+    updated_at: "t4",
+    company: "Лютик",
+    tags: ["vip", "new"],
+  };
 
   it("lists the other person's changes and spots the clashes", () => {
     const patch = { company: "Василёк", name: "Анна П." };

@@ -11,7 +11,14 @@ export type Values = Record<string, unknown>;
 
 /** Bookkeeping every write touches: never a user's change. */
 export const BOOKKEEPING = new Set([
-  "id", "version", "created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by",
+  "id",
+  "version",
+  "created_at",
+  "created_by",
+  "updated_at",
+  "updated_by",
+  "deleted_at",
+  "deleted_by",
 ]);
 
 /** The PATCH body: the editable fields whose value differs from the loaded record. */
@@ -66,7 +73,9 @@ export function analyzeConflict(base: Values, current: Values, patch: Values): C
   const theirFields = new Set(theirChanges.map((c) => c.field));
   return {
     theirChanges,
-    mineOnly: Object.keys(patch).filter((f) => !theirFields.has(f)).sort(),
+    mineOnly: Object.keys(patch)
+      .filter((f) => !theirFields.has(f))
+      .sort(),
     currentVersion: Number(current.version),
     changedBy: typeof current.updated_by === "string" ? current.updated_by : null,
   };

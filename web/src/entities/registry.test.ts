@@ -4,7 +4,12 @@ import { ru } from "../i18n/ru";
 import { ENTITIES, apiFieldNames, editableFields, labelKey } from "./registry";
 
 function lookup(messages: unknown, key: string): unknown {
-  return key.split(".").reduce<unknown>((node, part) => (node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined), messages);
+  return key
+    .split(".")
+    .reduce<unknown>(
+      (node, part) => (node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined),
+      messages,
+    );
 }
 
 describe("entity registry", () => {
@@ -17,7 +22,8 @@ describe("entity registry", () => {
           for (const option of field.options ?? []) keys.add(`options.${field.name}.${option}`);
         }
       }
-      for (const name of [...def.columns, ...def.sortable]) keys.add(def.fields.find((f) => f.name === name)?.label ?? `fields.${name}`);
+      for (const name of [...def.columns, ...def.sortable])
+        keys.add(def.fields.find((f) => f.name === name)?.label ?? `fields.${name}`);
       for (const filter of def.filters) {
         keys.add(`fields.${filter.name}`);
         for (const option of filter.options ?? []) keys.add(`options.${filter.name}.${option}`);

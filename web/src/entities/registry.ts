@@ -3,7 +3,8 @@
  * trash and history screens read these definitions, so contacts, deals, tasks, notes,
  * number lists, users and calls share one implementation.
  */
-import { formatPhone } from "../lib/format";
+import { asText, formatPhone } from "../lib/format";
+import type { Schemas } from "../api/schema";
 
 export type EntityRecord = {
   id: string;
@@ -17,8 +18,22 @@ export type EntityRecord = {
 } & Record<string, unknown>;
 
 export type FieldKind =
-  | "text" | "textarea" | "email" | "select" | "date" | "datetime" | "money" | "boolean"
-  | "user" | "contact" | "tags" | "emails" | "phones" | "password" | "phone" | "related"
+  | "text"
+  | "textarea"
+  | "email"
+  | "select"
+  | "date"
+  | "datetime"
+  | "money"
+  | "boolean"
+  | "user"
+  | "contact"
+  | "tags"
+  | "emails"
+  | "phones"
+  | "password"
+  | "phone"
+  | "related"
   | "duration";
 
 export interface FieldDef {
@@ -69,14 +84,27 @@ export interface EntityDef {
   hasNotes?: boolean;
 }
 
-const STAGES = ["new", "qualified", "proposal", "won", "lost"] as const;
+// Option lists in the order the UI shows them; `satisfies` keeps each value one the API knows
+// (src/api/contract.test.ts checks that none is missing).
+const STAGES = ["new", "qualified", "proposal", "won", "lost"] as const satisfies readonly Schemas["Deal"]["stage"][];
 export const DEAL_STAGES = STAGES;
-const TASK_STATUS = ["open", "in_progress", "done", "cancelled"] as const;
-const PRIORITY = ["low", "normal", "high", "urgent"] as const;
-const ROLES = ["admin", "supervisor", "agent"] as const;
-const LIST_KINDS = ["blacklist", "whitelist", "custom"] as const;
-const CALL_STATUS = ["ringing", "in_progress", "completed", "missed", "failed"] as const;
-const DIRECTIONS = ["inbound", "outbound", "internal"] as const;
+const TASK_STATUS = [
+  "open",
+  "in_progress",
+  "done",
+  "cancelled",
+] as const satisfies readonly Schemas["Task"]["status"][];
+const PRIORITY = ["low", "normal", "high", "urgent"] as const satisfies readonly Schemas["Task"]["priority"][];
+const ROLES = ["admin", "supervisor", "agent"] as const satisfies readonly Schemas["User"]["role"][];
+const LIST_KINDS = ["blacklist", "whitelist", "custom"] as const satisfies readonly Schemas["NumberList"]["kind"][];
+const CALL_STATUS = [
+  "ringing",
+  "in_progress",
+  "completed",
+  "missed",
+  "failed",
+] as const satisfies readonly Schemas["Call"]["status"][];
+const DIRECTIONS = ["inbound", "outbound", "internal"] as const satisfies readonly Schemas["Call"]["direction"][];
 
 export const ENTITIES: Record<string, EntityDef> = {
   contacts: {
@@ -92,7 +120,11 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "owner_id", kind: "user" },
       { name: "tags", kind: "tags", initial: [] },
     ],
-    filters: [{ name: "owner_id", kind: "user" }, { name: "tag", kind: "text" }, { name: "company", kind: "text" }],
+    filters: [
+      { name: "owner_id", kind: "user" },
+      { name: "tag", kind: "text" },
+      { name: "company", kind: "text" },
+    ],
     sortable: ["created_at", "updated_at", "name"],
     defaultSort: "-created_at",
     searchable: true,
@@ -200,7 +232,16 @@ export const ENTITIES: Record<string, EntityDef> = {
   calls: {
     type: "calls",
     titleField: "from_number",
-    columns: ["from_number", "to_number", "direction", "status", "started_at", "talk_seconds", "contact_id", "employee_id"],
+    columns: [
+      "from_number",
+      "to_number",
+      "direction",
+      "status",
+      "started_at",
+      "talk_seconds",
+      "contact_id",
+      "employee_id",
+    ],
     fields: [
       { name: "direction", kind: "select", options: DIRECTIONS, readOnly: true },
       { name: "status", kind: "select", options: CALL_STATUS, readOnly: true },
@@ -249,7 +290,7 @@ export function apiFieldNames(field: FieldDef): string[] {
 export function recordTitle(def: EntityDef, record: EntityRecord | undefined): string {
   if (!record) return "";
   const value = record[def.titleField];
-  let text = typeof value === "string" ? value : String(value ?? "");
+  let text = asText(value);
   if (def.titleField.endsWith("_number")) text = formatPhone(text);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayBound, formatDuration, formatPhone, initials } from "./format";
+import { asText, dayBound, formatDuration, formatPhone, initials } from "./format";
 
 describe("format", () => {
   it("formats durations", () => {
@@ -25,5 +25,15 @@ describe("format", () => {
     expect(dayBound("2031-12-31", "until")).toBe(new Date(2032, 0, 1).toISOString());
     expect(dayBound("2031-02-30", "from")).toBeNull();
     expect(dayBound("next tuesday", "from")).toBeNull();
+  });
+
+  it("shows any JSON value as text, never [object Object]", () => {
+    expect(asText("x")).toBe("x");
+    expect(asText(42)).toBe("42");
+    expect(asText(false)).toBe("false");
+    expect(asText(null)).toBe("");
+    expect(asText(undefined)).toBe("");
+    expect(asText({ a: 1 })).toBe('{"a":1}');
+    expect(asText(["a"])).toBe('["a"]');
   });
 });

@@ -1,6 +1,22 @@
 /** Display formats that follow the interface language. */
 import i18n from "../i18n";
 
+/** A JSON value as text: objects as JSON, nothing as "" (never "[object Object]"). */
+export function asText(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      return value === null ? "" : JSON.stringify(value);
+    default:
+      return ""; // undefined (functions and symbols never come from JSON)
+  }
+}
+
 const locale = () => (i18n.language === "en" ? "en-GB" : "ru-RU");
 
 export function formatDateTime(value: unknown): string {
@@ -46,7 +62,7 @@ export function formatPhone(value: unknown): string {
 
 export function formatMoney(amount: unknown, currency: unknown): string {
   const n = Number(amount);
-  if (!Number.isFinite(n)) return String(amount ?? "");
+  if (!Number.isFinite(n)) return asText(amount);
   const code = typeof currency === "string" && /^[A-Z]{3}$/.test(currency) ? currency : "RUB";
   return new Intl.NumberFormat(locale(), { style: "currency", currency: code, maximumFractionDigits: 2 }).format(n);
 }

@@ -13,7 +13,10 @@ export function CallsPage() {
       aria-label={t("calls.log")}
       value={missed ? "missed" : "all"}
       onChange={(v) => setParams(v === "missed" ? { status: "missed" } : {}, { replace: true })}
-      data={[{ value: "all", label: t("common.all") }, { value: "missed", label: t("calls.missed") }]}
+      data={[
+        { value: "all", label: t("common.all") },
+        { value: "missed", label: t("calls.missed") },
+      ]}
       w="fit-content"
     />
   );

@@ -1,6 +1,19 @@
 /** Deals: a board by stage (drag a card, or use its "Move to" menu) and the list view. */
-import { useRef, useState } from "react";
-import { ActionIcon, Anchor, Badge, Button, Group, Menu, Paper, ScrollArea, SegmentedControl, Stack, Text, Title } from "@mantine/core";
+import { useState } from "react";
+import {
+  ActionIcon,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Paper,
+  ScrollArea,
+  SegmentedControl,
+  Stack,
+  Text,
+  Title,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconArrowsExchange, IconPlus, IconTrash } from "@tabler/icons-react";
 import { Link, useSearchParams } from "react-router-dom";
@@ -24,39 +37,83 @@ export const TRANSITIONS: Record<string, string[]> = {
   lost: ["new"],
 };
 
-const COLORS: Record<string, string> = { new: "gray", qualified: "blue", proposal: "violet", won: "green", lost: "red" };
+const COLORS: Record<string, string> = {
+  new: "gray",
+  qualified: "blue",
+  proposal: "violet",
+  won: "green",
+  lost: "red",
+};
 
-function DealCard({ deal, onMove, movable }: { deal: EntityRecord; onMove(deal: EntityRecord, stage: string): void; movable: boolean }) {
+function DealCard({
+  deal,
+  onMove,
+  movable,
+}: {
+  deal: EntityRecord;
+  onMove: (deal: EntityRecord, stage: string) => void;
+  movable: boolean;
+}) {
   const { t } = useTranslation();
   const targets = TRANSITIONS[String(deal.stage)] ?? [];
   return (
     <Paper
-      withBorder p="sm" radius="md" shadow="xs" data-id={deal.id}
+      withBorder
+      p="sm"
+      radius="md"
+      shadow="xs"
+      data-id={deal.id}
       draggable={movable && targets.length > 0}
       onDragStart={(e) => e.dataTransfer.setData("text/deal", deal.id)}
     >
       <Group justify="space-between" wrap="nowrap" align="flex-start">
-        <Anchor component={Link} to={`/deals/${deal.id}`} fw={600} size="sm" style={{ wordBreak: "break-word" }}>{String(deal.title)}</Anchor>
+        <Anchor component={Link} to={`/deals/${deal.id}`} fw={600} size="sm" style={{ wordBreak: "break-word" }}>
+          {String(deal.title)}
+        </Anchor>
         {movable && targets.length > 0 && (
           <Menu position="bottom-end" withArrow>
             <Menu.Target>
-              <ActionIcon variant="subtle" size="sm" aria-label={`${t("deals.moveTo")}: ${String(deal.title)}`}><IconArrowsExchange size={14} /></ActionIcon>
+              <ActionIcon variant="subtle" size="sm" aria-label={`${t("deals.moveTo")}: ${String(deal.title)}`}>
+                <IconArrowsExchange size={14} />
+              </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
               <Menu.Label>{t("deals.moveTo")}</Menu.Label>
-              {targets.map((s) => <Menu.Item key={s} onClick={() => onMove(deal, s)}>{t(`options.stage.${s}`)}</Menu.Item>)}
+              {targets.map((s) => (
+                <Menu.Item key={s} onClick={() => onMove(deal, s)}>
+                  {t(`options.stage.${s}`)}
+                </Menu.Item>
+              ))}
             </Menu.Dropdown>
           </Menu>
         )}
       </Group>
-      <Text size="sm" fw={500} mt={4}>{formatMoney(deal.amount, deal.currency)}</Text>
-      {typeof deal.contact_id === "string" && <Text size="xs"><RecordLink type="contacts" id={deal.contact_id} /></Text>}
-      <Text size="xs" c="dimmed"><UserName id={deal.owner_id as string | null} /></Text>
+      <Text size="sm" fw={500} mt={4}>
+        {formatMoney(deal.amount, deal.currency)}
+      </Text>
+      {typeof deal.contact_id === "string" && (
+        <Text size="xs">
+          <RecordLink type="contacts" id={deal.contact_id} />
+        </Text>
+      )}
+      <Text size="xs" c="dimmed">
+        <UserName id={deal.owner_id as string | null} />
+      </Text>
     </Paper>
   );
 }
 
-function StageColumn({ stage, onMove, movable, registry }: { stage: string; onMove(deal: EntityRecord, stage: string): void; movable: boolean; registry: Map<string, EntityRecord> }) {
+function StageColumn({
+  stage,
+  onMove,
+  movable,
+  registry,
+}: {
+  stage: string;
+  onMove: (deal: EntityRecord, stage: string) => void;
+  movable: boolean;
+  registry: Map<string, EntityRecord>;
+}) {
   const { t } = useTranslation();
   const list = useEntityList("deals", { stage, sort: "-updated_at" }, { pageSize: 50 });
   const deals = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -64,8 +121,17 @@ function StageColumn({ stage, onMove, movable, registry }: { stage: string; onMo
   const [over, setOver] = useState(false);
   return (
     <Paper
-      withBorder radius="md" p="xs" bg={over ? "blue.0" : "gray.0"} style={{ flex: "1 0 210px" }} component="section" aria-label={t(`options.stage.${stage}`)}
-      onDragOver={(e) => { e.preventDefault(); setOver(true); }}
+      withBorder
+      radius="md"
+      p="xs"
+      bg={over ? "blue.0" : "gray.0"}
+      style={{ flex: "1 0 210px" }}
+      component="section"
+      aria-label={t(`options.stage.${stage}`)}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
       onDragLeave={() => setOver(false)}
       onDrop={(e) => {
         setOver(false);
@@ -75,8 +141,12 @@ function StageColumn({ stage, onMove, movable, registry }: { stage: string; onMo
       }}
     >
       <Group justify="space-between" mb="xs">
-        <Badge color={COLORS[stage]} variant="light">{t(`options.stage.${stage}`)}</Badge>
-        <Text size="xs" c="dimmed">{t("deals.total", { count: deals.length, sum: formatMoney(sum, "RUB") })}</Text>
+        <Badge color={COLORS[stage]} variant="light">
+          {t(`options.stage.${stage}`)}
+        </Badge>
+        <Text size="xs" c="dimmed">
+          {t("deals.total", { count: deals.length, sum: formatMoney(sum, "RUB") })}
+        </Text>
       </Group>
       <Stack gap="xs">
         {deals.map((deal) => {
@@ -92,10 +162,13 @@ function Board() {
   const { t } = useTranslation();
   const me = useMe();
   const update = useUpdate("deals");
-  const registry = useRef(new Map<string, EntityRecord>());
+  const [registry] = useState(() => new Map<string, EntityRecord>());
   const move = async (deal: EntityRecord, stage: string) => {
     if (!(TRANSITIONS[String(deal.stage)] ?? []).includes(stage)) {
-      notifications.show({ color: "orange", message: `${t(`options.stage.${String(deal.stage)}`)} → ${t(`options.stage.${stage}`)}` });
+      notifications.show({
+        color: "orange",
+        message: `${t(`options.stage.${String(deal.stage)}`)} → ${t(`options.stage.${stage}`)}`,
+      });
       return;
     }
     try {
@@ -109,7 +182,15 @@ function Board() {
   return (
     <ScrollArea type="auto" offsetScrollbars>
       <Group align="flex-start" wrap="nowrap" gap="sm" pb="sm">
-        {DEAL_STAGES.map((stage) => <StageColumn key={stage} stage={stage} onMove={move} movable={can(me.role, "deals", "update")} registry={registry.current} />)}
+        {DEAL_STAGES.map((stage) => (
+          <StageColumn
+            key={stage}
+            stage={stage}
+            onMove={move}
+            movable={can(me.role, "deals", "update")}
+            registry={registry}
+          />
+        ))}
       </Group>
     </ScrollArea>
   );
@@ -124,7 +205,10 @@ export function DealsPage() {
       aria-label={t("nav.deals")}
       value={view}
       onChange={(v) => setParams(v === "list" ? { view: "list" } : {}, { replace: true })}
-      data={[{ value: "board", label: t("list.board") }, { value: "list", label: t("list.table") }]}
+      data={[
+        { value: "board", label: t("list.board") },
+        { value: "list", label: t("list.table") },
+      ]}
       w="fit-content"
     />
   );
@@ -132,10 +216,16 @@ export function DealsPage() {
   return (
     <Stack gap="md">
       <Group justify="space-between">
-        <Title order={1} size="h2">{t("deals.board")}</Title>
+        <Title order={1} size="h2">
+          {t("deals.board")}
+        </Title>
         <Group gap="xs">
-          <Button component={Link} to="/deals/trash" variant="subtle" leftSection={<IconTrash size={16} />}>{t("list.trash")}</Button>
-          <Button component={Link} to="/deals/new" leftSection={<IconPlus size={16} />}>{t("list.new")}</Button>
+          <Button component={Link} to="/deals/trash" variant="subtle" leftSection={<IconTrash size={16} />}>
+            {t("list.trash")}
+          </Button>
+          <Button component={Link} to="/deals/new" leftSection={<IconPlus size={16} />}>
+            {t("list.new")}
+          </Button>
         </Group>
       </Group>
       {switcher}

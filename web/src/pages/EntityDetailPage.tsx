@@ -1,6 +1,19 @@
 /** One record: its fields, who else is looking, lifecycle actions, related sections, history. */
 import { useState } from "react";
-import { Alert, Anchor, Button, Center, Grid, Group, Loader, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Grid,
+  Group,
+  Loader,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconArrowLeft, IconPencil, IconRestore, IconTrash, IconTrashX } from "@tabler/icons-react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -47,13 +60,20 @@ export function EntityDetailPage({ type }: { type: string }) {
     return () => channel.unbind(CHANGE_EVENT, handler);
   });
 
-  if (record.isPending) return <Center py="xl"><Loader aria-label={t("app.loading")} /></Center>;
+  if (record.isPending)
+    return (
+      <Center py="xl">
+        <Loader aria-label={t("app.loading")} />
+      </Center>
+    );
   if (record.isError) {
     const gone = record.error instanceof ApiError && record.error.status === 404;
     return (
       <Stack>
         {gone ? <Alert color="gray">{t("record.gone")}</Alert> : <ApiErrorAlert error={record.error} />}
-        <Anchor component={Link} to={`/${type}`}>{t("common.back")}</Anchor>
+        <Anchor component={Link} to={`/${type}`}>
+          {t("common.back")}
+        </Anchor>
       </Stack>
     );
   }
@@ -64,7 +84,12 @@ export function EntityDetailPage({ type }: { type: string }) {
   const act = async (action: "trash" | "restore" | "purge") => {
     try {
       await lifecycle.mutateAsync({ id, action, version: data.version });
-      notifications.show({ color: "green", message: t(`record.${action === "trash" ? "trashedToast" : action === "restore" ? "restoredToast" : "purgedToast"}`) });
+      notifications.show({
+        color: "green",
+        message: t(
+          `record.${action === "trash" ? "trashedToast" : action === "restore" ? "restoredToast" : "purgedToast"}`,
+        ),
+      });
       if (action === "purge") navigate(`/${type}/trash`, { replace: true });
     } catch (error) {
       notifications.show({ color: "red", message: errorText(error, t) });
@@ -77,46 +102,75 @@ export function EntityDetailPage({ type }: { type: string }) {
       <Group justify="space-between" align="flex-start" wrap="wrap">
         <Stack gap={4}>
           <Anchor component={Link} to={trashed ? `/${type}/trash` : `/${type}`} size="sm">
-            <Group gap={4}><IconArrowLeft size={14} />{t(`nav.${type}`)}</Group>
+            <Group gap={4}>
+              <IconArrowLeft size={14} />
+              {t(`nav.${type}`)}
+            </Group>
           </Anchor>
-          <Title order={1} size="h2" style={{ wordBreak: "break-word" }}>{title}</Title>
+          <Title order={1} size="h2" style={{ wordBreak: "break-word" }}>
+            {title}
+          </Title>
           <PresenceAvatars type={type} id={id} />
         </Stack>
         <Group gap="xs">
           {!trashed && can(me.role, type, "update") && (
-            <Button component={Link} to={`/${type}/${id}/edit`} leftSection={<IconPencil size={16} />}>{t("common.edit")}</Button>
+            <Button component={Link} to={`/${type}/${id}/edit`} leftSection={<IconPencil size={16} />}>
+              {t("common.edit")}
+            </Button>
           )}
           {!trashed && can(me.role, type, "trash") && (
-            <Button variant="light" color="red" leftSection={<IconTrash size={16} />} onClick={() => act("trash")} loading={lifecycle.isPending}>
+            <Button
+              variant="light"
+              color="red"
+              leftSection={<IconTrash size={16} />}
+              onClick={() => act("trash")}
+              loading={lifecycle.isPending}
+            >
               {t("record.moveToTrash")}
             </Button>
           )}
           {trashed && can(me.role, type, "restore") && (
-            <Button variant="light" leftSection={<IconRestore size={16} />} onClick={() => act("restore")} loading={lifecycle.isPending}>
+            <Button
+              variant="light"
+              leftSection={<IconRestore size={16} />}
+              onClick={() => act("restore")}
+              loading={lifecycle.isPending}
+            >
               {t("record.restore")}
             </Button>
           )}
           {trashed && can(me.role, type, "purge") && (
-            <Button color="red" leftSection={<IconTrashX size={16} />} onClick={() => setConfirmPurge(true)}>{t("record.purge")}</Button>
+            <Button color="red" leftSection={<IconTrashX size={16} />} onClick={() => setConfirmPurge(true)}>
+              {t("record.purge")}
+            </Button>
           )}
         </Group>
       </Group>
-      {trashed && <Alert color="orange" role="status">{t("record.trashed")} · {formatDateTime(data.deleted_at)}</Alert>}
+      {trashed && (
+        <Alert color="orange" role="status">
+          {t("record.trashed")} · {formatDateTime(data.deleted_at)}
+        </Alert>
+      )}
       <Grid gutter="md">
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Stack gap="md">
             <Paper withBorder p="md" radius="md">
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="sm">
-                {def.fields.filter((f) => f.kind !== "password").map((field) => (
-                  <div key={field.name} data-field={field.name}>
-                    <Text size="xs" c="dimmed" fw={500} tt="uppercase">{t(labelKey(field))}</Text>
-                    <FieldValue field={field} record={data} />
-                  </div>
-                ))}
+                {def.fields
+                  .filter((f) => f.kind !== "password")
+                  .map((field) => (
+                    <div key={field.name} data-field={field.name}>
+                      <Text size="xs" c="dimmed" fw={500} tt="uppercase">
+                        {t(labelKey(field))}
+                      </Text>
+                      <FieldValue field={field} record={data} />
+                    </div>
+                  ))}
               </SimpleGrid>
               <Text size="xs" c="dimmed" mt="md">
                 {t("record.updatedBy", { when: formatDateTime(data.updated_at), who: "" })}
-                {data.updated_by && <UserName id={data.updated_by} />} · {t("record.version", { version: data.version })}
+                {data.updated_by && <UserName id={data.updated_by} />} ·{" "}
+                {t("record.version", { version: data.version })}
               </Text>
             </Paper>
             {type === "calls" && hasRecording(data) && (

@@ -11,7 +11,14 @@ import { ConflictDialog } from "../components/ConflictDialog";
 import { FieldInput, type Errors } from "../components/inputs";
 import { fetchRecord, useCreate, useRecord, useUpdate } from "../entities/api";
 import { analyzeConflict, changedFields, overwriteRequest, type Conflict, type Values } from "../entities/conflict";
-import { apiFieldNames, editableFields, entityDef, recordTitle, type EntityDef, type EntityRecord } from "../entities/registry";
+import {
+  apiFieldNames,
+  editableFields,
+  entityDef,
+  recordTitle,
+  type EntityDef,
+  type EntityRecord,
+} from "../entities/registry";
 import { useUserName } from "../entities/directory";
 
 /** Who a new record belongs to by default: the employee creating it. */
@@ -49,7 +56,8 @@ function requiredErrors(def: EntityDef, values: Values, t: (k: string) => string
   const errors: Errors = {};
   for (const field of def.fields) {
     const v = values[field.name];
-    if (field.required && (v === null || v === undefined || (typeof v === "string" && !v.trim()))) errors[field.name] = t("common.required");
+    if (field.required && (v === null || v === undefined || (typeof v === "string" && !v.trim())))
+      errors[field.name] = t("common.required");
   }
   return errors;
 }
@@ -63,7 +71,9 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const editable = useMemo(() => fields.flatMap(apiFieldNames), [fields]);
   const [base, setBase] = useState<Values | undefined>(record);
   const me = useMe();
-  const [values, setValues] = useState<Values>(() => (record ? { ...record, password: undefined } : initialValues(def, params, me.id)));
+  const [values, setValues] = useState<Values>(() =>
+    record ? { ...record, password: undefined } : initialValues(def, params, me.id),
+  );
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [conflict, setConflict] = useState<{ info: Conflict; current: EntityRecord; patch: Values } | null>(null);
@@ -71,7 +81,7 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const update = useUpdate(def.type);
   const live = useRecord(def.type, record?.id);
   const liveVersion = live.data?.version;
-  const remoteWho = useUserName(live.data?.updated_by as string | null);
+  const remoteWho = useUserName(live.data?.updated_by);
 
   const onChange = (name: string, value: unknown) => {
     setValues((v) => ({ ...v, [name]: value }));
@@ -151,7 +161,9 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
     await save(body, ifMatch, basis);
   };
 
-  const title = isNew ? t("form.newTitle", { type: t(`types.${def.type}`) }) : t("form.editTitle", { title: recordTitle(def, record) });
+  const title = isNew
+    ? t("form.newTitle", { type: t(`types.${def.type}`) })
+    : t("form.editTitle", { title: recordTitle(def, record) });
   const hasErrors = Object.keys(errors).length > 0;
   return (
     <Paper withBorder p={{ base: "sm", sm: "lg" }} radius="md" maw={760}>
@@ -159,23 +171,48 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
         <Stack>
           <Title order={2}>{title}</Title>
           {!isNew && liveVersion !== undefined && base && liveVersion > Number(base.version) && (
-            <Alert color="orange" role="status">{t("record.changedRemotely", { who: remoteWho ?? t("record.someone") })}</Alert>
+            <Alert color="orange" role="status">
+              {t("record.changedRemotely", { who: remoteWho ?? t("record.someone") })}
+            </Alert>
           )}
-          {hasErrors && <Alert color="red" role="alert">{t("form.fixErrors")}</Alert>}
-          {Object.entries(errors).filter(([k]) => !editable.some((f) => k === f || k.startsWith(`${f}[`)) && k !== "password").map(([k, m]) => (
-            <Alert key={k} color="red">{`${k}: ${m}`}</Alert>
-          ))}
+          {hasErrors && (
+            <Alert color="red" role="alert">
+              {t("form.fixErrors")}
+            </Alert>
+          )}
+          {Object.entries(errors)
+            .filter(([k]) => !editable.some((f) => k === f || k.startsWith(`${f}[`)) && k !== "password")
+            .map(([k, m]) => (
+              <Alert key={k} color="red">{`${k}: ${m}`}</Alert>
+            ))}
           <ApiErrorAlert error={failure} />
           {fields.map((field) => (
-            <FieldInput key={field.name} field={field} values={values} errors={errors} isNew={isNew} onChange={onChange} />
+            <FieldInput
+              key={field.name}
+              field={field}
+              values={values}
+              errors={errors}
+              isNew={isNew}
+              onChange={onChange}
+            />
           ))}
           <Group justify="flex-end">
-            <Button variant="default" onClick={() => navigate(-1)}>{t("common.cancel")}</Button>
-            <Button type="submit" loading={create.isPending || update.isPending}>{isNew ? t("common.create") : t("common.save")}</Button>
+            <Button variant="default" onClick={() => navigate(-1)}>
+              {t("common.cancel")}
+            </Button>
+            <Button type="submit" loading={create.isPending || update.isPending}>
+              {isNew ? t("common.create") : t("common.save")}
+            </Button>
           </Group>
         </Stack>
       </form>
-      <ConflictDialog conflict={conflict?.info ?? null} saving={update.isPending} onReload={reload} onOverwrite={overwrite} onClose={() => setConflict(null)} />
+      <ConflictDialog
+        conflict={conflict?.info ?? null}
+        saving={update.isPending}
+        onReload={reload}
+        onOverwrite={overwrite}
+        onClose={() => setConflict(null)}
+      />
     </Paper>
   );
 }
@@ -187,6 +224,7 @@ export function EntityFormPage({ type }: { type: string }) {
   const [loaded, setLoaded] = useState<EntityRecord | undefined>(undefined);
   // The form keeps the version it was opened at; later refetches must not reset the edits.
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a snapshot of the first load, on purpose
     if (record.data && (!loaded || loaded.id !== record.data.id)) setLoaded(record.data);
   }, [record.data, loaded]);
   if (!id) return <FormBody def={def} />;

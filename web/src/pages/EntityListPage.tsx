@@ -1,11 +1,32 @@
 /** The generic list (and trash) of any entity type: search, filters, sort, cursor pages. */
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import {
-  ActionIcon, Anchor, Button, Center, Group, Loader, Paper, Select, Stack, Table, Text, TextInput, Title, Tooltip,
+  ActionIcon,
+  Anchor,
+  Button,
+  Center,
+  Group,
+  Loader,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { IconArrowDown, IconArrowUp, IconPlus, IconRestore, IconSearch, IconTrash, IconTrashX } from "@tabler/icons-react";
+import {
+  IconArrowDown,
+  IconArrowUp,
+  IconPlus,
+  IconRestore,
+  IconSearch,
+  IconTrash,
+  IconTrashX,
+} from "@tabler/icons-react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useMe } from "../auth/AuthProvider";
@@ -15,14 +36,29 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FieldValue } from "../components/FieldValue";
 import { UserSelect } from "../components/inputs";
 import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
-import { entityDef, labelKey, recordTitle, type EntityDef, type EntityRecord, type FieldDef } from "../entities/registry";
+import {
+  entityDef,
+  labelKey,
+  recordTitle,
+  type EntityDef,
+  type EntityRecord,
+  type FieldDef,
+} from "../entities/registry";
 import { dayBound, formatDateTime } from "../lib/format";
 
 function columnField(def: EntityDef, name: string): FieldDef {
   return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
 }
 
-function Filters({ def, params, set }: { def: EntityDef; params: URLSearchParams; set(name: string, value: string | null): void }) {
+function Filters({
+  def,
+  params,
+  set,
+}: {
+  def: EntityDef;
+  params: URLSearchParams;
+  set: (name: string, value: string | null) => void;
+}) {
   const { t } = useTranslation();
   return (
     <>
@@ -30,7 +66,15 @@ function Filters({ def, params, set }: { def: EntityDef; params: URLSearchParams
         const label = t(`fields.${filter.name}`);
         const value = params.get(filter.name);
         if (filter.kind === "user") {
-          return <UserSelect key={filter.name} label={label} value={value} onChange={(v) => set(filter.name, v)} placeholder={t("common.any")} />;
+          return (
+            <UserSelect
+              key={filter.name}
+              label={label}
+              value={value}
+              onChange={(v) => set(filter.name, v)}
+              placeholder={t("common.any")}
+            />
+          );
         }
         if (filter.kind === "day") {
           return (
@@ -59,7 +103,16 @@ function Filters({ def, params, set }: { def: EntityDef; params: URLSearchParams
             />
           );
         }
-        return <TextInput key={filter.name} label={label} defaultValue={value ?? ""} onBlur={(e) => set(filter.name, e.currentTarget.value || null)} onKeyDown={(e) => e.key === "Enter" && set(filter.name, e.currentTarget.value || null)} w={180} />;
+        return (
+          <TextInput
+            key={filter.name}
+            label={label}
+            defaultValue={value ?? ""}
+            onBlur={(e) => set(filter.name, e.currentTarget.value || null)}
+            onKeyDown={(e) => e.key === "Enter" && set(filter.name, e.currentTarget.value || null)}
+            w={180}
+          />
+        );
       })}
     </>
   );
@@ -90,21 +143,28 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   const lifecycle = useLifecycle(type);
 
   const setParam = (name: string, value: string | null) => {
-    setParams((prev) => {
-      const next = new URLSearchParams(prev);
-      if (value) next.set(name, value);
-      else next.delete(name);
-      return next;
-    }, { replace: true });
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
   };
   useEffect(() => {
     if ((params.get("q") ?? "") !== debounced) setParam("q", debounced || null);
-  }, [debounced]); // only when the typed search settles
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed search settles
+  }, [debounced]);
 
   const sort = params.get("sort") ?? def.defaultSort;
   const sortField = sort.replace(/^-/, "");
   const descending = sort.startsWith("-");
-  const visibleFilters = { ...def, filters: def.filters.filter((f) => !(hideFilters ?? []).includes(f.name) && !(fixed && f.name in fixed)) };
+  const visibleFilters = {
+    ...def,
+    filters: def.filters.filter((f) => !(hideFilters ?? []).includes(f.name) && !(fixed && f.name in fixed)),
+  };
   const query = useMemo(() => {
     const q: ListParams = { sort, ...(fixed ?? {}) };
     if (def.searchable && params.get("q")) q.q = params.get("q");
@@ -118,14 +178,18 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         } else q[f.name] = value;
       }
     return q;
-  }, [params, sort, trashed, JSON.stringify(fixed)]); // fixed compared by value
+    // eslint-disable-next-line react-hooks/exhaustive-deps, react-hooks/use-memo -- fixed compared by value
+  }, [params, sort, trashed, JSON.stringify(fixed)]);
   const list = useEntityList(type, query, { trashed });
   const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
 
   const act = async (record: EntityRecord, action: "restore" | "purge") => {
     try {
       await lifecycle.mutateAsync({ id: record.id, action, version: record.version });
-      notifications.show({ color: "green", message: t(action === "restore" ? "record.restoredToast" : "record.purgedToast") });
+      notifications.show({
+        color: "green",
+        message: t(action === "restore" ? "record.restoredToast" : "record.purgedToast"),
+      });
     } catch (error) {
       notifications.show({ color: "red", message: errorText(error, t) });
     }
@@ -137,7 +201,9 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={1} size="h2">{heading}</Title>
+        <Title order={1} size="h2">
+          {heading}
+        </Title>
         <Group gap="xs">
           {!trashed && (
             <Button component={Link} to={`/${type}/trash`} variant="subtle" leftSection={<IconTrash size={16} />}>
@@ -191,18 +257,34 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
           <Table.Thead>
             <Table.Tr>
-              {columns.map((c) => <Table.Th key={c.name}>{t(labelKey(c))}</Table.Th>)}
+              {columns.map((c) => (
+                <Table.Th key={c.name}>{t(labelKey(c))}</Table.Th>
+              ))}
               {trashed && <Table.Th>{t("fields.deleted_at")}</Table.Th>}
-              {trashed && <Table.Th><span className="sr-only">{t("common.details")}</span></Table.Th>}
+              {trashed && (
+                <Table.Th>
+                  <span className="sr-only">{t("common.details")}</span>
+                </Table.Th>
+              )}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {records.map((record) => (
-              <Table.Tr key={record.id} data-id={record.id} style={{ cursor: "pointer" }} onClick={() => navigate(`/${type}/${record.id}`)}>
+              <Table.Tr
+                key={record.id}
+                data-id={record.id}
+                style={{ cursor: "pointer" }}
+                onClick={() => navigate(`/${type}/${record.id}`)}
+              >
                 {columns.map((c, i) => (
                   <Table.Td key={c.name}>
                     {i === 0 ? (
-                      <Anchor component={Link} to={`/${type}/${record.id}`} fw={500} onClick={(e) => e.stopPropagation()}>
+                      <Anchor
+                        component={Link}
+                        to={`/${type}/${record.id}`}
+                        fw={500}
+                        onClick={(e) => e.stopPropagation()}
+                      >
                         {recordTitle(def, record) || formatDateTime(record.created_at)}
                       </Anchor>
                     ) : (
@@ -215,12 +297,23 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                   <Table.Td onClick={(e) => e.stopPropagation()}>
                     <Group gap="xs" wrap="nowrap">
                       {can(me.role, type, "restore") && (
-                        <Button size="xs" variant="light" leftSection={<IconRestore size={14} />} onClick={() => act(record, "restore")}>
+                        <Button
+                          size="xs"
+                          variant="light"
+                          leftSection={<IconRestore size={14} />}
+                          onClick={() => act(record, "restore")}
+                        >
                           {t("list.restore")}
                         </Button>
                       )}
                       {can(me.role, type, "purge") && (
-                        <Button size="xs" variant="light" color="red" leftSection={<IconTrashX size={14} />} onClick={() => setPurging(record)}>
+                        <Button
+                          size="xs"
+                          variant="light"
+                          color="red"
+                          leftSection={<IconTrashX size={14} />}
+                          onClick={() => setPurging(record)}
+                        >
                           {t("list.purge")}
                         </Button>
                       )}
@@ -232,9 +325,15 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {list.isPending && <Center><Loader aria-label={t("app.loading")} /></Center>}
+      {list.isPending && (
+        <Center>
+          <Loader aria-label={t("app.loading")} />
+        </Center>
+      )}
       {!list.isPending && records.length === 0 && !list.error && (
-        <Text c="dimmed" ta="center" py="xl">{trashed ? t("list.emptyTrash") : t("list.empty")}</Text>
+        <Text c="dimmed" ta="center" py="xl">
+          {trashed ? t("list.emptyTrash") : t("list.empty")}
+        </Text>
       )}
       {list.hasNextPage && (
         <Center>

@@ -1,9 +1,31 @@
 /** The workspace frame: header, navigation (a drawer on phones), live status, the call popup. */
 import { useEffect, useRef } from "react";
-import { ActionIcon, AppShell, Badge, Burger, Group, Indicator, Menu, NavLink, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import {
+  ActionIcon,
+  AppShell,
+  Badge,
+  Burger,
+  Group,
+  Indicator,
+  Menu,
+  NavLink,
+  Text,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconAddressBook, IconBriefcase, IconChecklist, IconHome, IconList, IconLogout, IconNotes, IconPhone, IconUsers, IconWifi, IconWifiOff,
+  IconAddressBook,
+  IconBriefcase,
+  IconChecklist,
+  IconHome,
+  IconList,
+  IconLogout,
+  IconNotes,
+  IconPhone,
+  IconUsers,
+  IconWifi,
+  IconWifiOff,
 } from "@tabler/icons-react";
 import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
@@ -33,8 +55,14 @@ function ConnectionStatus() {
   return (
     <Tooltip label={live ? t("common.live") : t("common.offline")}>
       <Group gap={4} aria-live="polite" data-testid="connection" data-state={state}>
-        {live ? <IconWifi size={18} color="var(--mantine-color-green-6)" /> : <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />}
-        <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>{live ? t("common.live") : t("common.offline")}</Text>
+        {live ? (
+          <IconWifi size={18} color="var(--mantine-color-green-6)" />
+        ) : (
+          <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
+        )}
+        <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>
+          {live ? t("common.live") : t("common.offline")}
+        </Text>
       </Group>
     </Tooltip>
   );
@@ -64,12 +92,20 @@ export function Layout() {
     if (location.pathname === "/calls" && new URLSearchParams(location.search).get("status") === "missed") markSeen();
   }, [location, markSeen]);
 
-  const items = NAV.filter((item) => !item.type || (can(me.role, item.type, "read") && (!("adminOnly" in item) || me.role === "admin")));
+  const items = NAV.filter(
+    (item) => !item.type || (can(me.role, item.type, "read") && (!("adminOnly" in item) || me.role === "admin")),
+  );
   const active = (to: string) => (to === "/" ? location.pathname === "/" : location.pathname.startsWith(to));
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
-      <a href="#main" className="sb-skip">{t("app.skip")}</a>
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <a href="#main" className="sb-skip">
+        {t("app.skip")}
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -77,7 +113,9 @@ export function Layout() {
             <UnstyledButton component={Link} to="/" aria-label={t("app.name")}>
               <Group gap={6} wrap="nowrap">
                 <img src="/favicon.svg" alt="" width={26} height={26} />
-                <Text fw={700} size="lg">Switchboard</Text>
+                <Text fw={700} size="lg">
+                  Switchboard
+                </Text>
               </Group>
             </UnstyledButton>
           </Group>
@@ -86,7 +124,15 @@ export function Layout() {
             {unseen > 0 && (
               <Tooltip label={t("calls.missedBadge", { count: unseen })}>
                 <Indicator label={unseen} size={16} color="red" offset={4}>
-                  <ActionIcon component={Link} to="/calls?status=missed" variant="light" color="red" size="lg" aria-label={t("calls.missedBadge", { count: unseen })} data-testid="missed-badge">
+                  <ActionIcon
+                    component={Link}
+                    to="/calls?status=missed"
+                    variant="light"
+                    color="red"
+                    size="lg"
+                    aria-label={t("calls.missedBadge", { count: unseen })}
+                    data-testid="missed-badge"
+                  >
                     <IconPhone size={18} />
                   </ActionIcon>
                 </Indicator>
@@ -97,17 +143,32 @@ export function Layout() {
                 <UnstyledButton aria-label={t("auth.profile", { name: me.full_name })} data-testid="user-menu">
                   <Group gap={6} wrap="nowrap">
                     <UserAvatar name={me.full_name} />
-                    <Text size="sm" visibleFrom="md">{me.full_name}</Text>
+                    <Text size="sm" visibleFrom="md">
+                      {me.full_name}
+                    </Text>
                   </Group>
                 </UnstyledButton>
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{me.email}</Menu.Label>
-                <Menu.Label><Badge size="xs" variant="light">{t(`options.role.${me.role}`)}</Badge>{me.extension && ` · ${me.extension}`}</Menu.Label>
+                <Menu.Label>
+                  <Badge size="xs" variant="light">
+                    {t(`options.role.${me.role}`)}
+                  </Badge>
+                  {me.extension && ` · ${me.extension}`}
+                </Menu.Label>
                 <Menu.Divider />
-                <div style={{ padding: "4px 8px" }}><LanguageSwitch /></div>
+                <div style={{ padding: "4px 8px" }}>
+                  <LanguageSwitch />
+                </div>
                 <Menu.Divider />
-                <Menu.Item leftSection={<IconLogout size={16} />} onClick={async () => { await logout(); navigate("/login", { replace: true }); }}>
+                <Menu.Item
+                  leftSection={<IconLogout size={16} />}
+                  onClick={async () => {
+                    await logout();
+                    navigate("/login", { replace: true });
+                  }}
+                >
                   {t("auth.logout")}
                 </Menu.Item>
               </Menu.Dropdown>
@@ -125,7 +186,13 @@ export function Layout() {
             leftSection={<item.icon size={18} />}
             active={active(item.to)}
             aria-current={active(item.to) ? "page" : undefined}
-            rightSection={item.key === "calls" && unseen > 0 ? <Badge size="xs" color="red" circle>{unseen}</Badge> : undefined}
+            rightSection={
+              item.key === "calls" && unseen > 0 ? (
+                <Badge size="xs" color="red" circle>
+                  {unseen}
+                </Badge>
+              ) : undefined
+            }
           />
         ))}
       </AppShell.Navbar>

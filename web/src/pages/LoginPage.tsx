@@ -50,12 +50,39 @@ export function LoginPage() {
       <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={400} component="main">
         <form onSubmit={submit} aria-labelledby="login-title">
           <Stack>
-            <Title order={1} size="h3" id="login-title">{t("auth.title")}</Title>
-            {expired && <Alert color="yellow" role="status">{t("auth.expired")}</Alert>}
-            {error && <Alert color="red" role="alert">{error}</Alert>}
-            <TextInput label={t("auth.email")} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} data-autofocus autoFocus />
-            <PasswordInput label={t("auth.password")} autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
-            <Button type="submit" loading={busy} fullWidth>{t("auth.submit")}</Button>
+            <Title order={1} size="h3" id="login-title">
+              {t("auth.title")}
+            </Title>
+            {expired && (
+              <Alert color="yellow" role="status">
+                {t("auth.expired")}
+              </Alert>
+            )}
+            {error && (
+              <Alert color="red" role="alert">
+                {error}
+              </Alert>
+            )}
+            <TextInput
+              label={t("auth.email")}
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              data-autofocus
+              autoFocus
+            />
+            <PasswordInput
+              label={t("auth.password")}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+            />
+            <Button type="submit" loading={busy} fullWidth>
+              {t("auth.submit")}
+            </Button>
             <LanguageSwitch />
           </Stack>
         </form>

@@ -34,20 +34,37 @@ export function NotesSection({ type, id }: { type: string; id: string }) {
   };
   return (
     <section aria-labelledby="notes-title">
-      <Title order={2} size="h4" id="notes-title" mb="sm">{t("record.notes")}</Title>
+      <Title order={2} size="h4" id="notes-title" mb="sm">
+        {t("record.notes")}
+      </Title>
       {can(me.role, "notes", "create") && (
         <Stack gap="xs" mb="sm">
-          <Textarea aria-label={t("record.addNote")} placeholder={t("record.notePlaceholder")} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={2} />
-          <Button size="xs" w="fit-content" onClick={add} loading={create.isPending} disabled={!body.trim()}>{t("record.addNote")}</Button>
+          <Textarea
+            aria-label={t("record.addNote")}
+            placeholder={t("record.notePlaceholder")}
+            value={body}
+            onChange={(e) => setBody(e.currentTarget.value)}
+            autosize
+            minRows={2}
+          />
+          <Button size="xs" w="fit-content" onClick={add} loading={create.isPending} disabled={!body.trim()}>
+            {t("record.addNote")}
+          </Button>
         </Stack>
       )}
       <Stack gap="xs">
         {items.map((note) => (
           <Paper key={note.id} withBorder p="xs" radius="sm">
-            <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>{String(note.body)}</Text>
+            <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+              {String(note.body)}
+            </Text>
             <Group gap={6} mt={4}>
-              <Text size="xs" c="dimmed"><UserName id={note.author_id as string | null} /> · {formatDateTime(note.created_at)}</Text>
-              <Anchor component={Link} to={`/notes/${note.id}`} size="xs">{t("common.open")}</Anchor>
+              <Text size="xs" c="dimmed">
+                <UserName id={note.author_id as string | null} /> · {formatDateTime(note.created_at)}
+              </Text>
+              <Anchor component={Link} to={`/notes/${note.id}`} size="xs">
+                {t("common.open")}
+              </Anchor>
             </Group>
           </Paper>
         ))}
@@ -63,8 +80,16 @@ export function TasksSection({ type, id }: { type: string; id: string }) {
   return (
     <section aria-labelledby="tasks-title">
       <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4" id="tasks-title">{t("record.tasks")}</Title>
-        <Button component={Link} to={`/tasks/new?related_type=${type}&related_id=${id}`} size="xs" variant="light" leftSection={<IconPlus size={14} />}>
+        <Title order={2} size="h4" id="tasks-title">
+          {t("record.tasks")}
+        </Title>
+        <Button
+          component={Link}
+          to={`/tasks/new?related_type=${type}&related_id=${id}`}
+          size="xs"
+          variant="light"
+          leftSection={<IconPlus size={14} />}
+        >
           {t("list.new")}
         </Button>
       </Group>
@@ -72,8 +97,14 @@ export function TasksSection({ type, id }: { type: string; id: string }) {
         {items.map((task: EntityRecord) => (
           <Group key={task.id} gap="xs" wrap="nowrap">
             <OptionBadge name="status" value={task.status} />
-            <Anchor component={Link} to={`/tasks/${task.id}`} size="sm">{String(task.title)}</Anchor>
-            {typeof task.due_at === "string" && <Text size="xs" c="dimmed">{formatDateTime(task.due_at)}</Text>}
+            <Anchor component={Link} to={`/tasks/${task.id}`} size="sm">
+              {String(task.title)}
+            </Anchor>
+            {typeof task.due_at === "string" && (
+              <Text size="xs" c="dimmed">
+                {formatDateTime(task.due_at)}
+              </Text>
+            )}
           </Group>
         ))}
       </Stack>
@@ -96,7 +127,8 @@ export function NumberListEntries({ record }: { record: EntityRecord }) {
   const entriesKey = [...keys.record("number_lists", record.id), "entries"];
   const entries = useQuery({
     queryKey: [...entriesKey, record.version],
-    queryFn: async () => (await api.get<Page<Entry>>(`/api/v1/number_lists/${record.id}/entries`, { query: { limit: 200 } })).data,
+    queryFn: async () =>
+      (await api.get<Page<Entry>>(`/api/v1/number_lists/${record.id}/entries`, { query: { limit: 200 } })).data,
   });
   const [number, setNumber] = useState("");
   const [comment, setComment] = useState("");
@@ -123,22 +155,52 @@ export function NumberListEntries({ record }: { record: EntityRecord }) {
   });
   return (
     <section aria-labelledby="entries-title">
-      <Title order={2} size="h4" id="entries-title" mb="sm">{t("numberLists.entries")}</Title>
+      <Title order={2} size="h4" id="entries-title" mb="sm">
+        {t("numberLists.entries")}
+      </Title>
       {editable && (
         <Group align="flex-start" mb="sm" gap="xs">
-          <TextInput aria-label={t("fields.number")} placeholder="+7 912 345-67-89" value={number} onChange={(e) => setNumber(e.currentTarget.value)} error={error} type="tel" />
-          <TextInput aria-label={t("numberLists.comment")} placeholder={t("numberLists.comment")} value={comment} onChange={(e) => setComment(e.currentTarget.value)} />
-          <Button onClick={() => add.mutate()} loading={add.isPending} disabled={!number.trim()}>{t("numberLists.addNumber")}</Button>
+          <TextInput
+            aria-label={t("fields.number")}
+            placeholder="+7 912 345-67-89"
+            value={number}
+            onChange={(e) => setNumber(e.currentTarget.value)}
+            error={error}
+            type="tel"
+          />
+          <TextInput
+            aria-label={t("numberLists.comment")}
+            placeholder={t("numberLists.comment")}
+            value={comment}
+            onChange={(e) => setComment(e.currentTarget.value)}
+          />
+          <Button onClick={() => add.mutate()} loading={add.isPending} disabled={!number.trim()}>
+            {t("numberLists.addNumber")}
+          </Button>
         </Group>
       )}
-      {entries.data?.items.length === 0 && <Text c="dimmed" size="sm">{t("numberLists.noEntries")}</Text>}
+      {entries.data?.items.length === 0 && (
+        <Text c="dimmed" size="sm">
+          {t("numberLists.noEntries")}
+        </Text>
+      )}
       <Stack gap={4}>
         {entries.data?.items.map((entry) => (
           <Group key={entry.id} gap="sm">
             <Text ff="monospace">{formatPhone(entry.number)}</Text>
-            {entry.comment && <Text size="sm" c="dimmed">{entry.comment}</Text>}
+            {entry.comment && (
+              <Text size="sm" c="dimmed">
+                {entry.comment}
+              </Text>
+            )}
             {editable && (
-              <ActionIcon variant="subtle" color="red" size="sm" aria-label={`${t("common.remove")} ${entry.number}`} onClick={() => remove.mutate(entry.id)}>
+              <ActionIcon
+                variant="subtle"
+                color="red"
+                size="sm"
+                aria-label={`${t("common.remove")} ${entry.number}`}
+                onClick={() => remove.mutate(entry.id)}
+              >
                 <IconTrash size={14} />
               </ActionIcon>
             )}
@@ -156,7 +218,9 @@ export function CallsSection({ contactId }: { contactId: string }) {
   if (calls.isError || items.length === 0) return null;
   return (
     <section aria-labelledby="calls-title">
-      <Title order={2} size="h4" id="calls-title" mb="sm">{t("nav.calls")}</Title>
+      <Title order={2} size="h4" id="calls-title" mb="sm">
+        {t("nav.calls")}
+      </Title>
       <Stack gap={4}>
         {items.map((call) => (
           <Group key={call.id} gap="xs" wrap="nowrap">

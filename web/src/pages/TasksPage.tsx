@@ -26,7 +26,11 @@ export function TasksPage() {
     mine: { fixed: { assignee_id: me.id } },
     due: {
       fixed: { assignee_id: me.id, due_before: endOfToday().toISOString() },
-      refine: (r) => OPEN.has(String(r.status)) && typeof r.due_at === "string" && new Date(r.due_at) <= endOfToday() && new Date(r.due_at) >= now,
+      refine: (r) =>
+        OPEN.has(String(r.status)) &&
+        typeof r.due_at === "string" &&
+        new Date(r.due_at) <= endOfToday() &&
+        new Date(r.due_at) >= now,
     },
     overdue: {
       fixed: { assignee_id: me.id, due_before: now.toISOString() },

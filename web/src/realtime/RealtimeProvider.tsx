@@ -18,6 +18,7 @@ import { EventApplier } from "./applier";
 import { CHANGE_EVENT, parseChange, type EventPage } from "./events";
 import { queryCacheOps } from "./queryCache";
 import { replayFrom } from "./replay";
+import { exposeToTests } from "./testHandle";
 
 export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
 
@@ -135,9 +136,9 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       if (current !== "connected") applier.markInterrupted();
       setState(current);
     });
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the client exists only once this effect made it
     setPusher(instance);
-    // A handle for support and the end-to-end tests (drop the socket, read the offset).
-    (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };
+    exposeToTests(instance, applier);
     return () => {
       clearTimeout(replayTimer);
       setPusher(null);
@@ -161,12 +162,10 @@ export function useRealtime(): Realtime {
  */
 const users = new WeakMap<Pusher, Map<string, number>>();
 
-export function useChannel(
-  name: string | null,
-  bind: (channel: Channel) => () => void,
-): void {
+export function useChannel(name: string | null, bind: (channel: Channel) => () => void): void {
   const { pusher } = useRealtime();
   const bindRef = useRef(bind);
+  // eslint-disable-next-line react-hooks/refs -- the latest handler, read only by the effect below
   bindRef.current = bind;
   useEffect(() => {
     if (!pusher || !name) return;

@@ -24,13 +24,28 @@ class FakeCache implements CacheOps {
 }
 
 function msg(offset: number, extra: Partial<ChangeMessage> = {}): ChangeMessage {
-  return { offset, type: "contacts", id: "c1", version: offset, action: "updated", actor: "u2", fields: ["name"], ...extra };
+  return {
+    offset,
+    type: "contacts",
+    id: "c1",
+    version: offset,
+    action: "updated",
+    actor: "u2",
+    fields: ["name"],
+    ...extra,
+  };
 }
 
 function feed(offset: number, extra: Partial<FeedEvent> = {}): FeedEvent {
   return {
-    offset, entity_type: "contacts", entity_id: "c1", action: "updated", actor_id: "u2",
-    version: offset, changes: { name: { before: "a", after: "b" } }, occurred_at: "2025-01-01T00:00:00Z",
+    offset,
+    entity_type: "contacts",
+    entity_id: "c1",
+    action: "updated",
+    actor_id: "u2",
+    version: offset,
+    changes: { name: { before: "a", after: "b" } },
+    occurred_at: "2025-01-01T00:00:00Z",
     ...extra,
   };
 }
@@ -107,7 +122,15 @@ describe("EventApplier", () => {
 
 describe("parseChange", () => {
   it("accepts the relay's JSON string and object forms", () => {
-    const raw = { offset: 3, type: "deals", id: "d", version: 2, action: "trashed", actor: null, fields: ["deleted_at"] };
+    const raw = {
+      offset: 3,
+      type: "deals",
+      id: "d",
+      version: 2,
+      action: "trashed",
+      actor: null,
+      fields: ["deleted_at"],
+    };
     expect(parseChange(JSON.stringify(raw))).toEqual(raw);
     expect(parseChange(raw)).toEqual(raw);
   });
@@ -125,16 +148,20 @@ describe("replayFrom", () => {
     applier.apply(msg(10));
     applier.apply(msg(12)); // arrived live while 11 was lost with the socket
     const pages: Record<number, EventPage> = {
-      10: { events: [feed(11, { entity_id: "c2" }), feed(12)], next_after: 12, has_more: true },
-      12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false },
+      10: { events: [feed(11, { entity_id: "c2" }), feed(12)], next_after: 12, has_more: true, head: 13 },
+      12: { events: [feed(13, { action: "trashed" })], next_after: 13, has_more: false, head: 13 },
     };
     const asked: number[] = [];
-    const { applied, upTo } = await replayFrom(applier, async (after) => {
-      asked.push(after);
-      const page = pages[after];
-      if (!page) throw new Error(`unexpected after=${after}`);
-      return page;
-    }, 10);
+    const { applied, upTo } = await replayFrom(
+      applier,
+      async (after) => {
+        asked.push(after);
+        const page = pages[after];
+        if (!page) throw new Error(`unexpected after=${after}`);
+        return page;
+      },
+      10,
+    );
     expect(asked).toEqual([10, 12]);
     expect(applied).toBe(2); // 11 and 13; 12 was a repeat
     expect(upTo).toBe(13);
@@ -146,10 +173,14 @@ describe("replayFrom", () => {
   it("stops when the feed does not advance", async () => {
     const applier = new EventApplier(new FakeCache());
     let calls = 0;
-    await replayFrom(applier, async (after) => {
-      calls += 1;
-      return { events: [], next_after: after, has_more: true };
-    }, 0);
+    await replayFrom(
+      applier,
+      async (after) => {
+        calls += 1;
+        return { events: [], next_after: after, has_more: true, head: after };
+      },
+      0,
+    );
     expect(calls).toBe(1);
   });
 });
@@ -158,7 +189,8 @@ describe("where a replay resumes", () => {
   function feedOf(events: number[]) {
     return async (after: number): Promise<EventPage> => {
       const page = events.filter((offset) => offset > after).map((offset) => feed(offset));
-      return { events: page, next_after: page.at(-1)?.offset ?? after, has_more: false };
+      const last = page.at(-1)?.offset ?? after;
+      return { events: page, next_after: last, has_more: false, head: Math.max(after, ...events) };
     };
   }
 

@@ -1,5 +1,6 @@
 /** The shapes of change events: live (realtime `entity.changed`) and replayed (GET /events). */
 
+import type { Schemas } from "../api/schema";
 export type ChangeAction = "created" | "updated" | "trashed" | "restored" | "purged";
 
 /** What the relay publishes on `private-T` and `private-T.{id}` as `entity.changed`. */
@@ -8,33 +9,18 @@ export interface ChangeMessage {
   type: string;
   id: string;
   version: number;
-  action: ChangeAction | string;
+  /** A `ChangeAction`; typed as any string because unknown actions pass through. */
+  action: string;
   actor: string | null;
   fields: string[];
 }
 
-export interface FieldChange {
-  before?: unknown;
-  after?: unknown;
-}
+export type FieldChange = Schemas["FieldChange"];
 
 /** One event of GET /api/v1/events. */
-export interface FeedEvent {
-  offset: number;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  actor_id: string | null;
-  version: number;
-  changes: Record<string, FieldChange>;
-  occurred_at: string;
-}
+export type FeedEvent = Schemas["Event"];
 
-export interface EventPage {
-  events: FeedEvent[];
-  next_after: number;
-  has_more: boolean;
-}
+export type EventPage = Schemas["EventPage"];
 
 export const CHANGE_EVENT = "entity.changed";
 

@@ -10,12 +10,15 @@ export function queryCacheOps(client: QueryClient, delayMs = 120): CacheOps {
   const soon = (key: string, run: () => void) => {
     pending.set(key, run);
     if (timers.has(key)) return;
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      const job = pending.get(key);
-      pending.delete(key);
-      job?.();
-    }, delayMs));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        const job = pending.get(key);
+        pending.delete(key);
+        job?.();
+      }, delayMs),
+    );
   };
   return {
     cachedVersion(type, id) {

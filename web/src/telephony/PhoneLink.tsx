@@ -13,8 +13,13 @@ export function useDial() {
   return useMutation({
     mutationFn: async (number: string) => (await api.post("/api/v1/calls/dial", { to_number: number })).data,
     onSuccess: (_data, number) =>
-      notifications.show({ color: "green", title: t("calls.calling", { number: formatPhone(number) }), message: t("calls.dialed", { number: formatPhone(number) }) }),
-    onError: (error) => notifications.show({ color: "red", title: t("calls.dialFailed"), message: errorText(error, t) }),
+      notifications.show({
+        color: "green",
+        title: t("calls.calling", { number: formatPhone(number) }),
+        message: t("calls.dialed", { number: formatPhone(number) }),
+      }),
+    onError: (error) =>
+      notifications.show({ color: "red", title: t("calls.dialFailed"), message: errorText(error, t) }),
   });
 }
 

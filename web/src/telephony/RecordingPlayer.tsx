@@ -54,13 +54,17 @@ export function RecordingPlayer({ callId, duration: knownDuration }: { callId: s
     <Paper withBorder p="sm" radius="md" aria-label={t("calls.recording")} role="group">
       <audio ref={audio} src={`/api/v1/calls/${callId}/recording`} preload="metadata" data-testid="recording-audio" />
       {failed ? (
-        <Text c="dimmed" size="sm">{t("calls.noRecording")}</Text>
+        <Text c="dimmed" size="sm">
+          {t("calls.noRecording")}
+        </Text>
       ) : (
         <Group gap="sm" wrap="nowrap">
           <ActionIcon size="lg" radius="xl" onClick={toggle} aria-label={playing ? t("calls.pause") : t("calls.play")}>
             {playing ? <IconPlayerPauseFilled size={18} /> : <IconPlayerPlayFilled size={18} />}
           </ActionIcon>
-          <Text size="sm" ff="monospace" aria-hidden>{formatDuration(position)}</Text>
+          <Text size="sm" ff="monospace" aria-hidden>
+            {formatDuration(position)}
+          </Text>
           <Slider
             style={{ flex: 1 }}
             min={0}
@@ -73,7 +77,9 @@ export function RecordingPlayer({ callId, duration: knownDuration }: { callId: s
             aria-label={t("calls.seek")}
             aria-valuetext={`${formatDuration(position)} / ${formatDuration(duration)}`}
           />
-          <Text size="sm" ff="monospace" aria-hidden>{formatDuration(duration)}</Text>
+          <Text size="sm" ff="monospace" aria-hidden>
+            {formatDuration(duration)}
+          </Text>
         </Group>
       )}
     </Paper>

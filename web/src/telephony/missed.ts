@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { keys, type Page } from "../entities/api";
 import type { EntityRecord } from "../entities/registry";
+import { asText } from "../lib/format";
 
 const seenKey = (userId: string) => `sb.missedSeen.${userId}`;
 
@@ -22,12 +23,16 @@ export function useMissedCalls() {
   const missed = useQuery({
     queryKey: [...keys.lists("calls"), "missed-badge", me.id],
     queryFn: async () =>
-      (await api.get<Page<EntityRecord>>("/api/v1/calls", { query: { status: "missed", employee_id: me.id, limit: 50 } })).data.items,
+      (
+        await api.get<Page<EntityRecord>>("/api/v1/calls", {
+          query: { status: "missed", employee_id: me.id, limit: 50 },
+        })
+      ).data.items,
     retry: false,
     refetchInterval: 60_000,
   });
   const unseen = (missed.data ?? []).filter((call) => {
-    const when = Date.parse(String(call.started_at ?? call.created_at));
+    const when = Date.parse(asText(call.started_at ?? call.created_at));
     return Number.isFinite(when) && when > seen;
   }).length;
   const markSeen = useCallback(() => {
