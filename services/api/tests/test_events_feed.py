@@ -23,8 +23,8 @@ from switchboard_api.events.controllers import list_events
 from switchboard_api.events.recorder import record_event
 from switchboard_api.events.sequencer import sequence_pending
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
-from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.unit_of_work import provide_uow
 from switchboard_api.settings import ApiSettings, get_settings
 
 ACTOR = uuid.uuid4()

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from switchboard_api.auth.testing import UserFactory, user_factory
 from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
+from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.jobqueue import enqueue
 from switchboard_api.telephony.jobs import JOB_FUNCTIONS
 from switchboard_api.telephony.provider import ProviderUnavailable
 from switchboard_api.telephony.providers import make_provider, provider_http

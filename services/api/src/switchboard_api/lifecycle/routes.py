@@ -37,8 +37,8 @@ from switchboard_api.lifecycle.reads import ListParams
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.schemas import HistoryPage, page_of
 from switchboard_api.lifecycle.service import Saved
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 RECORD = "/{record_id:str}"
 

@@ -21,8 +21,8 @@ from switchboard_api.number_lists.schemas import (
     NumberListEntryCreate,
     NumberListEntryPage,
 )
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 ENTRIES = RECORD + "/entries"
 NAME = NUMBER_LISTS.name

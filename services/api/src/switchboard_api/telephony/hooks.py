@@ -1,19 +1,16 @@
-"""After-commit hooks other entity types call so the PBX follows their changes.
+"""Change hooks other entity types call so the PBX follows their changes.
 
-Kept free of heavy imports (entity modules import this one): they only enqueue a job.
+Kept free of heavy imports (entity modules import this one): they only enqueue a job,
+through the writing transaction, so it is sent once that commits.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
-
-from switchboard_api.settings import get_settings
-from switchboard_api.telephony.jobqueue import enqueue
-
-log = logging.getLogger("switchboard_api.telephony.hooks")
+if TYPE_CHECKING:
+    from switchboard_api.platform.unit_of_work import UnitOfWork
 
 SYNC_MEMBER_JOB = "telephony_sync_member"
 SYNC_LISTS_JOB = "telephony_sync_lists"
@@ -24,12 +21,12 @@ SYNC_LISTS_JOB = "telephony_sync_lists"
 # (advisory locks) and are idempotent, so an extra run costs one comparison.
 
 
-async def member_changed(redis: Redis, user_id: uuid.UUID) -> None:
+def member_changed(uow: UnitOfWork, user_id: uuid.UUID) -> None:
     """An employee changed: bring their PBX member in step (a job, retried)."""
     key = f"pbx-member:{user_id}:{uuid.uuid4().hex}"
-    await enqueue(redis, get_settings(), SYNC_MEMBER_JOB, key=key, user_id=str(user_id))
+    uow.enqueue(SYNC_MEMBER_JOB, key=key, user_id=str(user_id))
 
 
-async def number_list_changed(redis: Redis, _list_id: uuid.UUID) -> None:
+def number_list_changed(uow: UnitOfWork, _list_id: uuid.UUID) -> None:
     """A number list or its entries changed: bring the PBX's lists in step."""
-    await enqueue(redis, get_settings(), SYNC_LISTS_JOB, key=f"pbx-lists:{uuid.uuid4().hex}")
+    uow.enqueue(SYNC_LISTS_JOB, key=f"pbx-lists:{uuid.uuid4().hex}")

@@ -9,11 +9,9 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, select
-
-from switchboard_api.db.calls import Call
+from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.calls import schedule_ingest
+from switchboard_api.telephony.calls import INGEST_JOB, ingest_options
 from switchboard_api.telephony.providers import make_provider, provider_http
 from switchboard_api.telephony.recordings import ingest_recording, mark_recording_failed
 from switchboard_api.telephony.sync import sync_lines, sync_lists, sync_member
@@ -69,15 +67,11 @@ async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
         report["members"] = [await sync_member(resources, provider, u) for u in user_ids]
         report["lines"] = await sync_lines(resources, provider)
         report["lists"] = await sync_lists(resources, provider)
-    table = Call.__table__
-    assert isinstance(table, Table)
     async with resources.sessionmaker() as session:
-        stmt = select(table.c.provider, table.c.recording_id).where(
-            table.c.recording_status == "pending", table.c.recording_id.is_not(None)
-        )
-        pending = (await session.execute(stmt)).all()
+        pending = await repo.pending_recordings(session)
     for provider_name, recording_id in pending:
-        await schedule_ingest(resources.redis, settings, provider_name, recording_id)
+        options = ingest_options(provider_name, recording_id, settings)
+        await enqueue(resources.redis, settings, INGEST_JOB, **options)
     report["recordings_requeued"] = len(pending)
     log.info("telephony reconciliation: %s", report)
     return report

@@ -16,6 +16,6 @@ async def purge_trash(ctx: WorkerContext) -> int:
     Idempotent: a purged record is gone, so a retried or duplicated run finds nothing more.
     """
     resources = ctx["resources"]
-    purged = await purge_expired_trash(resources.sessionmaker, resources.settings)
+    purged = await purge_expired_trash(resources)
     log.info("trash purge: %d records purged", purged)
     return purged
