@@ -124,11 +124,15 @@ async def test_a_job_is_enqueued_only_once_the_transaction_commits(resources: Re
 async def test_a_rolled_back_transaction_sends_neither_its_jobs_nor_its_messages(
     resources: Resources, realtime: tuple[str, Published]
 ) -> None:
-    with pytest.raises(RuntimeError):
+
+    async def refused_transaction() -> None:
         async with unit_of_work(resources) as uow:
             uow.enqueue("nothing", key="rolled-back")
             uow.publish("private-user.x", "call.incoming", '{"n": 1}')
             raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        await refused_transaction()
     assert await _queue(resources).job("rolled-back") is None
     assert realtime[1].bodies == []
 

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources
@@ -105,6 +105,12 @@ async def unit_of_work(resources: Resources) -> AsyncIterator[UnitOfWork]:
         async with session.begin():
             yield uow
         await uow.run_after_commit()
+
+
+def read_session(sessions: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session for reads outside any transaction of ours (``async with`` it: PostgreSQL's
+    implicit transaction ends when it closes; nothing is ever committed through it)."""
+    return sessions()
 
 
 async def provide_uow(resources: NamedDependency[Resources]) -> AsyncGenerator[UnitOfWork, None]:

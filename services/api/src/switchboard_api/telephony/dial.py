@@ -31,7 +31,7 @@ from switchboard_api.lifecycle.repository import Row
 from switchboard_api.lifecycle.validation import normalize_phone
 from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
-from switchboard_api.platform.unit_of_work import unit_of_work
+from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.provider import ProviderError
 from switchboard_api.telephony.providers import make_provider, provider_http
@@ -54,7 +54,7 @@ PROVIDER_PROBLEMS = {
 
 
 async def _extension_of(resources: Resources, user_id: uuid.UUID) -> str:
-    async with resources.sessionmaker() as session:
+    async with read_session(resources.sessionmaker) as session:
         user = await repo.user_for_sync(session, user_id)
     extension = user["extension"] if user else None
     if not extension:

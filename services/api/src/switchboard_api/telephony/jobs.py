@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from switchboard_api.platform.job_queue import enqueue
+from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.calls import INGEST_JOB, ingest_options
 from switchboard_api.telephony.providers import make_provider, provider_http
@@ -62,12 +63,12 @@ async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
     report: dict[str, Any] = {}
     async with provider_http(settings) as http:
         provider = make_provider(settings, http)
-        async with resources.sessionmaker() as session:
+        async with read_session(resources.sessionmaker) as session:
             user_ids = await repo.users_to_sync(session)
         report["members"] = [await sync_member(resources, provider, u) for u in user_ids]
         report["lines"] = await sync_lines(resources, provider)
         report["lists"] = await sync_lists(resources, provider)
-    async with resources.sessionmaker() as session:
+    async with read_session(resources.sessionmaker) as session:
         pending = await repo.pending_recordings(session)
     for provider_name, recording_id in pending:
         options = ingest_options(provider_name, recording_id, settings)

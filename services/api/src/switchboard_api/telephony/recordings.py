@@ -27,7 +27,7 @@ from switchboard_api.lifecycle.deps import lifecycle_reader, record_cache
 from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.retry import RetryLater
-from switchboard_api.platform.unit_of_work import unit_of_work
+from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.fetch import open_recording
 from switchboard_api.telephony.provider import TelephonyProvider
@@ -62,7 +62,7 @@ def recording_key(provider: str, recording_id: str, content_type: str) -> str:
 async def _call_with_recording(
     resources: Resources, provider: str, recording_id: str
 ) -> dict[str, Any]:
-    async with resources.sessionmaker() as session:
+    async with read_session(resources.sessionmaker) as session:
         row = await repo.call_recording_state(session, provider, recording_id)
     if row is None:
         raise CallNotYetKnown(f"no call has recording {recording_id} yet")
@@ -152,7 +152,7 @@ async def playback_url(resources: Resources, principal: Principal, call_id: uuid
     """A short-lived presigned URL of the call's recording, reachable through nginx; 404
     if the caller may read the call but it has no stored recording."""
     await lifecycle_reader(CALLS, resources, principal).get_json(call_id)  # read check, 404
-    async with resources.sessionmaker() as session:
+    async with read_session(resources.sessionmaker) as session:
         row = await repo.stored_recording(session, call_id)
     if row is None or row["recording_key"] is None:
         raise NotFound(f"call {call_id} has no stored recording")
