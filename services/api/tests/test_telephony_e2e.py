@@ -22,7 +22,6 @@ from switchboard_api.auth.testing import Employee, UserFactory, api_token, clien
 from switchboard_api.lifecycle.testing import Actor, actor
 from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.jobs import telephony_reconcile
 from switchboard_api.telephony.testing import (
     Simulator,
     call_row,
@@ -32,6 +31,7 @@ from switchboard_api.telephony.testing import (
     simulator,
     stored_events,
 )
+from switchboard_api.telephony.worker_jobs import telephony_reconcile
 from switchboard_api.worker.context import WorkerContext
 
 LINE = "74951234567"

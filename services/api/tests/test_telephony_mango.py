@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango import MangoProvider
-from switchboard_api.telephony.provider import (
+from switchboard_api.telephony.provider_interface import (
     MemberSpec,
     ProviderRefused,
     ProviderUnavailable,

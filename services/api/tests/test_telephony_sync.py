@@ -23,10 +23,9 @@ from switchboard_api.events.testing import create_scratch_database, drop_scratch
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.jobs import JOB_FUNCTIONS
-from switchboard_api.telephony.provider import ProviderUnavailable
-from switchboard_api.telephony.providers import make_provider, provider_http
-from switchboard_api.telephony.sync import sync_lists, sync_member
+from switchboard_api.telephony.pbx_sync import sync_lists, sync_member
+from switchboard_api.telephony.provider_interface import ProviderUnavailable
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.testing import (
     Simulator,
     eventually,
@@ -35,6 +34,7 @@ from switchboard_api.telephony.testing import (
     random_mobile,
     simulator,
 )
+from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS
 from switchboard_api.worker.context import WorkerContext
 
 

@@ -16,6 +16,7 @@ from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import unit_of_work
+from switchboard_api.worker.context import WorkerContext
 
 log = logging.getLogger("switchboard_api.lifecycle.purge")
 
@@ -47,3 +48,10 @@ async def purge_expired_trash(resources: Resources, now: datetime | None = None)
             if count < BATCH:
                 break
     return total
+
+
+async def purge_trash(ctx: WorkerContext) -> int:
+    """The worker's job: :func:`purge_expired_trash` now; returns how many were purged."""
+    purged = await purge_expired_trash(ctx["resources"])
+    log.info("trash purge: %d records purged", purged)
+    return purged

@@ -10,7 +10,7 @@ from switchboard_api.number_lists.schemas import (
     NumberListCreate,
     NumberListUpdate,
 )
-from switchboard_api.telephony.hooks import number_list_changed
+from switchboard_api.telephony.pbx_sync_hooks import number_list_changed
 
 NUMBER_LISTS = EntityType(
     name="number_lists",

@@ -33,8 +33,8 @@ from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.provider import ProviderError
-from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.provider_interface import ProviderError
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 
 log = logging.getLogger("switchboard_api.telephony.dial")
 

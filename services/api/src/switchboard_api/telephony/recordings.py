@@ -30,8 +30,8 @@ from switchboard_api.platform.retry import RetryLater
 from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.fetch import open_recording
-from switchboard_api.telephony.provider import TelephonyProvider
-from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.provider_interface import TelephonyProvider
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.storage import probe_duration, upload_stream
 
 log = logging.getLogger("switchboard_api.telephony.recordings")

@@ -14,7 +14,7 @@ from switchboard_api.db.users import User as UserRow
 from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import normalize_email
-from switchboard_api.telephony.hooks import member_changed
+from switchboard_api.telephony.pbx_sync_hooks import member_changed
 from switchboard_api.users.schemas import Role, User, UserCreate, UserUpdate
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The worker's telephony jobs (their names are what ``telephony.hooks`` enqueues).
+"""The worker's telephony jobs (their names are what ``pbx_sync_hooks`` and ``call_folding`` enqueue).
 
 All are idempotent and raise on a provider outage, so SAQ retries them with backoff.
 """
@@ -12,13 +12,13 @@ from typing import Any
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.calls import INGEST_JOB, ingest_options
-from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.call_folding import INGEST_JOB, ingest_options
+from switchboard_api.telephony.pbx_sync import sync_lines, sync_lists, sync_member
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.recordings import ingest_recording, mark_recording_failed
-from switchboard_api.telephony.sync import sync_lines, sync_lists, sync_member
 from switchboard_api.worker.context import WorkerContext
 
-log = logging.getLogger("switchboard_api.telephony.jobs")
+log = logging.getLogger("switchboard_api.telephony.worker_jobs")
 
 
 def _last_try(ctx: WorkerContext) -> bool:

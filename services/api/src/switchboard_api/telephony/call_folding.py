@@ -26,7 +26,7 @@ from switchboard_api.telephony.facts import CallFacts
 from switchboard_api.telephony.mango_fold import fold_mango
 from switchboard_api.telephony.notify import IncomingCall, PopupContact, publish_popup
 
-log = logging.getLogger("switchboard_api.telephony.calls")
+log = logging.getLogger("switchboard_api.telephony.call_folding")
 
 INGEST_JOB = "telephony_ingest_recording"
 _COPIED = (

@@ -21,8 +21,8 @@ from switchboard_api.phone_lines.entity import PHONE_LINES
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork, unit_of_work
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.calls import e164
-from switchboard_api.telephony.provider import (
+from switchboard_api.telephony.call_folding import e164
+from switchboard_api.telephony.provider_interface import (
     ListNumber,
     ListType,
     MemberSpec,
@@ -30,7 +30,7 @@ from switchboard_api.telephony.provider import (
     TelephonyProvider,
 )
 
-log = logging.getLogger("switchboard_api.telephony.sync")
+log = logging.getLogger("switchboard_api.telephony.pbx_sync")
 
 KIND_OF: dict[ListType, str] = {"black": "blacklist", "white": "whitelist"}
 OBJECT_NOT_FOUND = 3300
