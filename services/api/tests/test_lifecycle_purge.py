@@ -1,7 +1,6 @@
 """The trash purge job: only records trashed longer than the retention, a 'purged' event
 each, idempotent, and the cache forgets them."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import uuid
@@ -16,16 +15,10 @@ from switchboard_api.db.contacts import Contact
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.lifecycle.purge import purge_expired_trash
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
+
+from fixtures.lifecycle import Actor, unique
 
 
 @pytest.fixture(scope="module")
