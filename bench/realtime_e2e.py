@@ -33,6 +33,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,10 +41,13 @@ import httpx
 import uvloop
 from realtime_fanout import Subscriber, masked_text_frame, percentile
 
-from switchboard_api.auth.testing import api_token, client, user_factory
 from switchboard_api.settings import get_settings
 from switchboard_realtime.settings import RealtimeSettings
 from switchboard_shared.settings import load_settings
+
+# The API tests' helpers (users, sign-in, tokens) drive the benchmark's employees too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "api" / "tests"))
+from fixtures.auth import api_token, client, user_factory
 
 CHANNEL = "private-contacts"
 CONTACTS = 10  # writes rotate over several records so each one's If-Match chain keeps up

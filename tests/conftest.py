@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from fixtures.settings import api_settings, settings  # noqa: F401 - registered as fixtures
+
 
 @pytest.fixture(scope="session")
 def base_url() -> str:

@@ -12,33 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pusher
 import pytest
 
-from switchboard_api.auth.testing import UserFactory, user_factory
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
 from switchboard_shared.pusher import sign_request
 from switchboard_shared.settings import load_settings
 
-sys.path.insert(0, str(Path(__file__).parent))
-
+from fixtures.auth import UserFactory, user_factory
 from realtime_support.jsclient import JsClient, ensure_node_modules
 from realtime_support.people import Person, api, harness_config, sign_in_person, unique_name
 
 # Offsets come from the stack's worker (sequencer + relay): one NOTIFY round trip each.
 EVENT_WAIT = 10.0
-
-
-@pytest.fixture(scope="module")
-def api_settings() -> ApiSettings:
-    return get_settings()
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,9 @@ apply live ``entity.changed`` events, and on every (re)subscription replay
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from realtime_support.cluster import APP_KEY, Cluster, Node, cluster
 from realtime_support.jsclient import JsClient, ensure_node_modules

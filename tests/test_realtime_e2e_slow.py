@@ -17,11 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pusher
@@ -29,8 +27,6 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from switchboard_shared.pusher import channel_auth
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from realtime_support.cluster import APP_ID, APP_KEY, APP_SECRET, Cluster, Node, cluster
 from realtime_support.jsclient import JsClient, ensure_node_modules

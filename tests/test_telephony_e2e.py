@@ -15,24 +15,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchboard_api.auth.testing import Employee, UserFactory, api_token, client, user_factory
 from switchboard_api.realtime.channels import check_socket_id
-from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.testing import (
+from switchboard_api.settings import ApiSettings
+from switchboard_shared.pusher import channel_auth
+
+from fixtures.auth import Employee, UserFactory, api_token, client, user_factory
+from fixtures.telephony import (
     Simulator,
     call_row,
     eventually,
     random_extension,
     random_mobile,
     simulator,
-    subscriber,
 )
-from switchboard_shared.pusher import channel_auth
-
-
-@pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
+from realtime_support.pusher_socket import PusherSocket, app_url
 
 
 @pytest.fixture(scope="module")
@@ -100,20 +96,23 @@ async def test_popup_reaches_only_the_ringing_employee(
             )
         ).scalar_one()
     realtime = os.environ.get("SB_REALTIME_URL", base_url)
-    key = settings.realtime_key
-    async with subscriber(realtime, key) as mine, subscriber(realtime, key) as theirs:
+    url = app_url(realtime, settings.realtime_key)
+    async with (
+        await PusherSocket.connect(url) as mine,
+        await PusherSocket.connect(url) as theirs,
+    ):
         for sub, user in ((mine, ringing), (theirs, other)):
             channel = f"private-user.{user.id}"
             token = await _token(base_url, user)
-            await sub.subscribe(
-                channel, await _authorize(base_url, token, settings, sub.socket_id, channel)
-            )
+            auth = await _authorize(base_url, token, settings, sub.socket_id, channel)
+            reply = await sub.subscribe(channel, auth=auth)
+            assert reply["event"] == "pusher_internal:subscription_succeeded", reply
         run = await sim.start(extension=ringing_ext, number=number, ring_seconds=3, talk_seconds=2,
                               record=False, delivery={"gap": 0.3})  # fmt: skip
         await mine.collect(15, until="call.incoming")
         await theirs.collect(2)
-    popups = _popups(mine.events)
-    assert len(popups) == 1, mine.events
+    popups = _popups(mine.received)
+    assert len(popups) == 1, mine.received
     call = await call_row(engine, provider_call_id=run["entry_id"])
     assert call is not None
     assert popups[0]["call_id"] == str(call["id"])
@@ -123,8 +122,8 @@ async def test_popup_reaches_only_the_ringing_employee(
         "name": "Popup Caller",
         "company": "Popup Ltd",
     }
-    assert _popups(theirs.events) == []
-    assert mine.events[-1]["channel"] == f"private-user.{ringing.id}"
+    assert _popups(theirs.received) == []
+    assert mine.received[-1]["channel"] == f"private-user.{ringing.id}"
 
 
 async def test_recording_plays_and_seeks_through_nginx(

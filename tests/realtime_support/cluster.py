@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from realtime_support.procs import Proc, free_port, spawn, spawn_python, wait_healthy, wait_until
-from switchboard_api.auth.testing import UserFactory
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.settings import ApiSettings, get_settings
+
+from fixtures.auth import UserFactory
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
+from realtime_support.procs import Proc, free_port, spawn, spawn_python, wait_healthy, wait_until
 
 APP_ID = "4242"  # numeric: the stock pusher library accepts nothing else
 APP_KEY = "e2e-cluster-key"

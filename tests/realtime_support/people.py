@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from switchboard_api.auth.testing import Employee, UserFactory, api_token, client, sign_in
 from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import Employee, UserFactory, api_token, client, sign_in
 
 WRITE_ATTEMPTS = 5
 

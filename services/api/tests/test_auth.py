@@ -1,7 +1,6 @@
 """Auth through real HTTP on a real socket, against the real PostgreSQL and Redis:
 login/logout/me, session rotation, CSRF, API tokens, disabled employees."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -15,16 +14,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.auth.cache import forget_user
-from switchboard_api.auth.testing import (
-    Employee,
-    UserFactory,
-    api_token,
-    client,
-    sign_in,
-)
 from switchboard_api.db.users import User
-from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import Employee, UserFactory, api_token, client, sign_in
 
 ME = "/api/v1/auth/me"
 LOGIN = "/api/v1/auth/login"

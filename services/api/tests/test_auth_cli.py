@@ -12,9 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
-from switchboard_api.auth.testing import client, running_api
 from switchboard_api.db.users import User
 from switchboard_api.settings import get_settings
+
+from fixtures.auth import client, running_api
 
 LOGIN = "/api/v1/auth/login"
 

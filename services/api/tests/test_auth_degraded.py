@@ -1,7 +1,6 @@
 """With Redis unreachable: API tokens still authenticate (from PostgreSQL), while sessions
 and login answer 503 problems instead of failing with a 500."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import socket
@@ -11,11 +10,11 @@ from pydantic import SecretStr
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from switchboard_api.auth.testing import UserFactory, client
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
-from switchboard_api.lifecycle.testing import api_url, employees  # noqa: F401 - fixtures
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import UserFactory, client
 
 
 def _closed_port() -> int:
@@ -25,9 +24,9 @@ def _closed_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def api_settings() -> ApiSettings:
+def settings(settings: ApiSettings) -> ApiSettings:
     dead = SecretStr(f"redis://127.0.0.1:{_closed_port()}/0")
-    return get_settings().model_copy(update={"redis_url": dead})
+    return settings.model_copy(update={"redis_url": dead})
 
 
 async def _token_for(api_settings: ApiSettings, user_id: object) -> str:

@@ -1,7 +1,6 @@
 """Login rate limits (per account, per client address) and session expiry (sliding, capped),
 on servers started with small limits and short lifetimes."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -9,22 +8,17 @@ import time
 
 import pytest
 
-from switchboard_api.auth.testing import (
-    UserFactory,
-    client,
-    random_address,
-    sign_in,
-)
-from switchboard_api.lifecycle.testing import api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.settings import ApiSettings, get_settings
+
+from fixtures.auth import UserFactory, client, random_address, sign_in
 
 LOGIN = "/api/v1/auth/login"
 ME = "/api/v1/auth/me"
 
 
 @pytest.fixture(scope="module")
-def api_settings() -> ApiSettings:
-    return get_settings().model_copy(
+def settings(settings: ApiSettings) -> ApiSettings:
+    return settings.model_copy(
         update={
             "login_account_limit": 4,
             "login_address_limit": 3,

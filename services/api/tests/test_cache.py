@@ -1,7 +1,6 @@
 """Cache-aside of GET by id: never stale after an acknowledged write, and reads keep
 working when the cache is flushed or Redis is unavailable."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -17,17 +16,11 @@ import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from switchboard_api.auth.testing import running_api
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
 from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import running_api
+from fixtures.lifecycle import Actor, unique
 
 
 async def _contact(admin: Actor) -> str:

@@ -7,8 +7,9 @@ import asyncio
 import os
 import sys
 
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.settings import get_settings
+
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
 
 async def _wait_ready(url: str, seconds: float) -> int:

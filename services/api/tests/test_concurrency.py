@@ -1,20 +1,12 @@
 """Optimistic concurrency: the same If-Match twice at once -> exactly one wins."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
 
 import httpx
 
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
+from fixtures.lifecycle import Actor, unique
 
 
 async def _contact(admin: Actor) -> str:

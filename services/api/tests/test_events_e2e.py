@@ -1,6 +1,5 @@
 """The feed and channel auth through the real app: real sessions, tokens, CSRF, writes."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import json
@@ -8,16 +7,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from switchboard_api.auth.testing import (
-    UserFactory,
-    api_token,
-    client,
-    sign_in,
-)
 from switchboard_api.events.sequencer import sequence_pending
-from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.settings import ApiSettings
 from switchboard_shared.pusher import verify_channel_auth
+
+from fixtures.auth import UserFactory, api_token, client, sign_in
 
 SOCKET = "4242.17"
 

@@ -4,85 +4,42 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
-from litestar import Litestar, Request, Router
-from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.testing import AsyncTestClient
+from httpx import AsyncClient
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from switchboard_api.auth import permissions
 from switchboard_api.auth.permissions import Role
-from switchboard_api.auth.principal import Principal
-from switchboard_api.errors import EXCEPTION_HANDLERS
-from switchboard_api.events.controllers import list_events
 from switchboard_api.events.recorder import record_event
 from switchboard_api.events.sequencer import sequence_pending
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
-from switchboard_api.platform.db import provide_uow
-from switchboard_api.platform.resources import Resources, open_resources
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
+
+from fixtures.lifecycle import Actor
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
 ACTOR = uuid.uuid4()
 
 
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    # Test stand-in for the auth middleware: the role comes from a header.
-    return Principal(
-        user_id=ACTOR,
-        role=request.headers.get("x-test-role", "agent"),
-        email="t@example.com",
-        full_name="Test",
-        via="session",
-    )
-
-
-def _resources(state: State) -> Resources:
-    resources: Resources = state.resources
-    return resources
-
-
-def feed_app(settings: ApiSettings) -> Litestar:
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings) as resources:
-            app.state.resources = resources
-            yield
-
-    return Litestar(
-        route_handlers=[Router(path="/api", route_handlers=[list_events])],
-        lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
-        dependencies={
-            "resources": Provide(_resources, sync_to_thread=False),
-            "uow": Provide(provide_uow),
-            "principal": Provide(_principal, sync_to_thread=False),
-        },
-    )
+@pytest.fixture(scope="module")
+async def settings(settings: ApiSettings) -> AsyncIterator[ApiSettings]:
+    """A database of its own: the feed holds exactly the events this module writes."""
+    base = settings.database_url.get_secret_value()
+    url = await create_scratch_database(base)
+    yield settings.model_copy(update={"database_url": SecretStr(url)})
+    await drop_scratch_database(base, url)
 
 
 @pytest.fixture(scope="module")
-async def settings() -> AsyncIterator[ApiSettings]:
-    base = get_settings()
-    url = await create_scratch_database(base.database_url.get_secret_value())
-    yield base.model_copy(update={"database_url": SecretStr(url)})
-    await drop_scratch_database(base.database_url.get_secret_value(), url)
-
-
-@pytest.fixture(scope="module")
-async def client(settings: ApiSettings) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=feed_app(settings)) as client:
-        yield client
+def client(agent: Actor) -> AsyncClient:
+    """An agent's client of the app ``create_app`` builds on that database."""
+    return agent.http
 
 
 @pytest.fixture(scope="module")
 async def written(settings: ApiSettings) -> AsyncIterator[list[tuple[str, uuid.UUID]]]:
-    """Seven events of several types, sequenced (through the test's own connections: the
-    app's pools live on the test client's loop)."""
+    """Seven events of several types, sequenced."""
     engine = create_async_engine(settings.database_url.get_secret_value())
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     plan = ["contacts", "deals", "api_tokens", "contacts", "phone_lines", "tasks", "contacts"]
@@ -106,7 +63,7 @@ async def written(settings: ApiSettings) -> AsyncIterator[list[tuple[str, uuid.U
 
 
 async def test_feed_shows_readable_types_in_order_with_details(
-    client: AsyncTestClient[Litestar], written: list[tuple[str, uuid.UUID]]
+    client: AsyncClient, written: list[tuple[str, uuid.UUID]]
 ) -> None:
     response = await client.get("/api/v1/events", params={"after": 0})
     assert response.status_code == 200, response.text
@@ -129,7 +86,7 @@ async def test_feed_shows_readable_types_in_order_with_details(
 
 
 async def test_feed_pages_with_next_after(
-    client: AsyncTestClient[Litestar], written: list[tuple[str, uuid.UUID]]
+    client: AsyncClient, written: list[tuple[str, uuid.UUID]]
 ) -> None:
     seen: list[int] = []
     after = 0
@@ -146,7 +103,8 @@ async def test_feed_pages_with_next_after(
 
 
 async def test_feed_hides_types_the_role_may_not_read(
-    client: AsyncTestClient[Litestar],
+    client: AsyncClient,
+    admin: Actor,
     written: list[tuple[str, uuid.UUID]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -154,8 +112,8 @@ async def test_feed_hides_types_the_role_may_not_read(
     agent = dict(permissions.MATRIX[Role.AGENT])
     del agent["deals"]
     monkeypatch.setitem(permissions.MATRIX, Role.AGENT, agent)
-    agent_view = (await client.get("/api/v1/events", headers={"x-test-role": "agent"})).json()
-    admin_view = (await client.get("/api/v1/events", headers={"x-test-role": "admin"})).json()
+    agent_view = (await client.get("/api/v1/events")).json()
+    admin_view = (await admin.http.get("/api/v1/events")).json()
     assert "deals" not in {e["entity_type"] for e in agent_view["events"]}
     assert "deals" in {e["entity_type"] for e in admin_view["events"]}
     assert len(admin_view["events"]) == len(agent_view["events"]) + 1
@@ -172,7 +130,7 @@ async def test_feed_hides_types_the_role_may_not_read(
     ],
 )
 async def test_bad_parameters_are_400_naming_the_field(
-    client: AsyncTestClient[Litestar], params: dict[str, str], field: str
+    client: AsyncClient, params: dict[str, str], field: str
 ) -> None:
     response = await client.get("/api/v1/events", params=params)
     assert response.status_code == 400, response.text
@@ -180,7 +138,7 @@ async def test_bad_parameters_are_400_naming_the_field(
     assert field in {e["field"] for e in response.json()["errors"]}
 
 
-async def test_limit_is_capped(client: AsyncTestClient[Litestar], written: object) -> None:
+async def test_limit_is_capped(client: AsyncClient, written: object) -> None:
     response = await client.get("/api/v1/events", params={"limit": 100000})
     assert response.status_code == 200
     assert len(response.json()["events"]) <= 500

@@ -29,9 +29,10 @@ from switchboard_api.events.sequencer import (
     Sequencer,
     sequence_pending,
 )
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
 from switchboard_api.settings import get_settings
+
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ every JSON write route gets NUL, a lone surrogate, 10,000 characters, and right-
 text with emoji. Never a 5xx; what PostgreSQL cannot store is a 422 naming the field; what
 is accepted is stored exactly. Plus deep JSON, non-JSON bodies and If-Match by RFC 9110."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import json
@@ -14,14 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
+from fixtures.lifecycle import Actor, unique
 
 NUL = "before\x00after"
 LONE_SURROGATE = "before\ud800after"

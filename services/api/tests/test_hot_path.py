@@ -2,7 +2,6 @@
 Redis round trip (and concurrent session checks share round trips), without giving up what
 the cache and the sessions guarantee."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -23,23 +22,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from switchboard_api.app import create_app
 from switchboard_api.auth.authenticate import Authenticator
 from switchboard_api.auth.cache import forget_token, forget_user
-from switchboard_api.auth.testing import (
-    UserFactory,
-    api_token,
-    client,
-    running_api,
-    sign_in,
-)
 from switchboard_api.auth.tokens import token_hash
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.db.users import User
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.fastpath import CachedReadFastPath
-from switchboard_api.lifecycle.testing import api_settings, api_url, employees  # noqa: F401 - fixtures
 from switchboard_api.platform.redis_batch import CommandBatcher
 from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import UserFactory, api_token, client, running_api, sign_in
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 create, get, list (filter, search, cursor), update with If-Match, trash, restore exactly as
 it was, permanent delete only from the trash, and the history of it all."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 from typing import Any
@@ -10,17 +9,8 @@ from typing import Any
 import pytest
 
 from switchboard_api.entities import ENTITY_TYPES
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    SAMPLES,
-    Actor,
-    admin,
-    agent,
-    api_settings,
-    api_url,
-    employees,
-    supervisor,
-    unique,
-)
+
+from fixtures.lifecycle import SAMPLES, Actor, unique
 
 PROBLEM = "application/problem+json"
 TYPES = sorted(ENTITY_TYPES)

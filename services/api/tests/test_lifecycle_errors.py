@@ -1,6 +1,5 @@
 """Bad input of every kind is a 4xx problem naming the field, never a 500."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
@@ -10,14 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
+from fixtures.lifecycle import Actor, unique
 
 PROBLEM = "application/problem+json"
 MISSING = "00000000-0000-4000-8000-000000000000"

@@ -1,19 +1,10 @@
 """Number list entries: add/remove/list; each change is a new version of the list."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import asyncio
 
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    agent,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
+from fixtures.lifecycle import Actor, unique
 
 
 async def _list(admin: Actor) -> str:

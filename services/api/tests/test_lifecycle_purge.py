@@ -1,7 +1,6 @@
 """The trash purge job: only records trashed longer than the retention, a 'purged' event
 each, idempotent, and the cache forgets them."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import uuid
@@ -10,28 +9,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard_api.db.contacts import Contact
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.lifecycle.purge import purge_expired_trash
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
+from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
+
+from fixtures.lifecycle import Actor, unique
 
 
 @pytest.fixture(scope="module")
-async def sessions(api_settings: ApiSettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_async_engine(api_settings.database_url.get_secret_value(), pool_size=2)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
+    async with open_resources(api_settings) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def sessions(resources: Resources) -> async_sessionmaker[AsyncSession]:
+    return resources.sessionmaker
 
 
 async def _trashed_contact(admin: Actor) -> str:
@@ -63,7 +61,10 @@ async def _events(sessions: async_sessionmaker[AsyncSession], record_id: str, ac
 
 
 async def test_purges_only_expired_trash_once(
-    admin: Actor, sessions: async_sessionmaker[AsyncSession], api_settings: ApiSettings
+    admin: Actor,
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    api_settings: ApiSettings,
 ) -> None:
     old = [await _trashed_contact(admin) for _ in range(3)]
     recent = await _trashed_contact(admin)
@@ -71,7 +72,7 @@ async def test_purges_only_expired_trash_once(
     for record_id in old:  # cached before the purge: the purge must make the cache forget
         assert (await admin.http.get(f"/api/v1/contacts/{record_id}")).status_code == 200
 
-    purged = await purge_expired_trash(sessions, api_settings)
+    purged = await purge_expired_trash(resources)
     assert purged >= len(old)
     for record_id in old:
         assert (await admin.http.get(f"/api/v1/contacts/{record_id}")).status_code == 404
@@ -81,18 +82,21 @@ async def test_purges_only_expired_trash_once(
         assert history["items"][-1]["actor_id"] is None
     assert (await admin.http.get(f"/api/v1/contacts/{recent}")).status_code == 200
 
-    await purge_expired_trash(sessions, api_settings)  # idempotent
+    await purge_expired_trash(resources)  # idempotent
     for record_id in old:
         assert await _events(sessions, record_id, "purged") == 1
 
     # "now" far enough ahead expires the recent one too
     later = datetime.now(UTC) + timedelta(days=api_settings.trash_retention_days + 1)
-    assert await purge_expired_trash(sessions, api_settings, now=later) >= 1
+    assert await purge_expired_trash(resources, now=later) >= 1
     assert (await admin.http.get(f"/api/v1/contacts/{recent}")).status_code == 404
 
 
 async def test_purging_a_list_removes_its_entries(
-    admin: Actor, sessions: async_sessionmaker[AsyncSession], api_settings: ApiSettings
+    admin: Actor,
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    api_settings: ApiSettings,
 ) -> None:
     created = await admin.http.post("/api/v1/number_lists", json={"name": unique("gone")})
     list_id = created.json()["id"]
@@ -102,7 +106,7 @@ async def test_purging_a_list_removes_its_entries(
     ).status_code == 201
     assert (await admin.http.delete(url)).status_code == 200
     await _backdate(sessions, NumberList, [list_id], api_settings.trash_retention_days + 5)
-    assert await purge_expired_trash(sessions, api_settings) >= 1
+    assert await purge_expired_trash(resources) >= 1
     async with sessions() as session:
         left = await session.execute(
             select(func.count()).where(NumberListEntry.list_id == uuid.UUID(list_id))

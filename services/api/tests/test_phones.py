@@ -1,19 +1,12 @@
 """Phones: any common way of writing a number becomes E.164; contacts are found by it."""
 
-# ruff: noqa: F811 - fixtures are imported by name and then requested as parameters
 from __future__ import annotations
 
 import pytest
 
-from switchboard_api.lifecycle.testing import (  # noqa: F401 - fixtures
-    Actor,
-    admin,
-    api_settings,
-    api_url,
-    employees,
-    unique,
-)
 from switchboard_api.phones import InvalidPhone, phone_search_digits, to_e164
+
+from fixtures.lifecycle import Actor, unique
 
 SAME_NUMBER = [
     "+7 912 345-67-89",

@@ -25,16 +25,16 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from websockets.asyncio.client import ClientConnection, connect
 
 from switchboard_api.events.recorder import record_event
 from switchboard_api.events.relay import Relay
 from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.sequencer import Sequencer, sequence_pending
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import get_settings
-from switchboard_shared.pusher import channel_auth
+
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
+from realtime_support.pusher_socket import PusherSocket, app_url, decode_data
 
 APP_ID = "7"
 KEY = "relay-test-key"
@@ -166,36 +166,30 @@ class Stack:
 
 
 class Subscriber:
-    """A Pusher protocol client on one private channel, collecting ``entity.changed``."""
+    """The ``entity.changed`` messages of one private channel, collected in the background
+    over the repository's Pusher test client."""
 
     def __init__(self, port: int, channel: str) -> None:
         self.port = port
         self.channel = channel
         self.received: list[dict[str, Any]] = []
-        self._ws: ClientConnection | None = None
+        self._socket: PusherSocket | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Subscriber:
-        self._ws = await connect(f"ws://127.0.0.1:{self.port}/app/{KEY}?protocol=7")
-        hello = json.loads(await self._ws.recv())
-        socket_id = json.loads(hello["data"])["socket_id"]
-        auth = channel_auth(KEY, SECRET, socket_id, self.channel)
-        subscribe = {"event": "pusher:subscribe", "data": {"channel": self.channel, "auth": auth}}
-        await self._ws.send(json.dumps(subscribe))
-        while True:
-            frame = json.loads(await self._ws.recv())
-            if frame["event"] == "pusher_internal:subscription_succeeded":
-                break
-            assert not frame["event"].endswith("error"), frame
+        url = app_url(f"http://127.0.0.1:{self.port}", KEY)
+        self._socket = await PusherSocket.connect(url, key=KEY, secret=SECRET)
+        reply = await self._socket.subscribe(self.channel)
+        assert reply["event"] == "pusher_internal:subscription_succeeded", reply
         self._task = asyncio.create_task(self._collect())
         return self
 
     async def _collect(self) -> None:
-        assert self._ws is not None
-        async for raw in self._ws:
+        assert self._socket is not None
+        async for raw in self._socket.ws:  # until the connection closes
             frame = json.loads(raw)
             if frame.get("event") == "entity.changed" and frame.get("channel") == self.channel:
-                self.received.append(json.loads(frame["data"]))
+                self.received.append(decode_data(frame))
 
     @property
     def offsets(self) -> list[int]:
@@ -206,8 +200,8 @@ class Subscriber:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._ws:
-            await self._ws.close()
+        if self._socket:
+            await self._socket.close()
 
 
 @pytest.fixture

@@ -24,8 +24,9 @@ from switchboard_api.app import create_app
 from switchboard_api.auth.guards import ANY_EMPLOYEE, route_permission
 from switchboard_api.auth.middleware import is_framework_route
 from switchboard_api.auth.permissions import MATRIX, Action, Role, can
-from switchboard_api.auth.testing import api_token, client, running_api, user_factory
 from switchboard_api.settings import get_settings
+
+from fixtures.auth import api_token, client, running_api, user_factory
 
 PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")

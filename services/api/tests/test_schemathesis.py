@@ -25,9 +25,10 @@ from schemathesis.checks import (
 )
 
 from switchboard_api.app import create_app
-from switchboard_api.auth.testing import api_token, client, user_factory
 from switchboard_api.entities import ENTITY_TYPES
 from switchboard_api.settings import get_settings
+
+from fixtures.auth import api_token, client, user_factory
 
 CHECKS: list[Any] = [
     not_a_server_error,

@@ -18,12 +18,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchboard_api.auth.testing import Employee, UserFactory, api_token, client, user_factory
-from switchboard_api.lifecycle.testing import Actor, actor
 from switchboard_api.platform.resources import open_resources
-from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.jobs import telephony_reconcile
-from switchboard_api.telephony.testing import (
+from switchboard_api.settings import ApiSettings
+from switchboard_api.telephony.worker_jobs import telephony_reconcile
+from switchboard_api.worker.context import WorkerContext
+
+from fixtures.auth import Employee, UserFactory, api_token, client
+from fixtures.lifecycle import Actor
+from fixtures.telephony import (
     Simulator,
     call_row,
     eventually,
@@ -32,18 +34,14 @@ from switchboard_api.telephony.testing import (
     simulator,
     stored_events,
 )
-from switchboard_api.worker.context import WorkerContext
 
 LINE = "74951234567"
 
 
 @pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
-
-
-@pytest.fixture(scope="module")
-def base_url() -> str:
+def api_url() -> str:
+    """This module drives the whole stack through nginx, not an in-process API: the
+    conftest's ``admin`` and ``employees`` follow."""
     url = os.environ.get("SB_BASE_URL")
     if not url:
         pytest.fail("SB_BASE_URL is not set: run the suite with `make test`")
@@ -61,18 +59,6 @@ async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
-@pytest.fixture(scope="module")
-async def admin(base_url: str, users: UserFactory) -> AsyncIterator[Actor]:
-    async with actor(base_url, users, "admin") as a:
-        yield a
 
 
 async def _contact(engine: AsyncEngine, number: str) -> uuid.UUID:
@@ -149,11 +135,11 @@ SCENARIOS: dict[str, tuple[dict[str, Any], str, int | None, int, int]] = {
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 async def test_scenario_ends_in_the_expected_call(
-    name: str, sim: Simulator, engine: AsyncEngine, users: UserFactory
+    name: str, sim: Simulator, engine: AsyncEngine, employees: UserFactory
 ) -> None:
     script, status, answered, ended, talk = SCENARIOS[name]
     extension, other = random_extension(), random_extension()
-    employee = await users.create("agent", extension=extension)
+    employee = await employees.create("agent", extension=extension)
     number = random_mobile()
     contact_id = await _contact(engine, number)
     t0 = int(time.time()) - 300
@@ -197,10 +183,10 @@ async def test_scenario_ends_in_the_expected_call(
 
 
 async def test_recording_is_stored_once_with_its_measured_duration(
-    sim: Simulator, engine: AsyncEngine, users: UserFactory, settings: ApiSettings
+    sim: Simulator, engine: AsyncEngine, employees: UserFactory, settings: ApiSettings
 ) -> None:
     extension = random_extension()
-    await users.create("agent", extension=extension)
+    await employees.create("agent", extension=extension)
     run = await sim.play(
         extension=extension,
         number=random_mobile(),
@@ -236,7 +222,7 @@ async def test_recording_is_stored_once_with_its_measured_duration(
 
 
 async def test_click_to_call_and_member_sync(
-    sim: Simulator, engine: AsyncEngine, admin: Actor, base_url: str
+    sim: Simulator, engine: AsyncEngine, admin: Actor, api_url: str
 ) -> None:
     extension = random_extension()
     email = f"tel-{uuid.uuid4().hex[:10]}@example.test"
@@ -258,7 +244,7 @@ async def test_click_to_call_and_member_sync(
         assert member["general"]["name"] == "Dial Tester"
 
         employee = Employee(uuid.UUID(user["id"]), email, "agent", "a long test password")
-        async with client(base_url) as login:
+        async with client(api_url) as login:
             token = await api_token(login, employee)
         headers = {"authorization": f"Bearer {token}"}
         number = random_mobile()

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from switchboard_api.telephony.calls import e164
+from switchboard_api.telephony.call_folding import e164
 from switchboard_api.telephony.facts import CallFacts
 from switchboard_api.telephony.mango_fold import fold_mango
 from switchboard_pbxsim.scenarios import Ids, Party, Planned, build_timeline

@@ -9,25 +9,16 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.mango import MangoProvider
-from switchboard_api.telephony.provider import (
+from switchboard_api.telephony.provider_interface import (
     MemberSpec,
     ProviderRefused,
     ProviderUnavailable,
     RecordingNotReady,
 )
-from switchboard_api.telephony.testing import (
-    Simulator,
-    random_extension,
-    random_mobile,
-    simulator,
-)
 
-
-@pytest.fixture(scope="module")
-def settings() -> ApiSettings:
-    return get_settings()
+from fixtures.telephony import Simulator, random_extension, random_mobile, simulator
 
 
 @pytest.fixture

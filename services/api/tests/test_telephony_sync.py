@@ -18,16 +18,18 @@ from saq import Queue, Worker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchboard_api.auth.testing import UserFactory, user_factory
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
+from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings, get_settings
-from switchboard_api.telephony.jobqueue import enqueue
-from switchboard_api.telephony.jobs import JOB_FUNCTIONS
-from switchboard_api.telephony.provider import ProviderUnavailable
-from switchboard_api.telephony.providers import make_provider, provider_http
-from switchboard_api.telephony.sync import sync_lists, sync_member
-from switchboard_api.telephony.testing import (
+from switchboard_api.telephony.pbx_sync import sync_lists, sync_member
+from switchboard_api.telephony.provider_interface import ProviderUnavailable
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
+from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS
+from switchboard_api.worker.context import WorkerContext
+
+from fixtures.auth import UserFactory, user_factory
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
+from fixtures.telephony import (
     Simulator,
     eventually,
     pbxsim_url,
@@ -35,7 +37,6 @@ from switchboard_api.telephony.testing import (
     random_mobile,
     simulator,
 )
-from switchboard_api.worker.context import WorkerContext
 
 
 @dataclass

@@ -16,20 +16,21 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchboard_api.auth.testing import UserFactory, running_api, user_factory
-from switchboard_api.lifecycle.testing import actor
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.mango_fold import fold_mango
-from switchboard_api.telephony.testing import (
+from switchboard_pbxsim.scenarios import Ids, Party, build_timeline
+from switchboard_pbxsim.script import CallScript
+from switchboard_shared.mango import encode_json
+
+from fixtures.auth import UserFactory, running_api, user_factory
+from fixtures.lifecycle import actor
+from fixtures.telephony import (
     call_row,
     post_webhook,
     random_extension,
     random_mobile,
     stored_events,
 )
-from switchboard_pbxsim.scenarios import Ids, Party, build_timeline
-from switchboard_pbxsim.script import CallScript
-from switchboard_shared.mango import encode_json
 
 PROBLEM = "application/problem+json"
 KIND = {
@@ -41,10 +42,10 @@ KIND = {
 
 
 @pytest.fixture(scope="module")
-def settings() -> ApiSettings:
+def settings(settings: ApiSettings) -> ApiSettings:
     # Missed calls get a call-back task in this module's API; its jobs (recording ingest of
     # made-up recordings) go to a queue no worker serves, so the stack's worker never tries.
-    return get_settings().model_copy(
+    return settings.model_copy(
         update={
             "telephony_missed_call_tasks": True,
             "worker_queue": f"telephony-webhook-tests-{secrets.token_hex(4)}",

@@ -16,8 +16,9 @@ from saq import Queue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from switchboard_api.events.testing import create_scratch_database, drop_scratch_database
 from switchboard_api.settings import get_settings
+
+from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
 
 @pytest.fixture(scope="module")

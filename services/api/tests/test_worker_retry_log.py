@@ -8,7 +8,7 @@ import pytest
 from saq.job import Job
 
 from switchboard_api.platform import retry
-from switchboard_api.telephony.provider import RecordingNotReady
+from switchboard_api.telephony.provider_interface import RecordingNotReady
 from switchboard_api.telephony.recordings import CallNotYetKnown
 
 SAQ = logging.getLogger("saq")

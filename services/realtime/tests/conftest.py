@@ -6,17 +6,13 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from realtime_testkit import NodeProcess, StartNode, free_port, start_node
 

@@ -1,10 +1,10 @@
-"""Helpers for the realtime tests: real nodes as subprocesses and a small Pusher WS client."""
+"""Helpers for the realtime tests: real nodes as subprocesses. Their Pusher client is the
+repository's one, ``realtime_support.pusher_socket``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import signal
@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pusher
-from websockets.asyncio.client import ClientConnection, connect
 
-from switchboard_shared.pusher import channel_auth
+from realtime_support.pusher_socket import TEST_KEY, TEST_SECRET
 
 APP_ID = "1"  # the stock Python library only accepts numeric app ids
-KEY = "test-key"
-SECRET = "test-secret"
+KEY = TEST_KEY
+SECRET = TEST_SECRET
 SOCKET_ID = re.compile(r"\d+\.\d+")
 
 StartNode = Callable[..., Awaitable["NodeProcess"]]
@@ -111,88 +110,3 @@ async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProces
         await asyncio.sleep(0.05)
     await node.stop()
     raise RuntimeError(f"node did not become healthy: {node.log()}")
-
-
-def decode_data(frame: dict[str, Any]) -> Any:
-    """A frame's ``data``, JSON-decoded when it is a JSON string (as pusher-js does)."""
-    data = frame.get("data")
-    if isinstance(data, str):
-        with contextlib.suppress(ValueError):
-            return json.loads(data)
-    return data
-
-
-class PusherSocket:
-    """A minimal protocol-7 client on the ``websockets`` library."""
-
-    def __init__(self, ws: ClientConnection, socket_id: str) -> None:
-        self.ws = ws
-        self.socket_id = socket_id
-
-    @classmethod
-    async def connect(cls, url: str, **kwargs: Any) -> PusherSocket:
-        ws = await connect(url, compression=None, **kwargs)
-        established = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        assert established["event"] == "pusher:connection_established", established
-        return cls(ws, decode_data(established)["socket_id"])
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-    async def send(self, event: str, data: Any = None, channel: str | None = None) -> None:
-        frame: dict[str, Any] = {"event": event, "data": data if data is not None else {}}
-        if channel is not None:
-            frame["channel"] = channel
-        await self.ws.send(json.dumps(frame))
-
-    async def recv(self, wait: float = 3) -> dict[str, Any]:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
-        return frame
-
-    async def expect(
-        self, event: str, channel: str | None = None, wait: float = 3
-    ) -> dict[str, Any]:
-        """The next frame with this event (and channel); other frames are skipped."""
-        deadline = time.monotonic() + wait
-        while True:
-            frame = await self.recv(max(0.01, deadline - time.monotonic()))
-            if frame["event"] == event and (channel is None or frame.get("channel") == channel):
-                return frame
-
-    async def assert_nothing(self, seconds: float = 0.3, event: str | None = None) -> None:
-        """No frame (or no frame of ``event``) arrives within ``seconds``."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                frame = await self.recv(left)
-            except TimeoutError:
-                return
-            assert event is not None, frame
-            assert frame["event"] != event, frame
-
-    async def subscribe(
-        self,
-        channel: str,
-        *,
-        user_id: str | int | None = None,
-        user_info: Any = None,
-        secret: str = SECRET,
-        auth: str | None = None,
-    ) -> dict[str, Any]:
-        """Subscribe with a correctly signed auth (unless given); the reply frame."""
-        data: dict[str, Any] = {"channel": channel}
-        channel_data = None
-        if user_id is not None:
-            channel_data = json.dumps({"user_id": user_id, "user_info": user_info})
-            data["channel_data"] = channel_data
-        if auth is None and channel.startswith(("private-", "presence-")):
-            auth = channel_auth(KEY, secret, self.socket_id, channel, channel_data)
-        data["auth"] = auth or ""
-        await self.send("pusher:subscribe", data)
-        while True:
-            frame = await self.recv()
-            if frame.get("channel") == channel and frame["event"] in (
-                "pusher_internal:subscription_succeeded",
-                "pusher:subscription_error",
-            ):
-                return frame

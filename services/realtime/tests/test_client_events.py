@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from realtime_testkit import NodeProcess, PusherSocket, StartNode, decode_data
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import NodeProcess, StartNode
 
 
 async def _pair(node: NodeProcess, channel: str, **presence: object) -> list[PusherSocket]:

@@ -7,7 +7,9 @@ import json
 import time
 
 import pusher
-from realtime_testkit import PusherSocket, StartNode, decode_data
+
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import StartNode
 
 
 async def test_publish_on_one_node_reaches_the_other(start: StartNode) -> None:

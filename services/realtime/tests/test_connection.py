@@ -9,17 +9,11 @@ import os
 import time
 
 import pytest
-from realtime_testkit import (
-    KEY,
-    SOCKET_ID,
-    NodeProcess,
-    PusherSocket,
-    StartNode,
-    decode_data,
-    http_get,
-)
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import KEY, SOCKET_ID, NodeProcess, StartNode, http_get
 
 
 async def test_connection_established(node: NodeProcess) -> None:

@@ -10,9 +10,11 @@ from typing import Any
 import pusher.errors
 import pytest
 import requests
-from realtime_testkit import APP_ID, KEY, SECRET, NodeProcess, PusherSocket, StartNode
 
 from switchboard_shared.pusher import sign_request
+
+from realtime_support.pusher_socket import PusherSocket
+from realtime_testkit import APP_ID, KEY, SECRET, NodeProcess, StartNode
 
 
 def _signed(

@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from realtime_testkit import PusherSocket, StartNode, decode_data, http_get
 from websockets.exceptions import ConnectionClosed
+
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import StartNode, http_get
 
 
 async def _metric(port: int, name: str) -> float:

@@ -8,7 +8,8 @@ import shutil
 import subprocess
 import time
 
-from realtime_testkit import PusherSocket, decode_data, free_port, start_node
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import free_port, start_node
 
 
 def _redis_server(port: int) -> subprocess.Popen[bytes]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-from realtime_testkit import NodeProcess, PusherSocket, StartNode, decode_data
-
 from switchboard_shared.pusher import channel_auth
+
+from realtime_support.pusher_socket import PusherSocket, decode_data
+from realtime_testkit import NodeProcess, StartNode
 
 
 async def test_public_channel_ignores_auth(node: NodeProcess) -> None:

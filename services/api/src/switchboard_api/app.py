@@ -23,13 +23,13 @@ from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.lifecycle.fastpath import install_fast_path
-from switchboard_api.platform.db import provide_uow
 from switchboard_api.platform.request_input import (
     StorableQueryMiddleware,
     document_input_refusals,
     request_class,
 )
 from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.unit_of_work import provide_uow
 from switchboard_api.realtime.controllers import realtime_auth, realtime_config
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router

@@ -21,6 +21,7 @@ from switchboard_api.auth.cli import add_commands as add_auth_commands
 from switchboard_api.auth.cli import run_command as run_auth_command
 from switchboard_api.health.checks import check_readiness
 from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.unit_of_work import unit_of_work
 from switchboard_api.seed import run_seed
 from switchboard_api.settings import get_settings
 from switchboard_api.worker.main import run_worker
@@ -98,8 +99,8 @@ async def _wait_migrated(deadline_seconds: float) -> bool:
 
 
 async def _seed_demo() -> None:
-    async with open_resources(get_settings()) as res, res.sessionmaker.begin() as session:
-        names = await run_seed(session, res.settings)
+    async with open_resources(get_settings()) as res, unit_of_work(res) as uow:
+        names = await run_seed(uow.session, res.settings)
     log.info("demo data ready (%s)", ", ".join(names) or "no seed steps registered")
 
 

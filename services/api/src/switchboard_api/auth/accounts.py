@@ -7,12 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard_api.auth import repository
 from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from switchboard_api.auth.permissions import Role
-from switchboard_api.db.users import User
 from switchboard_api.events.recorder import record_event
 
 
@@ -49,25 +48,13 @@ def check_account(account: NewAccount) -> NewAccount:
     return NewAccount(email, full_name, account.role, account.password, account.extension)
 
 
-async def email_taken(session: AsyncSession, email: str) -> bool:
-    """Whether any user (live or trashed) has this email."""
-    found = await session.execute(select(User.id).where(User.email == email))
-    return found.first() is not None
-
-
-async def extension_taken(session: AsyncSession, extension: str) -> bool:
-    """Whether any user has this PBX extension."""
-    found = await session.execute(select(User.id).where(User.extension == extension))
-    return found.first() is not None
-
-
 async def create_account(session: AsyncSession, account: NewAccount) -> uuid.UUID:
     """Insert the user and its ``created`` event (actor: the system) in the caller's
     transaction; refuses an email or extension already in use."""
     account = check_account(account)
-    if await email_taken(session, account.email):
+    if await repository.email_taken(session, account.email):
         raise AccountError(f"a user with email {account.email} already exists")
-    if account.extension and await extension_taken(session, account.extension):
+    if account.extension and await repository.extension_taken(session, account.extension):
         raise AccountError(f"extension {account.extension} is already taken")
     values = {
         "email": account.email,
@@ -76,13 +63,7 @@ async def create_account(session: AsyncSession, account: NewAccount) -> uuid.UUI
         "extension": account.extension,
         "is_active": True,
     }
-    user_id: uuid.UUID = (
-        await session.execute(
-            insert(User)
-            .values(**values, password_hash=hash_password(account.password))
-            .returning(User.id)
-        )
-    ).scalar_one()
+    user_id = await repository.insert_account(session, values, hash_password(account.password))
     await record_event(
         session,
         entity_type="users",

@@ -14,6 +14,7 @@ from switchboard_api.auth.sessions import HashRead, SessionStore
 from switchboard_api.auth.tokens import looks_like_token, token_hash
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import read_session
 
 #: Token hashes whose owner this process remembers (a token never changes owner), so a
 #: bearer request reads the token and its user from Redis in one round trip.
@@ -105,7 +106,7 @@ class Authenticator:
                 return _tokens.decode(value)
             except msgspec.DecodeError:
                 pass  # an old or foreign format: read it again from the database
-        async with self._resources.sessionmaker() as session:
+        async with read_session(self._resources.sessionmaker) as session:
             found = await repository.find_live_token(session, digest)
         if found is not None:
             await cache.fill(self._resources.redis, key, generation, _encode(found), self._ttl)
@@ -122,7 +123,7 @@ class Authenticator:
         return await self._load_user(user_id, generation)
 
     async def _load_user(self, user_id: uuid.UUID, generation: bytes | None) -> CachedUser | None:
-        async with self._resources.sessionmaker() as session:
+        async with read_session(self._resources.sessionmaker) as session:
             user = await repository.load_user(session, user_id)
         if user is not None:
             await cache.fill(

@@ -13,6 +13,7 @@ from typing import Any
 from switchboard_api.auth.accounts import AccountError, NewAccount, create_account
 from switchboard_api.auth.permissions import Role
 from switchboard_api.platform.resources import open_resources
+from switchboard_api.platform.unit_of_work import unit_of_work
 from switchboard_api.settings import get_settings
 
 log = logging.getLogger("switchboard_api.auth.cli")
@@ -41,8 +42,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 async def _create_admin(account: NewAccount) -> None:
-    async with open_resources(get_settings()) as res, res.sessionmaker.begin() as session:
-        await create_account(session, account)
+    async with open_resources(get_settings()) as res, unit_of_work(res) as uow:
+        await create_account(uow.session, account)
 
 
 def create_admin(args: argparse.Namespace) -> int:

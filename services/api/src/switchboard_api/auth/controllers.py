@@ -28,8 +28,8 @@ from switchboard_api.auth.schemas import (
 )
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Problem, ServiceUnavailable
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 
 def _problem(description: str) -> ResponseSpec:

@@ -4,10 +4,11 @@ must not depend on (or load) the rest of the users row."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.auth.cache import CachedToken, CachedUser
@@ -114,3 +115,24 @@ async def revoke_token(
         .returning(ApiToken.token_hash)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    """Whether any user (live or trashed) has this email."""
+    found = await session.execute(select(User.id).where(User.email == email))
+    return found.first() is not None
+
+
+async def extension_taken(session: AsyncSession, extension: str) -> bool:
+    """Whether any user has this PBX extension."""
+    found = await session.execute(select(User.id).where(User.extension == extension))
+    return found.first() is not None
+
+
+async def insert_account(
+    session: AsyncSession, values: Mapping[str, object], password_hash: str
+) -> uuid.UUID:
+    """Insert a user created outside the HTTP API; returns its id."""
+    stmt = insert(User).values(**values, password_hash=password_hash).returning(User.id)
+    user_id: uuid.UUID = (await session.execute(stmt)).scalar_one()
+    return user_id

@@ -10,8 +10,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard_api.auth.accounts import NewAccount, create_account, email_taken
+from switchboard_api.auth.accounts import NewAccount, create_account
 from switchboard_api.auth.permissions import Role
+from switchboard_api.auth.repository import email_taken
 from switchboard_api.seed import seed_step
 from switchboard_api.settings import ApiSettings
 

@@ -15,8 +15,8 @@ from switchboard_api.auth.sessions import SessionStore, end_user_sessions
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 MAX_TOKENS_PER_USER = 50
 

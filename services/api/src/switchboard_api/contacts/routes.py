@@ -8,6 +8,7 @@ from litestar import Router, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
+from switchboard_api.auth.guards import entity_route
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.contacts.entity import CONTACTS
@@ -22,7 +23,7 @@ from switchboard_api.platform.resources import Resources
     name="contacts:lookup",
     summary="Find contacts by phone number",
     description="Accepts any common format: +7 912 345-67-89, 8 (912) 345 67 89, 89123456789.",
-    opt={"entity_type": "contacts", "action": Action.READ.value},
+    opt=entity_route(CONTACTS.name, Action.READ),
     responses=problems(422),
 )
 async def lookup_contacts(

@@ -12,6 +12,7 @@ from switchboard_api.contacts.repository import live_contacts_with_phone
 from switchboard_api.contacts.schemas import Contact
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.validation import normalize_phone
+from switchboard_api.platform.unit_of_work import read_session
 
 
 class PhoneLookup(msgspec.Struct, kw_only=True):
@@ -27,7 +28,7 @@ async def lookup_by_phone(
     """Normalize ``phone`` (422 naming ``phone`` if it is not one) and find its contacts."""
     require(principal, CONTACTS.name, Action.READ)
     e164 = normalize_phone(phone, "phone", region)
-    async with sessionmaker() as session:
+    async with read_session(sessionmaker) as session:
         rows = await live_contacts_with_phone(session, e164)
     items = [to_read(CONTACTS, row) for row in rows]
     return PhoneLookup(phone=e164, items=items)  # type: ignore[arg-type]

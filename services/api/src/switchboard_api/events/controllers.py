@@ -12,7 +12,7 @@ from switchboard_api.auth.guards import AUTHENTICATED
 from switchboard_api.auth.principal import Principal
 from switchboard_api.events import service
 from switchboard_api.events.schemas import EventPage
-from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 MAX_OFFSET = 2**63 - 1  # offsets are bigint
 

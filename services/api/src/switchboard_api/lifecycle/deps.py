@@ -11,8 +11,8 @@ from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.reads import LifecycleReader
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.service import LifecycleService
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 # One cache object per Redis client (its Lua scripts are registered once, not per request).
 _CACHES: weakref.WeakKeyDictionary[Redis, RecordCache] = weakref.WeakKeyDictionary()
@@ -41,7 +41,6 @@ def lifecycle_service(
         cache=record_cache(resources),
         principal=principal,
         settings=resources.settings,
-        redis=resources.redis,
     )
 
 

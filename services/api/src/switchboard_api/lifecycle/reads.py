@@ -19,6 +19,7 @@ from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.repository import LifecycleRepository, PageQuery
 from switchboard_api.lifecycle.schemas import HistoryEntry, HistoryPage, page_of
 from switchboard_api.phones import phone_search_digits
+from switchboard_api.platform.unit_of_work import read_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class LifecycleReader:
             cached = await self.cache.get(self.entity.name, record_id)
         if cached is not None:
             return cached
-        async with self.sessionmaker() as session:
+        async with read_session(self.sessionmaker) as session:
             row = await LifecycleRepository(session, self.entity).get(record_id)
         if row is None:
             raise NotFound(f"no {self.entity.name} record {record_id}")
@@ -112,7 +113,7 @@ class LifecycleReader:
             after=after,
             limit=params.limit,
         )
-        async with self.sessionmaker() as session:
+        async with read_session(self.sessionmaker) as session:
             rows = await LifecycleRepository(session, self.entity).page(query)
         next_cursor = None
         if len(rows) > params.limit:
@@ -128,7 +129,7 @@ class LifecycleReader:
         after_id = None
         if cursor:
             after_id = _history_cursor(cursor)
-        async with self.sessionmaker() as session:
+        async with read_session(self.sessionmaker) as session:
             repo = LifecycleRepository(session, self.entity)
             events = await repo.history(record_id, after_id, limit)
             if not events and after_id is None and await repo.get(record_id) is None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-from redis.asyncio import Redis
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.db.base import Base
 from switchboard_api.settings import ApiSettings
+
+if TYPE_CHECKING:
+    from switchboard_api.platform.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +53,14 @@ of the given stored record by the given caller."""
 and derives stored-only columns; returns the values to write."""
 
 
-def _default_channels(entity_type: str, record_id: uuid.UUID) -> list[str]:
-    return [f"private-{entity_type}", f"private-{entity_type}.{record_id}"]
-
-
 @dataclass(frozen=True, slots=True)
 class EntityType:
     """One entity type: its table, its schemas and what its list route may filter and sort on.
 
     ``read`` ignores unknown fields (rows carry stored-only columns); ``create`` and ``update``
     forbid them. ``redacted`` columns are never returned nor written into events.
-    ``after_commit`` runs once a write of a record has committed (other caches to drop).
+    ``on_change`` is called in the transaction that writes a record (created, changed,
+    moved or purged) to queue what must follow once it commits (caches to drop, jobs).
     """
 
     name: str
@@ -79,8 +78,7 @@ class EntityType:
     prepare_reads_current: bool = True
     to_output: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     redacted: frozenset[str] = frozenset()
-    channels: Callable[[str, uuid.UUID], list[str]] = field(default=_default_channels)
-    after_commit: Callable[[Redis, uuid.UUID], Awaitable[None]] | None = None
+    on_change: Callable[[UnitOfWork, uuid.UUID], None] | None = None
     guard: GuardHook | None = None
 
     @property

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from switchboard_api.auth.guards import PREFETCH, principal_of
+from switchboard_api.auth.guards import PREFETCH, entity_route, principal_of
 from switchboard_api.auth.middleware import prefetched_hash
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
@@ -37,8 +37,8 @@ from switchboard_api.lifecycle.reads import ListParams
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.schemas import HistoryPage, page_of
 from switchboard_api.lifecycle.service import Saved
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 RECORD = "/{record_id:str}"
 
@@ -85,10 +85,6 @@ def record_prefetch(entity_type: str) -> Callable[[dict[str, Any]], HashRead | N
         return HashRead(RecordCache.key(entity_type, record_id), FIELDS)
 
     return prefetch
-
-
-def _opt(entity: EntityType, action: Action) -> dict[str, Any]:
-    return {"entity_type": entity.name, "action": action.value}
 
 
 def _list_signature(entity: EntityType, trashed: bool) -> inspect.Signature:
@@ -143,7 +139,7 @@ def _list_handler(entity: EntityType, *, trashed: bool) -> Any:
         name=f"{entity.name}:{'list_trash' if trashed else 'list'}",
         summary=f"List {what} {entity.name}",
         description=f"A page of {what} {entity.name} records; follow `next_cursor` for more.",
-        opt=_opt(entity, Action.READ),
+        opt=entity_route(entity.name, Action.READ),
         responses=problems(),
     )(list_records)
 
@@ -223,11 +219,14 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             RECORD,
             name=f"{name}:get",
             summary=f"Get one {name} record (live or trashed)",
-            opt={
-                **_opt(entity, Action.READ),
-                PREFETCH: record_prefetch(entity.name),
-                CACHED_RECORD: True,  # cache hits may be answered by the fast path
-            },
+            opt=entity_route(
+                entity.name,
+                Action.READ,
+                **{
+                    PREFETCH: record_prefetch(entity.name),
+                    CACHED_RECORD: True,  # cache hits may be answered by the fast path
+                },
+            ),
             response_headers=headers,
             responses=problems(404),
         )(_hints(get_record, **{"return": one})),
@@ -235,7 +234,7 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             RECORD,
             name=f"{name}:update",
             summary=f"Change a {name} record (If-Match)",
-            opt=_opt(entity, Action.UPDATE),
+            opt=entity_route(entity.name, Action.UPDATE),
             response_headers=headers,
             responses=problems(404, 409, 412, 413, 422, 428),
         )(_hints(update_record, data=_json_body(entity.update), **{"return": one})),
@@ -244,7 +243,7 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             name=f"{name}:trash",
             summary=f"Move a {name} record to the trash",
             status_code=HTTP_200_OK,
-            opt=_opt(entity, Action.TRASH),
+            opt=entity_route(entity.name, Action.TRASH),
             response_headers=headers,
             responses=problems(404, 409, 412),
         )(_hints(trash_record, **{"return": one})),
@@ -253,7 +252,7 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             name=f"{name}:restore",
             summary=f"Restore a {name} record from the trash",
             status_code=HTTP_200_OK,
-            opt=_opt(entity, Action.RESTORE),
+            opt=entity_route(entity.name, Action.RESTORE),
             response_headers=headers,
             responses=problems(404, 409, 412),
         )(_hints(restore_record, **{"return": one})),
@@ -262,14 +261,14 @@ def _record_handlers(entity: EntityType) -> list[Any]:
             name=f"{name}:purge",
             summary=f"Delete a trashed {name} record for good",
             status_code=HTTP_204_NO_CONTENT,
-            opt=_opt(entity, Action.PURGE),
+            opt=entity_route(entity.name, Action.PURGE),
             responses=problems(404, 409, 412),
         )(purge_record),
         get(
             RECORD + "/history",
             name=f"{name}:history",
             summary=f"History of a {name} record",
-            opt=_opt(entity, Action.READ),
+            opt=entity_route(entity.name, Action.READ),
             responses=problems(404),
         )(record_history),
     ]
@@ -292,7 +291,7 @@ def _create_handler(entity: EntityType) -> Any:
         name=f"{entity.name}:create",
         summary=f"Create a {entity.name} record",
         status_code=HTTP_201_CREATED,
-        opt=_opt(entity, Action.CREATE),
+        opt=entity_route(entity.name, Action.CREATE),
         response_headers=[ETAG_HEADER, LOCATION_HEADER],
         responses=problems(409, 413, 422),
     )(_hints(create_record, data=_json_body(entity.create), **{"return": Response[entity.read]}))  # type: ignore[name-defined]

@@ -1,24 +1,20 @@
-"""The lifecycle's decisions: permissions, versions, lifecycle states, events and cache.
+"""The lifecycle's decisions: permissions, preconditions and lifecycle states.
 
 One service serves every entity type; the type's :class:`EntityType` says what differs.
-It flushes (through the repository) and never commits: the request's unit of work does.
+The write itself (version, event, cache, hooks) is the one writer's
+(:mod:`switchboard_api.lifecycle.writer`). It flushes and never commits: the unit of work
+does.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
@@ -27,17 +23,14 @@ from switchboard_api.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
-    ServiceUnavailable,
 )
-from switchboard_api.events.recorder import record_event
-from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
-from switchboard_api.lifecycle.changes import diff, snapshot, to_read
+from switchboard_api.lifecycle.cache import RecordCache
+from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.registry import EntityType, WriteContext
-from switchboard_api.lifecycle.repository import LifecycleRepository, Row
-from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.lifecycle.repository import Row
+from switchboard_api.lifecycle.writer import RecordWriter, StaleWrite, Written
+from switchboard_api.platform.unit_of_work import UnitOfWork
 from switchboard_api.settings import ApiSettings
-
-log = logging.getLogger("switchboard_api.lifecycle")
 
 _MOVES = {"trashed": "trash", "restored": "restore"}  # event action -> guard action
 
@@ -45,10 +38,6 @@ ANY_VERSION = 0
 """``If-Match: *``: whatever version is current (versions start at 1)."""
 NO_VERSION = -1
 """``If-Match`` naming only weak tags: RFC 9110 compares strongly, so it matches nothing."""
-
-
-class _NothingWritten(Exception):
-    """A conditional write matched no row (the reason is looked up afterwards)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +74,11 @@ class LifecycleService:
         cache: RecordCache,
         principal: Principal,
         settings: ApiSettings,
-        redis: Redis,
     ) -> None:
         self.entity = entity
-        self.redis = redis
         self.uow = uow
-        self.repo = LifecycleRepository(uow.session, entity)
-        self.cache = cache
+        self.writer = RecordWriter(entity, uow, cache, actor=principal.user_id)
+        self.repo = self.writer.repo
         self.principal = principal
         self.settings = settings
 
@@ -106,60 +93,6 @@ class LifecycleService:
             raise NotFound(f"no {self.entity.name} record {record_id}")
         return row
 
-    async def _event(self, action: str, row: Mapping[str, Any], changes: dict[str, Any]) -> None:
-        await record_event(
-            self.uow.session,
-            entity_type=self.entity.name,
-            entity_id=row["id"],
-            action=action,
-            actor_id=self.principal.user_id,
-            version=row["version"],
-            changes=changes,
-        )
-
-    @asynccontextmanager
-    async def _invalidating(self, record_id: uuid.UUID, version: int) -> AsyncIterator[None]:
-        """Around the statements that write ``version`` of a record: its cache tombstone.
-
-        Before commit, so a reader holding the old row can no longer cache it; sent as the
-        body starts, so Redis's round trip overlaps PostgreSQL's instead of following them.
-        Without Redis we cannot promise that, so the write is refused (and rolled back).
-        Again after commit (covers a Redis that lost the first one meanwhile)."""
-        tombstone = asyncio.ensure_future(
-            self.cache.invalidate(self.entity.name, record_id, version)
-        )
-        try:
-            yield
-        except BaseException:
-            # No new version after all: withdraw it if not sent yet (if sent, it only keeps
-            # the record out of the cache until the next write or its expiry).
-            tombstone.cancel()
-            with contextlib.suppress(asyncio.CancelledError, CacheUnavailable):
-                await tombstone
-            raise
-        try:
-            await tombstone
-        except CacheUnavailable as exc:
-            log.error("cache invalidation failed, refusing the write: %s", exc)
-            raise ServiceUnavailable("the record cache is unavailable; try again") from exc
-
-        cache, entity_type = self.cache, self.entity.name
-
-        async def invalidate_again() -> None:
-            await cache.invalidate(entity_type, record_id, version)
-
-        # The repeat only repairs a Redis that lost the first tombstone: the answer need
-        # not wait for its round trip (readers of the answer are covered by the first).
-        self.uow.after_commit(invalidate_again, hold_response=False)
-        hook = self.entity.after_commit
-        if hook is not None:  # other caches to drop: before the answer, as it may be relied on
-            redis = self.redis
-
-            async def after_commit() -> None:
-                await hook(redis, record_id)
-
-            self.uow.after_commit(after_commit)
-
     async def _write(
         self,
         current: Row,
@@ -171,54 +104,30 @@ class LifecycleService:
         changes: dict[str, Any] | None = None,
     ) -> Saved:
         """``values`` as the next version of ``current`` (still at its version and in the
-        ``trashed`` state given, else 412/404), with its cache tombstone and its ``action``
-        event: ``changes`` if given, else the difference the write made (``raw``: the
-        fields written, for :func:`diff`)."""
-        record_id, version = current["id"], current["version"]
-        async with self._invalidating(record_id, version + 1):  # update_if bumps by one
-            row = await self.repo.update_if(record_id, values, trashed=trashed, version=version)
-            if row is None:
-                raise await self._stale(record_id)
-            return await self._recorded(action, current, row, raw=raw, changes=changes)
+        ``trashed`` state given, else 412/404), through the writer."""
+        try:
+            written = await self.writer.write(
+                current, values, action, trashed=trashed, raw=raw, changes=changes
+            )
+        except StaleWrite:
+            raise await self._stale(current["id"]) from None
+        return self._saved(written)
 
-    async def _recorded(
-        self,
-        action: str,
-        before: Row,
-        row: Row,
-        *,
-        raw: set[str] | None,
-        changes: dict[str, Any] | None = None,
-    ) -> Saved:
-        """``row`` as written over ``before``, with its ``action`` event: ``changes`` if
-        given, else the difference between the two (``raw``: the fields written)."""
-        saved = self._saved(row)
-        if changes is None:
-            was = snapshot(to_read(self.entity, before))
-            changes = diff(self.entity, was, snapshot(saved.record), raw)
-        await self._event(action, row, changes)
-        return saved
+    def _saved(self, written: Written) -> Saved:
+        return Saved(record=written.record, version=written.row["version"], id=written.row["id"])
 
-    def _saved(self, row: Row) -> Saved:
+    def _saved_row(self, row: Row) -> Saved:
         return Saved(record=to_read(self.entity, row), version=row["version"], id=row["id"])
 
     async def create(self, data: msgspec.Struct) -> Saved:
         """Insert a new record and its ``created`` event."""
         require(self.principal, self.entity.name, Action.CREATE)
         values = self._prepare(input_values(data), None)
-        actor = self.principal.user_id
-        row = await self.repo.insert({**values, "created_by": actor, "updated_by": actor})
-        saved = self._saved(row)
         raw = set(values)
-        await self._event("created", row, diff(self.entity, None, snapshot(saved.record), raw))
-        if self.entity.after_commit is not None:  # a new record is a change hooks follow too
-            hook, redis = self.entity.after_commit, self.redis
-
-            async def created() -> None:
-                await hook(redis, saved.id)
-
-            self.uow.after_commit(created)
-        return saved
+        actor = self.principal.user_id
+        values |= {"created_by": actor, "updated_by": actor}
+        written = await self.writer.insert(values, raw=raw)
+        return self._saved(written)
 
     async def update(
         self, record_id: uuid.UUID, if_match: int | None, data: msgspec.Struct
@@ -237,7 +146,7 @@ class LifecycleService:
             self._check_version(current, if_match)
         values = self._prepare(input_values(data), current)
         if all(k in current and current[k] == v for k, v in values.items()):
-            return self._saved(current)  # nothing changes: no new version, no event
+            return self._saved_row(current)  # nothing changes: no new version, no event
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
         return await self._write(current, values, "updated", trashed=False, raw=set(values))
 
@@ -252,23 +161,15 @@ class LifecycleService:
         compared = list(values)
         values.update(updated_at=datetime.now(UTC), updated_by=self.principal.user_id)
         if compared:  # an empty body changes nothing
-            try:
-                async with self._invalidating(record_id, if_match + 1):
-                    written = await self.repo.update_changed(
-                        record_id, values, compared=compared, version=if_match
-                    )
-                    if written is None:
-                        raise _NothingWritten  # (withdraws the tombstone)
-                    was, row = written
-                    saved = await self._recorded("updated", was, row, raw=set(values))
-            except _NothingWritten:
-                pass
-            else:
-                return saved
+            written = await self.writer.write_changed(
+                record_id, values, compared=compared, version=if_match
+            )
+            if written is not None:
+                return self._saved(written)
         current = await self._load(record_id)
         self._refuse_trashed(current)
         self._check_version(current, if_match)
-        return self._saved(current)  # nothing changes: no new version, no event
+        return self._saved_row(current)  # nothing changes: no new version, no event
 
     async def trash(self, record_id: uuid.UUID, if_match: int | None) -> Saved:
         """Move a live record to the trash."""
@@ -325,12 +226,10 @@ class LifecycleService:
             )
         if if_match is not None:
             self._check_version(current, if_match)
-        version = current["version"]
-        async with self._invalidating(record_id, version + 1):  # the purge's event version
-            row = await self.repo.delete_trashed(record_id, version)
-            if row is None:
-                raise await self._stale(record_id)
-            await purged_event(self.uow.session, self.entity, row, self.principal.user_id)
+        try:
+            await self.writer.purge(current)
+        except StaleWrite:
+            raise await self._stale(record_id) from None
 
     def _refuse_trashed(self, current: Row) -> None:
         """409 for a change to a record in the trash (only restore and purge apply)."""
@@ -360,19 +259,4 @@ def stale_error(entity_type: str, current_version: int) -> PreconditionFailed:
     return PreconditionFailed(
         f"the {entity_type} record is now at version {current_version}",
         headers={"ETag": f'"{current_version}"'},
-    )
-
-
-async def purged_event(
-    session: AsyncSession, entity: EntityType, row: Mapping[str, Any], actor: uuid.UUID | None
-) -> None:
-    """The ``purged`` event: the record as it was when it was deleted for good."""
-    await record_event(
-        session,
-        entity_type=entity.name,
-        entity_id=row["id"],
-        action="purged",
-        actor_id=actor,
-        version=row["version"] + 1,
-        changes=diff(entity, snapshot(to_read(entity, row)), None),
     )

@@ -10,7 +10,7 @@ from switchboard_api.number_lists.schemas import (
     NumberListCreate,
     NumberListUpdate,
 )
-from switchboard_api.telephony.hooks import number_list_changed
+from switchboard_api.telephony.pbx_sync_hooks import number_list_changed
 
 NUMBER_LISTS = EntityType(
     name="number_lists",
@@ -20,6 +20,6 @@ NUMBER_LISTS = EntityType(
     update=NumberListUpdate,
     sortable=("created_at", "updated_at", "name"),
     filters=(Filter("kind", Kind, "Only lists of this kind."),),
-    after_commit=number_list_changed,  # the PBX's black/white lists follow
+    on_change=number_list_changed,  # the PBX's black/white lists follow
 )
 """Number lists in the generic lifecycle."""

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from switchboard_api.auth.guards import entity_route
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.lifecycle.deps import lifecycle_reader, lifecycle_service
@@ -21,22 +22,18 @@ from switchboard_api.number_lists.schemas import (
     NumberListEntryCreate,
     NumberListEntryPage,
 )
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 
 ENTRIES = RECORD + "/entries"
 NAME = NUMBER_LISTS.name
-
-
-def _opt(action: Action) -> dict[str, str]:
-    return {"entity_type": NAME, "action": action.value}
 
 
 @get(
     ENTRIES,
     name="number_lists:entries",
     summary="List the entries of a number list",
-    opt=_opt(Action.READ),
+    opt=entity_route(NAME, Action.READ),
     responses=problems(404),
 )
 async def list_entries(
@@ -57,7 +54,7 @@ async def list_entries(
     name="number_lists:add_entry",
     summary="Add a number to a list",
     status_code=HTTP_201_CREATED,
-    opt=_opt(Action.UPDATE),
+    opt=entity_route(NAME, Action.UPDATE),
     response_headers=[ETAG_HEADER],
     responses=problems(404, 409, 412, 413, 422),
 )
@@ -81,7 +78,7 @@ async def add_entry(
     name="number_lists:remove_entry",
     summary="Remove a number from a list",
     status_code=HTTP_204_NO_CONTENT,
-    opt=_opt(Action.UPDATE),
+    opt=entity_route(NAME, Action.UPDATE),
     response_headers=[ETAG_HEADER],
     responses=problems(404, 409, 412),
 )

@@ -18,6 +18,7 @@ from switchboard_api.number_lists.schemas import (
     NumberListEntryCreate,
     NumberListEntryPage,
 )
+from switchboard_api.platform.unit_of_work import read_session
 
 
 def _entry(row: Mapping[str, Any]) -> NumberListEntry:
@@ -83,7 +84,7 @@ async def list_entries(
                 FieldError(field="cursor", message="not a cursor of this list", source="query")
             ],
         )
-    async with reader.sessionmaker() as session:
+    async with read_session(reader.sessionmaker) as session:
         rows = await repository.page_entries(session, list_id, cursor, limit)
     next_cursor = None
     if len(rows) > limit:

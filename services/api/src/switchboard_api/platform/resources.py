@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aioboto3
+import httpx
 from botocore.config import Config as BotoConfig
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
 from switchboard_api.platform.liveness import check_liveness_on_checkout
+from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
 
 
@@ -32,6 +34,8 @@ class Resources:
     redis: Redis
     s3_session: aioboto3.Session
     commit_signal: CommitSignal
+    publisher: Publisher
+    """The realtime service's publish API, over one HTTP client for the process."""
 
     def s3_client(self) -> Any:
         """An async context manager yielding an S3 client bound to the configured endpoint."""
@@ -67,6 +71,7 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
         health_check_interval=30,
     )
     signal = CommitSignal(redis, wake_channel(engine))
+    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.realtime_timeout_seconds))
     try:
         yield Resources(
             settings=settings,
@@ -75,8 +80,16 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
             redis=redis,
             s3_session=aioboto3.Session(),
             commit_signal=signal,
+            publisher=Publisher(
+                http,
+                base_url=settings.realtime_api_url,
+                app_id=settings.realtime_app_id,
+                key=settings.realtime_key,
+                secret=settings.realtime_secret.get_secret_value(),
+            ),
         )
     finally:
+        await http.aclose()
         await signal.aclose()
         await redis.aclose()
         await engine.dispose()

@@ -98,4 +98,9 @@ def may_subscribe(principal: Principal, channel: Channel) -> bool:
 
 def entity_channels(entity_type: str, entity_id: uuid.UUID) -> tuple[str, str]:
     """The channels one record's change is published on: its type's and its own."""
-    return f"private-{entity_type}", f"private-{entity_type}.{entity_id}"
+    return f"{Kind.PRIVATE}-{entity_type}", f"{Kind.PRIVATE}-{entity_type}.{entity_id}"
+
+
+def personal_channel(user_id: uuid.UUID) -> str:
+    """An employee's own channel (popups and other moments meant for them alone)."""
+    return f"{Kind.PRIVATE}-{PERSONAL}.{user_id}"

@@ -29,12 +29,12 @@ from switchboard_api.errors import (
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.repository import Row
 from switchboard_api.lifecycle.validation import normalize_phone
-from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.provider import ProviderError
-from switchboard_api.telephony.providers import make_provider, provider_http
-from switchboard_api.telephony.records import SystemWriter
+from switchboard_api.telephony.provider_interface import ProviderError
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 
 log = logging.getLogger("switchboard_api.telephony.dial")
 
@@ -54,7 +54,7 @@ PROVIDER_PROBLEMS = {
 
 
 async def _extension_of(resources: Resources, user_id: uuid.UUID) -> str:
-    async with resources.sessionmaker() as session:
+    async with read_session(resources.sessionmaker) as session:
         user = await repo.user_for_sync(session, user_id)
     extension = user["extension"] if user else None
     if not extension:
@@ -68,18 +68,13 @@ async def _extension_of(resources: Resources, user_id: uuid.UUID) -> str:
 async def _write(
     resources: Resources, actor: uuid.UUID, call_id: uuid.UUID | None, values: dict[str, object]
 ) -> Row:
-    async with resources.sessionmaker() as session:
-        uow = UnitOfWork(session)
-        async with session.begin():
-            writer = SystemWriter(CALLS, uow, record_cache(resources), actor=actor)
-            if call_id is None:
-                row = await writer.insert(values)
-            else:
-                current = await writer.get(call_id, lock=True)
-                assert current is not None  # we just created it
-                row = current if current["is_final"] else await writer.update(current, values)
-        await uow.run_after_commit()
-    return row
+    async with unit_of_work(resources) as uow:
+        writer = RecordWriter(CALLS, uow, record_cache(resources), actor=actor)
+        if call_id is None:
+            return (await writer.insert(values)).row
+        current = await writer.get(call_id, lock=True)
+        assert current is not None  # we just created it
+        return current if current["is_final"] else await writer.update(current, values)
 
 
 async def dial(resources: Resources, principal: Principal, data: DialRequest) -> Row:

@@ -10,7 +10,7 @@ import httpx
 import msgspec
 
 from switchboard_api.settings import ApiSettings
-from switchboard_api.telephony.provider import (
+from switchboard_api.telephony.provider_interface import (
     Line,
     ListNumber,
     ListType,
@@ -63,7 +63,7 @@ def _code_of(body: bytes) -> int | None:
 
 
 class MangoProvider:
-    """:class:`~switchboard_api.telephony.provider.TelephonyProvider` for Mango Office."""
+    """:class:`~switchboard_api.telephony.provider_interface.TelephonyProvider` for Mango Office."""
 
     name = "mango"
 

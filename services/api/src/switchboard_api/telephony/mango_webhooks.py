@@ -27,9 +27,9 @@ from switchboard_api.errors import (
     Unauthenticated,
 )
 from switchboard_api.lifecycle.http import problems
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
-from switchboard_api.telephony.calls import CallFolder, Incoming
+from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.telephony.call_folding import CallFolder, Incoming
 from switchboard_shared.mango import (
     CallEvent,
     CallState,

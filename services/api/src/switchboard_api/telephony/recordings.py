@@ -19,21 +19,19 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from botocore.config import Config as BotoConfig
-from sqlalchemy import Table, select
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.calls.entity import CALLS
-from switchboard_api.db.calls import Call
 from switchboard_api.errors import NotFound
 from switchboard_api.lifecycle.deps import lifecycle_reader, record_cache
-from switchboard_api.platform.db import UnitOfWork
+from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.retry import RetryLater
+from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.fetch import open_recording
-from switchboard_api.telephony.provider import TelephonyProvider
-from switchboard_api.telephony.providers import make_provider, provider_http
-from switchboard_api.telephony.records import SystemWriter
+from switchboard_api.telephony.provider_interface import TelephonyProvider
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.storage import probe_duration, upload_stream
 
 log = logging.getLogger("switchboard_api.telephony.recordings")
@@ -64,16 +62,11 @@ def recording_key(provider: str, recording_id: str, content_type: str) -> str:
 async def _call_with_recording(
     resources: Resources, provider: str, recording_id: str
 ) -> dict[str, Any]:
-    table = Call.__table__
-    assert isinstance(table, Table)
-    async with resources.sessionmaker() as session:
-        stmt = select(table.c.id, table.c.recording_status).where(
-            table.c.provider == provider, table.c.recording_id == recording_id
-        )
-        row = (await session.execute(stmt)).mappings().first()
+    async with read_session(resources.sessionmaker) as session:
+        row = await repo.call_recording_state(session, provider, recording_id)
     if row is None:
         raise CallNotYetKnown(f"no call has recording {recording_id} yet")
-    return dict(row)
+    return row
 
 
 async def ingest_recording(resources: Resources, provider_name: str, recording_id: str) -> str:
@@ -130,49 +123,38 @@ async def _download_to_s3(
 
 
 async def _attach(resources: Resources, call_id: uuid.UUID, stored: StoredRecording) -> None:
-    async with resources.sessionmaker() as session:
-        uow = UnitOfWork(session)
-        async with session.begin():
-            writer = SystemWriter(CALLS, uow, record_cache(resources))
-            current = await writer.get(call_id, lock=True)
-            if current is not None:
-                await writer.update(
-                    current,
-                    {
-                        "recording_status": "stored",
-                        "recording_key": stored.key,
-                        "recording_size": stored.size,
-                        "recording_content_type": stored.content_type,
-                        "recording_duration": round(stored.duration, 3),
-                    },
-                )
-        await uow.run_after_commit()
+    async with unit_of_work(resources) as uow:
+        writer = RecordWriter(CALLS, uow, record_cache(resources))
+        current = await writer.get(call_id, lock=True)
+        if current is not None:
+            await writer.update(
+                current,
+                {
+                    "recording_status": "stored",
+                    "recording_key": stored.key,
+                    "recording_size": stored.size,
+                    "recording_content_type": stored.content_type,
+                    "recording_duration": round(stored.duration, 3),
+                },
+            )
 
 
 async def mark_recording_failed(resources: Resources, provider: str, recording_id: str) -> None:
     """After the last try: the call says its recording could not be stored."""
-    async with resources.sessionmaker() as session:
-        uow = UnitOfWork(session)
-        async with session.begin():
-            current = await repo.call_by(session, provider, recording_id=recording_id)
-            if current is not None and current["recording_status"] != "stored":
-                writer = SystemWriter(CALLS, uow, record_cache(resources))
-                await writer.update(current, {"recording_status": "failed"})
-        await uow.run_after_commit()
+    async with unit_of_work(resources) as uow:
+        current = await repo.call_by(uow.session, provider, recording_id=recording_id)
+        if current is not None and current["recording_status"] != "stored":
+            writer = RecordWriter(CALLS, uow, record_cache(resources))
+            await writer.update(current, {"recording_status": "failed"})
 
 
 async def playback_url(resources: Resources, principal: Principal, call_id: uuid.UUID) -> str:
     """A short-lived presigned URL of the call's recording, reachable through nginx; 404
     if the caller may read the call but it has no stored recording."""
     await lifecycle_reader(CALLS, resources, principal).get_json(call_id)  # read check, 404
-    table = Call.__table__
-    assert isinstance(table, Table)
-    async with resources.sessionmaker() as session:
-        stmt = select(table.c.recording_key, table.c.recording_content_type).where(
-            table.c.id == call_id, table.c.recording_status == "stored"
-        )
-        row = (await session.execute(stmt)).first()
-    if row is None or row.recording_key is None:
+    async with read_session(resources.sessionmaker) as session:
+        row = await repo.stored_recording(session, call_id)
+    if row is None or row["recording_key"] is None:
         raise NotFound(f"call {call_id} has no stored recording")
     settings = resources.settings
     # Signed for the public origin: nginx forwards /<bucket>/ to S3 keeping Host, so the
@@ -190,8 +172,8 @@ async def playback_url(resources: Resources, principal: Principal, call_id: uuid
             "get_object",
             Params={
                 "Bucket": settings.s3_bucket,
-                "Key": row.recording_key,
-                "ResponseContentType": row.recording_content_type or "audio/mpeg",
+                "Key": row["recording_key"],
+                "ResponseContentType": row["recording_content_type"] or "audio/mpeg",
             },
             ExpiresIn=settings.telephony_recording_url_seconds,
         )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.calls import Call
+from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.db.phone_lines import PhoneLine
 from switchboard_api.db.telephony import PbxMember, TelephonyEvent
 from switchboard_api.db.users import User
@@ -21,6 +23,8 @@ CALLS = cast(Table, Call.__table__)
 LINES = cast(Table, PhoneLine.__table__)
 USERS = cast(Table, User.__table__)
 MEMBERS = cast(Table, PbxMember.__table__)
+LISTS = cast(Table, NumberList.__table__)
+ENTRIES = cast(Table, NumberListEntry.__table__)
 
 
 def _row(mapping: Any) -> Row | None:
@@ -217,3 +221,58 @@ async def users_to_sync(session: AsyncSession) -> list[uuid.UUID]:
     with_extension = select(USERS.c.id).where(USERS.c.extension.is_not(None))
     rows = await session.execute(linked.union(with_extension))
     return [r[0] for r in rows.all()]
+
+
+async def call_recording_state(
+    session: AsyncSession, provider: str, recording_id: str
+) -> Row | None:
+    """``id`` and ``recording_status`` of the call carrying this recording (not locked)."""
+    stmt = select(CALLS.c.id, CALLS.c.recording_status).where(
+        CALLS.c.provider == provider, CALLS.c.recording_id == recording_id
+    )
+    return _row((await session.execute(stmt)).mappings().first())
+
+
+async def stored_recording(session: AsyncSession, call_id: uuid.UUID) -> Row | None:
+    """``recording_key`` and ``recording_content_type`` of the call, if its recording is
+    stored."""
+    stmt = select(CALLS.c.recording_key, CALLS.c.recording_content_type).where(
+        CALLS.c.id == call_id, CALLS.c.recording_status == "stored"
+    )
+    return _row((await session.execute(stmt)).mappings().first())
+
+
+async def pending_recordings(session: AsyncSession) -> list[tuple[str, str]]:
+    """``(provider, recording_id)`` of every recording still waiting to be ingested."""
+    stmt = select(CALLS.c.provider, CALLS.c.recording_id).where(
+        CALLS.c.recording_status == "pending", CALLS.c.recording_id.is_not(None)
+    )
+    return [(str(p), str(r)) for p, r in (await session.execute(stmt)).all()]
+
+
+async def wanted_list_numbers(
+    session: AsyncSession, kinds: Iterable[str]
+) -> dict[str, dict[str, str | None]]:
+    """``{kind: {digits: comment}}`` of every live number list of the given ``kinds``."""
+    stmt = (
+        select(LISTS.c.kind, ENTRIES.c.number, ENTRIES.c.comment)
+        .join(ENTRIES, ENTRIES.c.list_id == LISTS.c.id)
+        .where(LISTS.c.deleted_at.is_(None), LISTS.c.kind.in_(list(kinds)))
+    )
+    wanted: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for kind, number, comment in (await session.execute(stmt)).all():
+        wanted[kind][number.lstrip("+")] = comment
+    return wanted
+
+
+async def known_list_kinds(session: AsyncSession) -> set[str]:
+    """The kinds we have, or had (trashed lists count), a number list of."""
+    stmt = select(LISTS.c.kind).distinct()
+    return {str(k) for k in (await session.execute(stmt)).scalars().all()}
+
+
+async def import_list_entry(
+    session: AsyncSession, list_id: uuid.UUID, number: str, comment: str | None
+) -> None:
+    """One number imported from the PBX into a new list (no actor: the system)."""
+    await session.execute(insert(ENTRIES).values(list_id=list_id, number=number, comment=comment))

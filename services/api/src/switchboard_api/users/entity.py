@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
-from typing import Any
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING, Any
 
 from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.passwords import hash_password
@@ -15,8 +14,11 @@ from switchboard_api.db.users import User as UserRow
 from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import normalize_email
-from switchboard_api.telephony.hooks import member_changed
+from switchboard_api.telephony.pbx_sync_hooks import member_changed
 from switchboard_api.users.schemas import Role, User, UserCreate, UserUpdate
+
+if TYPE_CHECKING:
+    from switchboard_api.platform.unit_of_work import UnitOfWork
 
 
 def _refuse_self_lockout(values: dict[str, Any], ctx: WriteContext) -> None:
@@ -53,11 +55,11 @@ def guard_user(action: str, current: Mapping[str, Any], principal: Principal) ->
         raise Conflict(f"you cannot {action} your own account")
 
 
-async def forget_cached_user(redis: Redis, user_id: uuid.UUID) -> None:
-    """After a committed change, authentication re-reads the user (role, active, trash),
+def user_changed(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    """Once the change commits, authentication re-reads the user (role, active, trash),
     and the user's PBX member is brought in step (a worker job)."""
-    await forget_user(redis, user_id)
-    await member_changed(redis, user_id)
+    uow.after_commit(functools.partial(forget_user, uow.resources.redis, user_id))
+    member_changed(uow, user_id)
 
 
 USERS = EntityType(
@@ -74,7 +76,7 @@ USERS = EntityType(
     ),
     prepare=prepare_user,
     redacted=frozenset({"password_hash"}),
-    after_commit=forget_cached_user,
+    on_change=user_changed,
     guard=guard_user,
 )
 """Users in the generic lifecycle."""

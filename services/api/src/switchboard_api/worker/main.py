@@ -12,7 +12,6 @@ import logging
 import signal
 from pathlib import Path
 
-import httpx
 from redis.exceptions import RedisError
 from saq import Queue, Worker
 
@@ -21,7 +20,6 @@ from switchboard_api.events.relay import Relay
 from switchboard_api.events.sequencer import Sequencer
 from switchboard_api.platform import retry
 from switchboard_api.platform.resources import Resources, open_resources
-from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
 from switchboard_api.worker import registry
 from switchboard_api.worker.context import WorkerContext
@@ -83,24 +81,13 @@ async def run_worker(settings: ApiSettings) -> int:
         loop.add_signal_handler(signum, stop.set)
     retry.install()  # expected retries (a recording not stored yet...) log one WARNING line
     dsn = asyncpg_dsn(settings.database_url.get_secret_value())
-    timeout = httpx.Timeout(settings.realtime_timeout_seconds)
-    async with (
-        open_resources(settings) as resources,
-        httpx.AsyncClient(timeout=timeout) as http,
-    ):
+    async with open_resources(settings) as resources:
         queue = make_queue(settings)
         await queue.connect()
         worker = _make_worker(queue, resources)
-        publisher = Publisher(
-            http,
-            base_url=settings.realtime_api_url,
-            app_id=settings.realtime_app_id,
-            key=settings.realtime_key,
-            secret=settings.realtime_secret.get_secret_value(),
-        )
         relay = Relay(
             dsn,
-            publisher,
+            resources.publisher,
             batch_events=settings.relay_batch_events,
             poll_seconds=settings.relay_poll_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,

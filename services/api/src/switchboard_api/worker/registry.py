@@ -8,11 +8,11 @@ from typing import Any
 
 from saq import CronJob
 
+from switchboard_api.lifecycle.purge import purge_trash
 from switchboard_api.settings import ApiSettings
-from switchboard_api.telephony.jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
-from switchboard_api.telephony.jobs import telephony_reconcile
+from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
+from switchboard_api.telephony.worker_jobs import telephony_reconcile
 from switchboard_api.worker.context import WorkerContext
-from switchboard_api.worker.jobs import purge_trash
 
 
 @dataclasses.dataclass

@@ -1,7 +1,8 @@
 """The provider interface: what Switchboard asks of a cloud PBX, in provider-neutral terms.
 
 A second provider (Zadarma, Twilio...) is one new module implementing
-:class:`TelephonyProvider` plus one entry in :mod:`switchboard_api.telephony.providers`.
+:class:`TelephonyProvider` plus one entry in
+:mod:`switchboard_api.telephony.provider_registry`.
 """
 
 from __future__ import annotations

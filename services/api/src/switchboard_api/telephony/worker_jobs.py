@@ -1,4 +1,4 @@
-"""The worker's telephony jobs (their names are what ``telephony.hooks`` enqueues).
+"""The worker's telephony jobs (their names are what ``pbx_sync_hooks`` and ``call_folding`` enqueue).
 
 All are idempotent and raise on a provider outage, so SAQ retries them with backoff.
 """
@@ -9,17 +9,16 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, select
-
-from switchboard_api.db.calls import Call
+from switchboard_api.platform.job_queue import enqueue
+from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.calls import schedule_ingest
-from switchboard_api.telephony.providers import make_provider, provider_http
+from switchboard_api.telephony.call_folding import INGEST_JOB, ingest_options
+from switchboard_api.telephony.pbx_sync import sync_lines, sync_lists, sync_member
+from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.recordings import ingest_recording, mark_recording_failed
-from switchboard_api.telephony.sync import sync_lines, sync_lists, sync_member
 from switchboard_api.worker.context import WorkerContext
 
-log = logging.getLogger("switchboard_api.telephony.jobs")
+log = logging.getLogger("switchboard_api.telephony.worker_jobs")
 
 
 def _last_try(ctx: WorkerContext) -> bool:
@@ -64,20 +63,16 @@ async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
     report: dict[str, Any] = {}
     async with provider_http(settings) as http:
         provider = make_provider(settings, http)
-        async with resources.sessionmaker() as session:
+        async with read_session(resources.sessionmaker) as session:
             user_ids = await repo.users_to_sync(session)
         report["members"] = [await sync_member(resources, provider, u) for u in user_ids]
         report["lines"] = await sync_lines(resources, provider)
         report["lists"] = await sync_lists(resources, provider)
-    table = Call.__table__
-    assert isinstance(table, Table)
-    async with resources.sessionmaker() as session:
-        stmt = select(table.c.provider, table.c.recording_id).where(
-            table.c.recording_status == "pending", table.c.recording_id.is_not(None)
-        )
-        pending = (await session.execute(stmt)).all()
+    async with read_session(resources.sessionmaker) as session:
+        pending = await repo.pending_recordings(session)
     for provider_name, recording_id in pending:
-        await schedule_ingest(resources.redis, settings, provider_name, recording_id)
+        options = ingest_options(provider_name, recording_id, settings)
+        await enqueue(resources.redis, settings, INGEST_JOB, **options)
     report["recordings_requeued"] = len(pending)
     log.info("telephony reconciliation: %s", report)
     return report

@@ -1,4 +1,5 @@
-"""Enqueueing telephony jobs on the worker's SAQ queue, from the API or from a job."""
+"""Enqueueing jobs on the worker's SAQ queue, from the API or from a job (inside a
+transaction, through ``UnitOfWork.enqueue``: only once it commits)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from saq.queue.redis import RedisQueue
 
 from switchboard_api.settings import ApiSettings
 
-log = logging.getLogger("switchboard_api.telephony.jobs")
+log = logging.getLogger("switchboard_api.jobs")
 
 
 def queue_of(redis: Redis, settings: ApiSettings) -> RedisQueue:

@@ -15,18 +15,18 @@ from switchboard_api.contacts.entity import CONTACTS
 from switchboard_api.contacts.repository import live_contacts_with_phone
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
+from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.phones import InvalidPhone, to_e164
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.settings import ApiSettings
 from switchboard_api.tasks.entity import TASKS
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.facts import CallFacts
-from switchboard_api.telephony.jobqueue import enqueue
 from switchboard_api.telephony.mango_fold import fold_mango
 from switchboard_api.telephony.notify import IncomingCall, PopupContact, publish_popup
-from switchboard_api.telephony.records import SystemWriter
 
-log = logging.getLogger("switchboard_api.telephony.calls")
+log = logging.getLogger("switchboard_api.telephony.call_folding")
 
 INGEST_JOB = "telephony_ingest_recording"
 _COPIED = (
@@ -82,8 +82,8 @@ class CallFolder:
         self.session = uow.session
         self.provider = provider
         cache = record_cache(resources)
-        self.calls = SystemWriter(CALLS, uow, cache)
-        self.tasks = SystemWriter(TASKS, uow, cache)
+        self.calls = RecordWriter(CALLS, uow, cache)
+        self.tasks = RecordWriter(TASKS, uow, cache)
 
     async def receive(self, event: Incoming) -> None:
         """Store the event once and bring its call up to date (a repeat changes nothing)."""
@@ -161,7 +161,7 @@ class CallFolder:
             values["command_id"] = sorted(facts.command_ids)[0]
         if call is None:
             values.setdefault("direction", "inbound")
-            row = await self.calls.insert({"provider": self.provider, **values})
+            row = (await self.calls.insert({"provider": self.provider, **values})).row
         else:
             row = await self.calls.update(call, values)
         became_final = row["is_final"] and not (call and call["is_final"])
@@ -197,13 +197,7 @@ class CallFolder:
     async def _recording_added(self, call: Row, recording_id: str) -> None:
         if call["recording_status"] in ("none", "failed"):
             await self.calls.update(call, {"recording_status": "pending"})
-        redis, settings = self.resources.redis, self.settings
-        provider = self.provider
-
-        async def start_ingest() -> None:
-            await schedule_ingest(redis, settings, provider, recording_id)
-
-        self.uow.after_commit(start_ingest)
+        schedule_ingest(self.uow, self.provider, recording_id)
 
     async def _popup(self, call: Row, extension: str) -> None:
         if call["is_final"] or call["status"] != "ringing" or call["direction"] != "inbound":
@@ -221,12 +215,7 @@ class CallFolder:
             started_at=call["started_at"],
             contact=contact,
         )
-        settings, user_id = self.settings, user["id"]
-
-        async def send() -> None:
-            await publish_popup(settings, user_id, popup)
-
-        self.uow.after_commit(send)
+        publish_popup(self.uow, user["id"], popup)
 
     async def _contact(self, contact_id: uuid.UUID) -> PopupContact | None:
         row = await LifecycleRepository(self.session, CONTACTS).get(contact_id)
@@ -251,16 +240,19 @@ class CallFolder:
         )
 
 
-async def schedule_ingest(redis: Any, settings: Any, provider: str, recording_id: str) -> None:
-    """Enqueue the ingest of one recording (once per recording id at a time)."""
-    await enqueue(
-        redis,
-        settings,
-        INGEST_JOB,
-        key=f"recording:{provider}:{recording_id}",
-        retries=settings.telephony_recording_attempts,
-        retry_delay=settings.telephony_recording_retry_seconds,
-        job_timeout=900,
-        provider=provider,
-        recording_id=recording_id,
-    )
+def ingest_options(provider: str, recording_id: str, settings: ApiSettings) -> dict[str, Any]:
+    """The ingest job of one recording: its key (once per recording id at a time), retries
+    and arguments, for :meth:`UnitOfWork.enqueue` or :func:`enqueue`."""
+    return {
+        "key": f"recording:{provider}:{recording_id}",
+        "retries": settings.telephony_recording_attempts,
+        "retry_delay": settings.telephony_recording_retry_seconds,
+        "job_timeout": 900,
+        "provider": provider,
+        "recording_id": recording_id,
+    }
+
+
+def schedule_ingest(uow: UnitOfWork, provider: str, recording_id: str) -> None:
+    """Enqueue the ingest of one recording once the transaction commits."""
+    uow.enqueue(INGEST_JOB, **ingest_options(provider, recording_id, uow.resources.settings))

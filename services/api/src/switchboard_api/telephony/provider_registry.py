@@ -8,7 +8,7 @@ import httpx
 
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.mango import MangoProvider
-from switchboard_api.telephony.provider import TelephonyProvider
+from switchboard_api.telephony.provider_interface import TelephonyProvider
 
 ProviderFactory = Callable[[ApiSettings, httpx.AsyncClient], TelephonyProvider]
 

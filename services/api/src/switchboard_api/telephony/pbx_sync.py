@@ -10,40 +10,36 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.lifecycle.deps import record_cache
+from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.number_lists.entity import NUMBER_LISTS
 from switchboard_api.phone_lines.entity import PHONE_LINES
-from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork, unit_of_work
 from switchboard_api.telephony import repository as repo
-from switchboard_api.telephony.calls import e164
-from switchboard_api.telephony.provider import (
+from switchboard_api.telephony.call_folding import e164
+from switchboard_api.telephony.provider_interface import (
     ListNumber,
     ListType,
     MemberSpec,
     ProviderRefused,
     TelephonyProvider,
 )
-from switchboard_api.telephony.records import SystemWriter
 
-log = logging.getLogger("switchboard_api.telephony.sync")
+log = logging.getLogger("switchboard_api.telephony.pbx_sync")
 
-LISTS = cast(Table, NumberList.__table__)
-ENTRIES = cast(Table, NumberListEntry.__table__)
 KIND_OF: dict[ListType, str] = {"black": "blacklist", "white": "whitelist"}
 OBJECT_NOT_FOUND = 3300
 
 
 async def sync_member(resources: Resources, provider: TelephonyProvider, user_id: uuid.UUID) -> str:
     """Create, update or remove the PBX member of one employee; returns what it did."""
-    async with resources.sessionmaker() as session, session.begin():
+    async with unit_of_work(resources) as uow:
+        session = uow.session
         await repo.lock_member_sync(session, user_id)
         user = await repo.user_for_sync(session, user_id)
         link = await repo.member_link(session, user_id)
@@ -117,63 +113,40 @@ async def sync_lines(resources: Resources, provider: TelephonyProvider) -> int:
     lines = await provider.lines()
     region = resources.settings.default_phone_region
     changed = 0
-    async with resources.sessionmaker() as session:
-        uow = UnitOfWork(session)
-        async with session.begin():
-            writer = SystemWriter(PHONE_LINES, uow, record_cache(resources))
-            known = await repo.lines_by_provider_id(session, provider.name, lock=True)
-            kept: set[Any] = set()  # ids of the rows the provider's lines matched
-            for line in lines:
-                number = e164(line.number, region)
-                if number is None:
-                    continue
-                values: dict[str, Any] = {
-                    "number": number,
-                    "provider": provider.name,
-                    "provider_line_id": line.provider_line_id,
-                    "region": line.region,
-                    "schema_name": line.schema_name,
-                }
-                current = known.get(line.provider_line_id) or await repo.line_row_by_number(
-                    session, number
-                )
-                if current is not None:
-                    kept.add(current["id"])
-                if current is None:
-                    await writer.insert({**values, "name": line.name, "comment": line.comment})
-                    changed += 1
-                elif current["deleted_at"] is not None and current["deleted_by"] is None:
-                    # trashed by a sync (no employee did it): the line is back on the PBX
-                    await writer.restore(current, values)
-                    changed += 1
-                elif await writer.update(current, values) is not current:
-                    changed += 1
-            for gone in known.values():  # synchronized before, not on the provider now
-                if gone["id"] not in kept and gone["deleted_at"] is None:
-                    await writer.trash(gone, {})
-                    changed += 1
-        await uow.run_after_commit()
+    async with unit_of_work(resources) as uow:
+        writer = RecordWriter(PHONE_LINES, uow, record_cache(resources))
+        known = await repo.lines_by_provider_id(uow.session, provider.name, lock=True)
+        kept: set[Any] = set()  # ids of the rows the provider's lines matched
+        for line in lines:
+            number = e164(line.number, region)
+            if number is None:
+                continue
+            values: dict[str, Any] = {
+                "number": number,
+                "provider": provider.name,
+                "provider_line_id": line.provider_line_id,
+                "region": line.region,
+                "schema_name": line.schema_name,
+            }
+            current = known.get(line.provider_line_id) or await repo.line_row_by_number(
+                uow.session, number
+            )
+            if current is not None:
+                kept.add(current["id"])
+            if current is None:
+                await writer.insert({**values, "name": line.name, "comment": line.comment})
+                changed += 1
+            elif current["deleted_at"] is not None and current["deleted_by"] is None:
+                # trashed by a sync (no employee did it): the line is back on the PBX
+                await writer.restore(current, values)
+                changed += 1
+            elif await writer.update(current, values) is not current:
+                changed += 1
+        for gone in known.values():  # synchronized before, not on the provider now
+            if gone["id"] not in kept and gone["deleted_at"] is None:
+                await writer.trash(gone, {})
+                changed += 1
     return changed
-
-
-async def _wanted_numbers(session: AsyncSession) -> dict[str, dict[str, str | None]]:
-    """``{kind: {digits: comment}}`` of every live blacklist/whitelist."""
-    stmt = (
-        select(LISTS.c.kind, ENTRIES.c.number, ENTRIES.c.comment)
-        .join(ENTRIES, ENTRIES.c.list_id == LISTS.c.id)
-        .where(LISTS.c.deleted_at.is_(None), LISTS.c.kind.in_(list(KIND_OF.values())))
-    )
-    wanted: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for kind, number, comment in (await session.execute(stmt)).all():
-        wanted[kind][number.lstrip("+")] = comment
-    return wanted
-
-
-async def _known_kinds(session: AsyncSession) -> set[str]:
-    # Trashed lists count: emptying the PBX list after the last list was trashed is the
-    # point, not a reason to import it back.
-    stmt = select(LISTS.c.kind).distinct()
-    return {str(k) for k in (await session.execute(stmt)).scalars().all()}
 
 
 async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[str, int]:
@@ -182,40 +155,39 @@ async def sync_lists(resources: Resources, provider: TelephonyProvider) -> dict[
     first (so adopting a PBX with lists loses nothing). Masks we cannot express are left
     alone."""
     stats = {"added": 0, "removed": 0, "imported": 0}
-    async with resources.sessionmaker() as session:
-        uow = UnitOfWork(session)
-        async with session.begin():
-            # Serialized, and the PBX read after the lock: each run sees the previous one's
-            # changes on both sides.
-            await repo.lock_list_sync(session, provider.name)
-            pbx = await provider.list_numbers()
-            if pbx is None:
-                return {}
-            kinds = await _known_kinds(session)
-            for list_type, kind in KIND_OF.items():
-                theirs = [n for n in pbx if n.list_type == list_type]
-                if kind not in kinds and theirs:
-                    stats["imported"] += await _import(resources, uow, list_type, theirs)
-            wanted = await _wanted_numbers(session)
-            for list_type, kind in KIND_OF.items():
-                on_pbx = {n.number: n for n in pbx if n.list_type == list_type}
-                ours = wanted.get(kind, {})
-                for digits, comment in ours.items():
-                    if digits not in on_pbx:
-                        await provider.add_list_number(list_type, digits, comment or "")
-                        stats["added"] += 1
-                for digits, number in on_pbx.items():
-                    if digits.isdigit() and digits not in ours:
-                        await provider.delete_list_number(number.number_id)
-                        stats["removed"] += 1
-        await uow.run_after_commit()
+    async with unit_of_work(resources) as uow:
+        # Serialized, and the PBX read after the lock: each run sees the previous one's
+        # changes on both sides.
+        await repo.lock_list_sync(uow.session, provider.name)
+        pbx = await provider.list_numbers()
+        if pbx is None:
+            return {}
+        # Trashed lists count: emptying the PBX list after the last list was trashed is
+        # the point, not a reason to import it back.
+        kinds = await repo.known_list_kinds(uow.session)
+        for list_type, kind in KIND_OF.items():
+            theirs = [n for n in pbx if n.list_type == list_type]
+            if kind not in kinds and theirs:
+                stats["imported"] += await _import(resources, uow, list_type, theirs)
+        wanted = await repo.wanted_list_numbers(uow.session, KIND_OF.values())
+        for list_type, kind in KIND_OF.items():
+            on_pbx = {n.number: n for n in pbx if n.list_type == list_type}
+            ours = wanted.get(kind, {})
+            for digits, comment in ours.items():
+                if digits not in on_pbx:
+                    await provider.add_list_number(list_type, digits, comment or "")
+                    stats["added"] += 1
+            for digits, number in on_pbx.items():
+                if digits.isdigit() and digits not in ours:
+                    await provider.delete_list_number(number.number_id)
+                    stats["removed"] += 1
     return stats
 
 
 async def _import(
     resources: Resources, uow: UnitOfWork, list_type: ListType, numbers: list[ListNumber]
 ) -> int:
-    writer = SystemWriter(NUMBER_LISTS, uow, record_cache(resources))
+    writer = RecordWriter(NUMBER_LISTS, uow, record_cache(resources))
     kind = KIND_OF[list_type]
     created = await writer.insert(
         {"name": f"PBX {kind}", "kind": kind, "description": "Imported from the PBX."}
@@ -227,9 +199,7 @@ async def _import(
         if normalized is None or normalized in seen:
             continue
         seen.add(normalized)
-        await uow.session.execute(
-            insert(ENTRIES).values(
-                list_id=created["id"], number=normalized, comment=number.comment or None
-            )
+        await repo.import_list_entry(
+            uow.session, created.row["id"], normalized, number.comment or None
         )
     return len(seen)
