@@ -18,8 +18,9 @@ from typing import Any
 
 import pusher
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
-from switchboard_shared.pusher import channel_auth
+from switchboard_shared.pusher import channel_auth, user_auth
 
 APP_ID = "1"  # the stock Python library only accepts numeric app ids
 KEY = "test-key"
@@ -94,6 +95,8 @@ async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProces
         "RT_APP_ID": APP_ID,
         "RT_APP_KEY": KEY,
         "RT_APP_SECRET": SECRET,
+        # Protocol tests use public channels; tests of the default pass it explicitly.
+        "RT_PUBLIC_CHANNELS_ENABLED": "true",
     }
     env |= {f"RT_{name.upper()}": str(value) for name, value in settings.items()}
     log = tempfile.NamedTemporaryFile(prefix="rt-node-", suffix=".log", delete=False)  # noqa: SIM115
@@ -135,6 +138,18 @@ class PusherSocket:
         established = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert established["event"] == "pusher:connection_established", established
         return cls(ws, decode_data(established)["socket_id"])
+
+    @staticmethod
+    async def connect_refused(url: str, **kwargs: Any) -> int:
+        """Connect expecting a refusal (``pusher:error`` then a close); the close code."""
+        async with connect(url, compression=None, **kwargs) as ws:
+            error = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert error["event"] == "pusher:error", error
+            with contextlib.suppress(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            code = ws.close_code
+            assert code == error["data"]["code"], (code, error)
+            return code
 
     async def close(self) -> None:
         await self.ws.close()
@@ -196,3 +211,22 @@ class PusherSocket:
                 "pusher:subscription_error",
             ):
                 return frame
+
+
+async def sign_in(sock: PusherSocket, user_id: str, secret: str = SECRET) -> dict[str, Any]:
+    """``pusher:signin`` as ``user_id`` with a correctly signed ``user_data``; the reply."""
+    user_data = json.dumps({"id": user_id})
+    auth = user_auth(KEY, secret, sock.socket_id, user_data)
+    await sock.send("pusher:signin", {"auth": auth, "user_data": user_data})
+    return await sock.recv()
+
+
+async def close_code(sock: PusherSocket, wait: float = 5) -> int:
+    """The code the server closes the socket with (frames before it are skipped)."""
+    deadline = time.monotonic() + wait
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(sock.ws.recv(), max(0.01, deadline - time.monotonic()))
+    code = sock.ws.close_code
+    assert code is not None, "closed without a close frame"
+    return code
