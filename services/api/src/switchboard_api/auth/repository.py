@@ -114,3 +114,14 @@ async def revoke_token(
         .returning(ApiToken.token_hash)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def revoke_all_tokens(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """Revoke every live token of the user; returns their hashes (to uncache)."""
+    query = (
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.token_hash)
+    )
+    return list((await session.execute(query)).scalars())

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.db.base import Base
+from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.settings import ApiSettings
 
 
@@ -41,6 +42,20 @@ class WriteContext:
     principal: Principal
     settings: ApiSettings
     current: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A new version of a record, inside the transaction that wrote it: what a type's
+    ``on_written`` hook may act on (more writes in ``uow``, ``uow.after_commit`` effects)."""
+
+    action: str  # "updated", "trashed", "restored"
+    before: Mapping[str, Any]  # the stored row as it was (every column)
+    after: Mapping[str, Any]  # the stored row as written
+    principal: Principal
+    uow: UnitOfWork
+    redis: Redis
+    settings: ApiSettings
 
 
 PrepareHook = Callable[[dict[str, Any], WriteContext], dict[str, Any]]
@@ -82,6 +97,8 @@ class EntityType:
     channels: Callable[[str, uuid.UUID], list[str]] = field(default=_default_channels)
     after_commit: Callable[[Redis, uuid.UUID], Awaitable[None]] | None = None
     guard: GuardHook | None = None
+    #: Runs in the write's transaction after each new version of an existing record.
+    on_written: Callable[[Written], Awaitable[None]] | None = None
 
     @property
     def label(self) -> str:

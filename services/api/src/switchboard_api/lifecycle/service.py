@@ -32,7 +32,7 @@ from switchboard_api.errors import (
 from switchboard_api.events.recorder import record_event
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
 from switchboard_api.lifecycle.changes import diff, snapshot, to_read
-from switchboard_api.lifecycle.registry import EntityType, WriteContext
+from switchboard_api.lifecycle.registry import EntityType, WriteContext, Written
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.settings import ApiSettings
@@ -192,6 +192,11 @@ class LifecycleService:
             was = snapshot(to_read(self.entity, before))
             changes = diff(self.entity, was, snapshot(saved.record), raw)
         await self._event(action, row, changes)
+        if self.entity.on_written is not None:
+            written = Written(
+                action, before, row, self.principal, self.uow, self.redis, self.settings
+            )
+            await self.entity.on_written(written)
         return saved
 
     def _saved(self, row: Row) -> Saved:

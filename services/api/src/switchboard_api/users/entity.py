@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.passwords import hash_password
 from switchboard_api.auth.principal import Principal
+from switchboard_api.auth.revocation import end_access_when_written
 from switchboard_api.db.users import User as UserRow
 from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
@@ -76,5 +77,6 @@ USERS = EntityType(
     redacted=frozenset({"password_hash"}),
     after_commit=forget_cached_user,
     guard=guard_user,
+    on_written=end_access_when_written,
 )
 """Users in the generic lifecycle."""
