@@ -8,7 +8,7 @@ export const en = {
   auth: {
     title: "Sign in to Switchboard", email: "Email", password: "Password", submit: "Sign in",
     logout: "Sign out", wrong: "Wrong email or password", tooMany: "Too many attempts. Try again in {{seconds}} s.",
-    expired: "Your session has expired. Sign in again to continue.", profile: "Signed in as {{name}}",
+    expired: "Your session has expired or was ended (for example, an administrator changed your account). Sign in again to continue.", profile: "Signed in as {{name}}",
   },
   common: {
     save: "Save", cancel: "Cancel", create: "Create", edit: "Edit", delete: "Delete", close: "Close",
