@@ -136,6 +136,13 @@ def closed_unauthorized(line: Line) -> bool:
     )
 
 
+def refused_with_401(line: Line) -> bool:
+    """The auth endpoint's 401 as the harness reports it: pusher-js's own (ajax) authorizer
+    gives the status; the cookie-session authorizer (a custom handler, whose errors carry
+    no status in pusher-js) names it in the message."""
+    return line.get("status") == 401 or "answered 401" in str(line.get("error"))
+
+
 async def signed_in_client(
     base_url: str, key: str, person: Person, *, cookie_session: bool
 ) -> tuple[JsClient, str]:
@@ -201,12 +208,12 @@ async def test_thrown_out_employee_loses_sessions_tokens_and_live_connections(
         again,
     )
     assert refused["type"] == "subscription_error", refused
-    assert refused["status"] == 401, refused
+    assert refused_with_401(refused), refused
     signin = await client.wait_for(
         lambda m: m["type"] in ("signed_in", "signin_error"), 10, "the sign-in's outcome", again
     )
     assert signin["type"] == "signin_error", signin
-    assert signin["status"] == 401, signin
+    assert refused_with_401(signin), signin
 
     # Giving the account back does not revive the old session or token.
     await undo(admin, user_id, change)
