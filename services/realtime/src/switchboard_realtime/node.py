@@ -227,7 +227,8 @@ class Node:
             self.sweep(time.monotonic())
 
     def sweep(self, now: float) -> None:
-        """Ping idle clients, close silent ones (4201) and ones that stay too slow."""
+        """Ping idle clients, close silent ones (4201), ones that never signed in when
+        sign-in is required (4009), and ones that stay too slow."""
         timeout = self.settings.activity_timeout
         signin_timeout = self.settings.signin_timeout_seconds
         for client in list(self.clients.values()):
