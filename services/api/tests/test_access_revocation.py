@@ -144,6 +144,9 @@ async def test_admin_lists_and_revokes_an_employees_tokens(
     by_prefix = {t["prefix"]: t["id"] for t in tokens}
     first_id = next(v for k, v in by_prefix.items() if first.startswith(k))
 
+    unknown = await _list_tokens(api_url, admin_token, "00000000-0000-4000-8000-000000000000")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
     # Only who may edit users sees or revokes them.
     assert (await _list_tokens(api_url, supervisor_token, agent.id)).status_code == 403
     async with client(api_url) as http:

@@ -29,6 +29,7 @@ from switchboard_api.auth.schemas import (
 )
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Problem, ServiceUnavailable
+from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
 
@@ -225,6 +226,7 @@ class UserTokensController(Controller):
         "/",
         opt=entity_route("users", Action.UPDATE),
         summary="An employee's API tokens (without secrets)",
+        responses=problems(404),
     )
     async def list_user_tokens(
         self, record_id: FromPath[uuid.UUID], uow: NamedDependency[UnitOfWork]
@@ -236,7 +238,7 @@ class UserTokensController(Controller):
         "/{token_id:uuid}",
         opt=entity_route("users", Action.UPDATE),
         summary="Revoke an employee's API token",
-        responses={404: _problem("No such token of this employee")},
+        responses=problems(404),
     )
     async def revoke_user_token(
         self,

@@ -145,7 +145,10 @@ async def revoke_token(
 
 
 async def list_user_tokens(uow: UnitOfWork, user_id: uuid.UUID) -> list[ApiToken]:
-    """Any user's live tokens (for admins: the route is limited to who may edit users)."""
+    """Any user's live tokens (for admins: the route is limited to who may edit users);
+    404 for a user that does not exist."""
+    if await repository.load_user(uow.session, user_id) is None:
+        raise NotFound(f"no users record {user_id}")
     return await repository.list_tokens(uow.session, user_id)
 
 
