@@ -305,6 +305,9 @@ def start_realtime(redis_url: str, port: int, log: IO[bytes]) -> subprocess.Pope
         "RT_APP_ID": APP_ID,
         "RT_APP_KEY": KEY,
         "RT_APP_SECRET": SECRET,
+        # The load is one client address subscribing to a public channel.
+        "RT_PUBLIC_CHANNELS_ENABLED": "true",
+        "RT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "switchboard_realtime"], env=env, stdout=log, stderr=log

@@ -11,6 +11,9 @@
 //       bearer: pusher-js's own ajax authorizer with an Authorization header (stock path);
 //       cookie + csrf: a browser-like authorizer (a customHandler posting with the session
 //       cookie and the CSRF header, because Node's XHR may not send a Cookie header).
+//   userAuthEndpoint              POST /api/v1/realtime/user-auth of the API; when set the
+//       client signs in (pusher.signin(), pusher-js's userAuthentication) with the same auth,
+//       printing {"type":"signed_in", user_id} or {"type":"signin_error", status}
 //   channels                      subscribed at start
 //   replay: {apiBase, channel}    apply entity events with the recovery recipe: on every
 //       subscription_succeeded of `channel`, page GET /api/v1/events?after=<highest applied
@@ -33,13 +36,16 @@ function authHeaders() {
   return { Cookie: auth.cookie, "X-CSRF-Token": auth.csrf };
 }
 
-// Browser-like channel authorizer for cookie sessions (same contract as the ajax one).
-async function cookieAuthorizer(params, callback) {
+// Browser-like authorizer for cookie sessions (same contract as the ajax one); channel
+// authorization posts socket_id + channel_name, user authentication socket_id only.
+const cookieAuthorizer = (endpoint) => async (params, callback) => {
+  const fields = { socket_id: params.socketId };
+  if (params.channelName) fields.channel_name = params.channelName;
   try {
-    const response = await fetch(config.authEndpoint, {
+    const response = await fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", ...authHeaders() },
-      body: new URLSearchParams({ socket_id: params.socketId, channel_name: params.channelName }),
+      body: new URLSearchParams(fields),
     });
     const text = await response.text();
     if (response.status !== 200) {
@@ -52,11 +58,15 @@ async function cookieAuthorizer(params, callback) {
   } catch (err) {
     callback(err, null);
   }
-}
+};
 
-const channelAuthorization = config.auth && config.auth.bearer
-  ? { endpoint: config.authEndpoint, transport: "ajax", headers: authHeaders() }
-  : { customHandler: cookieAuthorizer };
+const authorization = (endpoint) => config.auth && config.auth.bearer
+  ? { endpoint, transport: "ajax", headers: authHeaders() }
+  : { customHandler: cookieAuthorizer(endpoint) };
+const channelAuthorization = authorization(config.authEndpoint);
+const userAuthentication = config.userAuthEndpoint
+  ? authorization(config.userAuthEndpoint)
+  : undefined;
 
 const pusher = new Pusher(config.key, {
   cluster: "mt1", // required by pusher-js 8 even when wsHost is set
@@ -66,11 +76,20 @@ const pusher = new Pusher(config.key, {
   enabledTransports: ["ws"],
   disableStats: true,
   channelAuthorization,
+  ...(userAuthentication ? { userAuthentication } : {}),
 });
 
 pusher.connection.bind("state_change", (states) =>
   out({ type: "state", previous: states.previous, current: states.current,
         socket_id: pusher.connection.socket_id ?? null }));
+pusher.connection.bind("message", (event) => {
+  if (event.event === "pusher:signin_success") {
+    out({ type: "signed_in", user_id: JSON.parse(event.data.user_data).id });
+  }
+});
+pusher.user.bind("pusher:signin_error", (err) =>
+  out({ type: "signin_error", status: err?.status ?? null, error: String(err?.error ?? err) }));
+if (config.userAuthEndpoint) pusher.signin();
 pusher.connection.bind("error", (err) =>
   out({ type: "connection_error", error: err?.error?.data ?? err?.data ?? String(err?.type ?? err) }));
 

@@ -151,10 +151,12 @@ def harness_config(
     cookie_session: bool = False,
     ws: tuple[str, int] | None = None,
     replay_after: int | None = None,
+    sign_in: bool = False,
 ) -> dict[str, Any]:
     """A tests/js/client.mjs config: connect to ``ws`` (default: through ``base_url``),
     authorize at ``base_url``'s API, subscribe to ``channels``; with ``replay_after``,
-    apply contacts events on ``private-contacts`` with the recovery recipe."""
+    apply contacts events on ``private-contacts`` with the recovery recipe; with
+    ``sign_in``, sign the connection in (pusher-js ``userAuthentication``)."""
     host, port = ws or ws_endpoint(base_url)
     config: dict[str, Any] = {
         "key": key,
@@ -164,6 +166,8 @@ def harness_config(
         "auth": person.session_auth() if cookie_session else person.bearer_auth(),
         "channels": channels,
     }
+    if sign_in:
+        config["userAuthEndpoint"] = f"{base_url}/api/v1/realtime/user-auth"
     if replay_after is not None:
         config["replay"] = {
             "apiBase": base_url,

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from switchboard_shared.pusher import channel_auth
 
@@ -57,6 +58,18 @@ class PusherSocket:
         established = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert established["event"] == "pusher:connection_established", established
         return cls(ws, decode_data(established)["socket_id"], key=key, secret=secret)
+
+    @staticmethod
+    async def connect_refused(url: str, **kwargs: Any) -> int:
+        """Connect expecting a refusal (``pusher:error`` then a close); the close code."""
+        async with connect(url, compression=None, **kwargs) as ws:
+            error = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert error["event"] == "pusher:error", error
+            with contextlib.suppress(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            code = ws.close_code
+            assert code == error["data"]["code"], (code, error)
+            return code
 
     async def close(self) -> None:
         await self.ws.close()

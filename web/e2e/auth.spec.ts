@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, login, shot } from "./helpers";
+import { PASSWORD, USERS, apiCall, login, shot, signedIn, unique } from "./helpers";
 
 test("wrong password is refused, the right one signs in, sign out returns to login", async ({ page }) => {
   await page.goto("/contacts");
@@ -53,4 +53,30 @@ test("the interface switches to English", async ({ page }) => {
   await page.getByTestId("user-menu").click();
   await page.getByText("Русский").click();
   await expect(page.getByRole("link", { name: "Контакты" }).first()).toBeVisible();
+});
+
+test("an employee an admin disables lands on the login page at once, with a message", async ({ browser }) => {
+  const admin = await signedIn(browser, USERS.admin);
+  const email = `thrown-out-${unique()}@example.test`;
+  const created = await apiCall<{ id: string }>(admin.page, "POST", "/api/v1/users", {
+    email,
+    full_name: "Thrown Out",
+    role: "agent",
+    password: PASSWORD,
+  });
+  expect(created.status).toBe(201);
+  // The employee has a page open with a live connection, and does nothing.
+  const employee = await signedIn(browser, email, "/contacts");
+  const disabled = await apiCall(
+    admin.page,
+    "PATCH",
+    `/api/v1/users/${created.data.id}`,
+    { is_active: false },
+    { "If-Match": created.etag ?? "" },
+  );
+  expect(disabled.status).toBe(200);
+  await expect(employee.page).toHaveURL(/\/login\?next=/, { timeout: 5000 });
+  await expect(employee.page.getByText("Сессия истекла или завершена")).toBeVisible();
+  await employee.context.close();
+  await admin.context.close();
 });

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
@@ -17,8 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pusher
+from websockets.exceptions import ConnectionClosed
 
-from realtime_support.pusher_socket import TEST_KEY, TEST_SECRET
+from switchboard_shared.pusher import user_auth
+
+from realtime_support.pusher_socket import TEST_KEY, TEST_SECRET, PusherSocket
 
 APP_ID = "1"  # the stock Python library only accepts numeric app ids
 KEY = TEST_KEY
@@ -93,6 +97,8 @@ async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProces
         "RT_APP_ID": APP_ID,
         "RT_APP_KEY": KEY,
         "RT_APP_SECRET": SECRET,
+        # Protocol tests use public channels; tests of the default pass it explicitly.
+        "RT_PUBLIC_CHANNELS_ENABLED": "true",
     }
     env |= {f"RT_{name.upper()}": str(value) for name, value in settings.items()}
     log = tempfile.NamedTemporaryFile(prefix="rt-node-", suffix=".log", delete=False)  # noqa: SIM115
@@ -110,3 +116,22 @@ async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProces
         await asyncio.sleep(0.05)
     await node.stop()
     raise RuntimeError(f"node did not become healthy: {node.log()}")
+
+
+async def sign_in(sock: PusherSocket, user_id: str, secret: str = SECRET) -> dict[str, Any]:
+    """``pusher:signin`` as ``user_id`` with a correctly signed ``user_data``; the reply."""
+    user_data = json.dumps({"id": user_id})
+    auth = user_auth(KEY, secret, sock.socket_id, user_data)
+    await sock.send("pusher:signin", {"auth": auth, "user_data": user_data})
+    return await sock.recv()
+
+
+async def close_code(sock: PusherSocket, wait: float = 5) -> int:
+    """The code the server closes the socket with (frames before it are skipped)."""
+    deadline = time.monotonic() + wait
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(sock.ws.recv(), max(0.01, deadline - time.monotonic()))
+    code = sock.ws.close_code
+    assert code is not None, "closed without a close frame"
+    return code

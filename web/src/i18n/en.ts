@@ -20,7 +20,8 @@ export const en = {
     logout: "Sign out",
     wrong: "Wrong email or password",
     tooMany: "Too many attempts. Try again in {{seconds}} s.",
-    expired: "Your session has expired. Sign in again to continue.",
+    expired:
+      "Your session has expired or was ended (for example, an administrator changed your account). Sign in again to continue.",
     profile: "Signed in as {{name}}",
   },
   common: {

@@ -5,11 +5,14 @@
  * `entity.changed` to the query cache through the EventApplier (deduplicated by offset).
  * Every (re)subscription is followed by a replay of GET /api/v1/events from the last
  * applied offset, so nothing published while the socket was down is missed.
+ *
+ * The connection signs in as the employee (pusher-js `userAuthentication`), so the realtime
+ * service can close it the moment their access ends; see ./signout.ts.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Pusher, { type Channel } from "pusher-js";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, getCsrfToken } from "../api/client";
+import { ApiError, api, getCsrfToken } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { readableTypes } from "../auth/permissions";
 import { ENTITIES } from "../entities/registry";
@@ -18,6 +21,7 @@ import { EventApplier } from "./applier";
 import { CHANGE_EVENT, parseChange, type EventPage } from "./events";
 import { queryCacheOps } from "./queryCache";
 import { replayFrom } from "./replay";
+import { isSignedOutByServer } from "./signout";
 import { exposeToTests } from "./testHandle";
 
 export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
@@ -42,6 +46,7 @@ async function fetchRealtimeConfig(): Promise<RealtimeConfig> {
 function makePusher(key: string): Pusher {
   const secure = window.location.protocol === "https:";
   const port = Number(window.location.port) || (secure ? 443 : 80);
+  const headersProvider = () => ({ "X-CSRF-Token": getCsrfToken() ?? "" });
   return new Pusher(key, {
     cluster: "switchboard",
     wsHost: window.location.hostname,
@@ -50,12 +55,20 @@ function makePusher(key: string): Pusher {
     forceTLS: secure,
     enabledTransports: ["ws", "wss"],
     disableStats: true,
-    channelAuthorization: {
-      endpoint: "/api/v1/realtime/auth",
-      transport: "ajax",
-      headersProvider: () => ({ "X-CSRF-Token": getCsrfToken() ?? "" }),
-    },
+    channelAuthorization: { endpoint: "/api/v1/realtime/auth", transport: "ajax", headersProvider },
+    userAuthentication: { endpoint: "/api/v1/realtime/user-auth", transport: "ajax", headersProvider },
   });
+}
+
+/** After a 4009: a 401 from the API signs the app out (the 401 listener); if the session
+ * still stands (a refused sign-in, not a sign-out), connect again after a pause. */
+async function recheckSession(instance: Pusher): Promise<void> {
+  try {
+    await api.get("/api/v1/auth/me");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+  }
+  setTimeout(() => instance.connect(), 2000);
 }
 
 async function fetchEvents(after: number): Promise<EventPage> {
@@ -136,6 +149,16 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       if (current !== "connected") applier.markInterrupted();
       setState(current);
     });
+    // The frame and the close both report 4009: check the session once per connection.
+    let rechecking = false;
+    instance.connection.bind("error", (event: unknown) => {
+      if (!isSignedOutByServer(event) || rechecking) return;
+      rechecking = true;
+      void recheckSession(instance).finally(() => {
+        rechecking = false;
+      });
+    });
+    instance.signin();
     // eslint-disable-next-line react-hooks/set-state-in-effect -- the client exists only once this effect made it
     setPusher(instance);
     exposeToTests(instance, applier);

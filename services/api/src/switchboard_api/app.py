@@ -15,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
-from switchboard_api.auth.controllers import AuthController
+from switchboard_api.auth.controllers import AuthController, UserTokensController
 from switchboard_api.auth.guards import provide_principal
 from switchboard_api.auth.middleware import AuthMiddleware, method_not_allowed
 from switchboard_api.entities import entity_routers
@@ -30,7 +30,11 @@ from switchboard_api.platform.request_input import (
 )
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.platform.unit_of_work import provide_uow
-from switchboard_api.realtime.controllers import realtime_auth, realtime_config
+from switchboard_api.realtime.controllers import (
+    realtime_auth,
+    realtime_config,
+    realtime_user_auth,
+)
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 from switchboard_shared.runtime import freeze_startup_heap
@@ -46,9 +50,11 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
     return [
         *entity_routers(),
         AuthController,
+        UserTokensController,
         mango_webhooks_router(),
         list_events,
         realtime_auth,
+        realtime_user_auth,
         realtime_config,
     ]
 

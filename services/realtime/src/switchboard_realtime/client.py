@@ -22,9 +22,11 @@ class Client:
     """A connected socket: its app, socket id, channels and liveness/back-pressure state."""
 
     __slots__ = (
+        "address",
         "app",
         "channels",
         "closing",
+        "connected_at",
         "last_activity",
         "over_limit_since",
         "pending",
@@ -32,12 +34,22 @@ class Client:
         "protocol",
         "rate_limit",
         "socket_id",
+        "subscribe_limit",
         "transport",
+        "user_id",
         "ws",
     )
 
     def __init__(
-        self, ws: ServerConnection, app: App, socket_id: str, now: float, events_per_second: float
+        self,
+        ws: ServerConnection,
+        app: App,
+        socket_id: str,
+        now: float,
+        events_per_second: float,
+        *,
+        address: str = "",
+        subscribe_limit: TokenBucket | None = None,
     ) -> None:
         self.ws = ws
         # Held directly: the fan-out loop touches these for every subscriber.
@@ -52,6 +64,13 @@ class Client:
         self.last_activity = now
         self.pinged = False
         self.rate_limit = TokenBucket(events_per_second, now)
+        #: subscribe/unsubscribe messages (each one is Redis work); None: unlimited
+        self.subscribe_limit = subscribe_limit
+        #: the client's address group (see :func:`address_group`), for the per-address cap
+        self.address = address
+        self.connected_at = now
+        #: the user this connection signed in as (``pusher:signin``), if it did
+        self.user_id: str | None = None
         self.over_limit_since: float | None = None
         self.closing = False
 

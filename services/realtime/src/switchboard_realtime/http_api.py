@@ -4,7 +4,9 @@ Routes (every API route also without the ``/apps/{id}`` prefix for
 ``terminate_connections``, as the stock Python library calls it):
 
 - ``POST /apps/{id}/events`` and ``/batch_events``: publish;
-- ``GET /apps/{id}/channels``, ``/channels/{name}``, ``/channels/{name}/users``: query.
+- ``GET /apps/{id}/channels``, ``/channels/{name}``, ``/channels/{name}/users``: query;
+- ``POST /apps/{id}/users/{user_id}/terminate_connections``: close the user's signed-in
+  connections on every node.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from redis.exceptions import RedisError
 from websockets.datastructures import Headers
@@ -143,9 +145,10 @@ async def dispatch(node: Node, req: ApiRequest) -> object:
         if match := _CHANNEL.fullmatch(req.route):
             _require(req, "GET")
             return await queries.channel(match.group(1), req.params)
-        if _TERMINATE.fullmatch(req.route):
+        if match := _TERMINATE.fullmatch(req.route):
             _require(req, "POST")
-            return {}  # no user sign-in yet, so no connection is signed in as anyone
+            await node.terminate_user(req.app.id, unquote(match.group(1)))
+            return {}
     except BadRequest as exc:
         raise HttpError(HTTPStatus.BAD_REQUEST, str(exc)) from None
     except TooLarge as exc:

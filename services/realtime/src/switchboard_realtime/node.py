@@ -11,6 +11,7 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from switchboard_realtime.addresses import parse_trusted
 from switchboard_realtime.apps import AppRegistry
 from switchboard_realtime.background import Background
 from switchboard_realtime.bus import BusMessage
@@ -29,6 +30,9 @@ from switchboard_realtime.settings import RealtimeSettings
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 0.5
+#: The bus "channel" of a terminate_connections order (never a valid Pusher channel name).
+TERMINATE_ORDER = "#terminate"
+TERMINATED_REASON = "signed out by the server"
 
 
 class Node:
@@ -59,10 +63,14 @@ class Node:
             on_members_gone=self._announce_members_gone,
         )
         self.clients: dict[str, Client] = {}
+        self.connections_per_address: dict[str, int] = {}
+        self.trusted_proxies = parse_trusted(settings.trusted_proxies)
         #: set on shutdown: per-client Redis cleanup is skipped, the node withdraws in bulk
         self.draining = False
         self.subscription_limits = SubscriptionLimits(
-            settings.max_channel_name_length, settings.max_user_info_bytes
+            settings.max_channel_name_length,
+            settings.max_user_info_bytes,
+            settings.public_channels_enabled,
         )
         self.publish_limits = PublishLimits(
             settings.max_channel_name_length,
@@ -92,16 +100,44 @@ class Node:
     def register(self, client: Client) -> None:
         """Track a new connection."""
         self.clients[client.socket_id] = client
+        counts = self.connections_per_address
+        counts[client.address] = counts.get(client.address, 0) + 1
         self.metrics.connections.set(len(self.clients))
 
     def unregister(self, client: Client) -> None:
         """Forget a closed connection."""
-        self.clients.pop(client.socket_id, None)
+        if self.clients.pop(client.socket_id, None) is not None:
+            counts = self.connections_per_address
+            left = counts.get(client.address, 1) - 1
+            if left > 0:
+                counts[client.address] = left
+            else:
+                counts.pop(client.address, None)
         self.metrics.connections.set(len(self.clients))
 
     def at_capacity(self) -> bool:
         """Whether a new connection would exceed ``max_connections``."""
         return len(self.clients) >= self.settings.max_connections
+
+    def address_at_capacity(self, address: str) -> bool:
+        """Whether a new connection from ``address`` would exceed its per-address cap."""
+        held = self.connections_per_address.get(address, 0)
+        return held >= self.settings.max_connections_per_address
+
+    async def terminate_user(self, app_id: str, user_id: str) -> None:
+        """Close every connection signed in as the user, here and on every other node."""
+        self._terminate_local(app_id, user_id)
+        order = BusMessage(
+            self.node_id, app_id, TERMINATE_ORDER, None, time.time(), user_id.encode()
+        )
+        await self.cluster.publish(order)
+
+    def _terminate_local(self, app_id: str, user_id: str) -> None:
+        error = frames.error_frame(TERMINATED_REASON, CloseCode.UNAUTHORIZED)
+        for client in list(self.clients.values()):
+            if client.user_id == user_id and client.app.id == app_id and not client.closing:
+                client.send(error)
+                client.close(CloseCode.UNAUTHORIZED, TERMINATED_REASON, self.background)
 
     def close_all(self, code: int, reason: str) -> None:
         """Tell every client why, then start closing them all (SIGTERM)."""
@@ -144,6 +180,9 @@ class Node:
             await pipe.execute()
 
     def _deliver_from_bus(self, message: BusMessage) -> None:
+        if message.channel == TERMINATE_ORDER:
+            self._terminate_local(message.app_id, message.payload.decode())
+            return
         self.hub.deliver(
             message.app_id, message.channel, message.payload, message.exclude, message.published_at
         )
@@ -188,13 +227,22 @@ class Node:
             self.sweep(time.monotonic())
 
     def sweep(self, now: float) -> None:
-        """Ping idle clients, close silent ones (4201) and ones that stay too slow."""
+        """Ping idle clients, close silent ones (4201), ones that never signed in when
+        sign-in is required (4009), and ones that stay too slow."""
         timeout = self.settings.activity_timeout
+        signin_timeout = self.settings.signin_timeout_seconds
         for client in list(self.clients.values()):
             if client.closing:
                 continue
             idle = now - client.last_activity
-            if client.pinged and idle >= timeout + self.settings.pong_timeout:
+            if (
+                signin_timeout
+                and client.user_id is None
+                and now - client.connected_at >= signin_timeout
+            ):
+                client.send(frames.error_frame("sign-in timeout", CloseCode.UNAUTHORIZED))
+                client.close(CloseCode.UNAUTHORIZED, "sign-in timeout", self.background)
+            elif client.pinged and idle >= timeout + self.settings.pong_timeout:
                 client.close(CloseCode.PONG_TIMEOUT, "pong not received", self.background)
             elif not client.pinged and idle >= timeout:
                 client.pinged = True

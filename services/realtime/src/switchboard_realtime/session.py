@@ -15,6 +15,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 
+from switchboard_realtime.addresses import client_address
 from switchboard_realtime.apps import App
 from switchboard_realtime.client import Client
 from switchboard_realtime.node import Node
@@ -23,9 +24,16 @@ from switchboard_realtime.protocol import frames
 from switchboard_realtime.protocol.channels import ChannelKind
 from switchboard_realtime.protocol.client_events import (
     ClientEventRejected,
+    TokenBucket,
     validate_client_event,
 )
 from switchboard_realtime.protocol.codes import CloseCode, ErrorCode
+from switchboard_realtime.protocol.signin import (
+    SERVER_TO_USER_PREFIX,
+    SigninRefused,
+    server_to_user_grant,
+    signed_in_user,
+)
 from switchboard_realtime.protocol.subscriptions import (
     Grant,
     SubscriptionRefused,
@@ -54,8 +62,9 @@ class Refusal(Exception):
         self.message = message
 
 
-def resolve_app(node: Node, path: str) -> App:
-    """The app of a connection URL, or :class:`Refusal` with the protocol's code."""
+def resolve_app(node: Node, path: str, address: str = "") -> App:
+    """The app of a connection URL from ``address``, or :class:`Refusal` with the
+    protocol's code."""
     url = urlsplit(path)
     match = _APP_PATH.fullmatch(url.path)
     if match is None:
@@ -72,20 +81,32 @@ def resolve_app(node: Node, path: str) -> App:
         raise Refusal(CloseCode.RECONNECT, "server shutting down")
     if node.at_capacity():
         raise Refusal(CloseCode.OVER_CAPACITY, "over capacity")
+    if node.address_at_capacity(address):
+        limit = node.settings.max_connections_per_address
+        raise Refusal(CloseCode.OVER_CAPACITY, f"at most {limit} connections per address")
     return app
 
 
 async def serve_connection(node: Node, ws: ServerConnection) -> None:
     """The handler of one WebSocket connection."""
+    headers = ws.request.headers if ws.request else Headers()
+    address = client_address(ws.remote_address, headers, node.trusted_proxies)
     try:
-        app = resolve_app(node, ws.request.path if ws.request else "")
+        app = resolve_app(node, ws.request.path if ws.request else "", address)
     except Refusal as refusal:
         await ws.send(frames.error_frame(refusal.message, refusal.code).decode())
         await ws.close(refusal.code, refusal.message)
         return
     _forget_handshake(ws)
+    settings, now = node.settings, time.monotonic()
     client = Client(
-        ws, app, new_socket_id(), time.monotonic(), node.settings.client_events_per_second
+        ws,
+        app,
+        new_socket_id(),
+        now,
+        settings.client_events_per_second,
+        address=address,
+        subscribe_limit=TokenBucket(settings.subscribes_per_second, now, settings.subscribe_burst),
     )
     node.register(client)
     try:
@@ -121,10 +142,15 @@ async def handle_frame(node: Node, client: Client, raw: str | bytes) -> None:
     try:
         if event == "pusher:ping":
             client.send(frames.PONG)
-        elif event == "pusher:subscribe":
-            await subscribe(node, client, frame.data)
-        elif event == "pusher:unsubscribe":
-            await unsubscribe(node, client, frame.data)
+        elif event in ("pusher:subscribe", "pusher:unsubscribe"):
+            if not _within_subscribe_rate(node, client):
+                return
+            if event == "pusher:subscribe":
+                await subscribe(node, client, frame.data)
+            else:
+                await unsubscribe(node, client, frame.data)
+        elif event == "pusher:signin":
+            signin(node, client, frame.data)
         elif event.startswith("client-"):
             await client_event(node, client, frame)
         elif event != "pusher:pong":
@@ -134,11 +160,46 @@ async def handle_frame(node: Node, client: Client, raw: str | bytes) -> None:
         client.send(frames.error_frame("temporary server error, retry", None))
 
 
+def _within_subscribe_rate(node: Node, client: Client) -> bool:
+    # Each (un)subscribe is Redis work: a connection flooding them is cut, not queued.
+    bucket = client.subscribe_limit
+    if bucket is None or bucket.allow(time.monotonic()):
+        return True
+    if not client.closing:
+        message = f"subscribe rate limit exceeded ({node.settings.subscribes_per_second:g}/s)"
+        client.send(frames.error_frame(message, CloseCode.SUBSCRIBE_RATE_LIMIT))
+        client.close(CloseCode.SUBSCRIBE_RATE_LIMIT, message, node.background)
+    return False
+
+
+def signin(node: Node, client: Client, data: Any) -> None:
+    """``pusher:signin``: the connection now belongs to the signed user (once; a bad or
+    second sign-in as someone else closes it 4009, as Pusher does)."""
+    try:
+        user_id = signed_in_user(client.app, client.socket_id, data)
+    except SigninRefused as exc:
+        _close_unauthorized(node, client, str(exc))
+        return
+    if client.user_id is not None and client.user_id != user_id:
+        _close_unauthorized(node, client, "already signed in as another user")
+        return
+    client.user_id = user_id
+    client.send(frames.signin_success(data["user_data"]))
+
+
+def _close_unauthorized(node: Node, client: Client, message: str) -> None:
+    client.send(frames.error_frame(message, CloseCode.UNAUTHORIZED))
+    client.close(CloseCode.UNAUTHORIZED, message, node.background)
+
+
 async def subscribe(node: Node, client: Client, data: Any) -> None:
     """``pusher:subscribe``: check, register locally and in the cluster, confirm."""
     try:
         request = parse_subscribe(data)
-        grant = authorize(client.app, client.socket_id, request, node.subscription_limits)
+        if request.channel.startswith(SERVER_TO_USER_PREFIX):
+            grant = server_to_user_grant(request.channel, client.user_id)
+        else:
+            grant = authorize(client.app, client.socket_id, request, node.subscription_limits)
     except ValueError as exc:
         client.send(frames.error_frame(str(exc), ErrorCode.BAD_FRAME))
         return

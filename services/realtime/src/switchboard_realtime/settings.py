@@ -64,6 +64,50 @@ class RealtimeSettings(BaseSettings):
         ge=1,
         description="Connections this node accepts; beyond it new ones are closed 4100.",
     )
+    max_connections_per_address: int = Field(
+        default=2_000,
+        ge=1,
+        description=(
+            "Connections one client address may hold on this node (IPv6 grouped by /64); "
+            "beyond it new ones are closed 4100. Generous: a whole office may share one NAT."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated addresses of proxies whose X-Real-IP header names the client "
+            "(connections over the Unix socket always come from the local proxy)."
+        ),
+    )
+    public_channels_enabled: bool = Field(
+        default=False,
+        description=(
+            "Accept subscriptions to public (unsigned) channels; the product uses none, so "
+            "anyone could otherwise make the node keep channels for them."
+        ),
+    )
+    subscribes_per_second: float = Field(
+        default=10,
+        gt=0,
+        description=(
+            "Subscribe/unsubscribe messages one connection may send per second on average; "
+            "a connection beyond it (after the burst) is closed 4301."
+        ),
+    )
+    subscribe_burst: int = Field(
+        default=120,
+        ge=1,
+        description="Subscribe/unsubscribe messages a connection may send at once (a reconnect "
+        "subscribes to all its channels together).",
+    )
+    signin_timeout_seconds: float = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Seconds a connection may stay without pusher:signin before it is closed 4009, so "
+            "every lasting connection belongs to a user the app server can terminate. 0: off."
+        ),
+    )
     max_channels_per_connection: int = Field(
         default=100, ge=1, description="Channels one connection may be subscribed to at once."
     )

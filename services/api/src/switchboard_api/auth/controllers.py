@@ -15,8 +15,9 @@ from redis.exceptions import RedisError
 
 from switchboard_api.auth import seed as _demo_seed  # noqa: F401 - registers the demo users
 from switchboard_api.auth import service
-from switchboard_api.auth.guards import AUTHENTICATED
+from switchboard_api.auth.guards import AUTHENTICATED, entity_route
 from switchboard_api.auth.middleware import authenticator
+from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.schemas import (
     LoginRequest,
@@ -28,6 +29,7 @@ from switchboard_api.auth.schemas import (
 )
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Problem, ServiceUnavailable
+from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
 
@@ -211,3 +213,39 @@ class AuthController(Controller):
     ) -> None:
         """Revoke; the token stops working immediately."""
         await service.revoke_token(uow, resources, principal, token_id)
+
+
+class UserTokensController(Controller):
+    """Another employee's API tokens, for whoever may edit users (admins): see them, and
+    revoke one without throwing the employee out."""
+
+    path = "/v1/users/{record_id:str}/tokens"
+    tags = ["users"]
+
+    @get(
+        "/",
+        opt=entity_route("users", Action.UPDATE),
+        summary="An employee's API tokens (without secrets)",
+        responses=problems(404),
+    )
+    async def list_user_tokens(
+        self, record_id: FromPath[uuid.UUID], uow: NamedDependency[UnitOfWork]
+    ) -> list[Token]:
+        """List the employee's live tokens."""
+        return [_token(row) for row in await service.list_user_tokens(uow, record_id)]
+
+    @delete(
+        "/{token_id:uuid}",
+        opt=entity_route("users", Action.UPDATE),
+        summary="Revoke an employee's API token",
+        responses=problems(404),
+    )
+    async def revoke_user_token(
+        self,
+        record_id: FromPath[uuid.UUID],
+        token_id: FromPath[uuid.UUID],
+        uow: NamedDependency[UnitOfWork],
+        resources: NamedDependency[Resources],
+    ) -> None:
+        """Revoke; the token stops working immediately."""
+        await service.revoke_user_token(uow, resources, record_id, token_id)

@@ -136,3 +136,14 @@ async def insert_account(
     stmt = insert(User).values(**values, password_hash=password_hash).returning(User.id)
     user_id: uuid.UUID = (await session.execute(stmt)).scalar_one()
     return user_id
+
+
+async def revoke_all_tokens(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """Revoke every live token of the user; returns their hashes (to uncache)."""
+    query = (
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.token_hash)
+    )
+    return list((await session.execute(query)).scalars())

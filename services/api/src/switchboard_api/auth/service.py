@@ -141,7 +141,22 @@ async def revoke_token(
     uow: UnitOfWork, resources: Resources, principal: Principal, token_id: uuid.UUID
 ) -> None:
     """Revoke one of the caller's tokens; it stops working as soon as this commits."""
-    digest = await repository.revoke_token(uow.session, principal.user_id, token_id)
+    await revoke_user_token(uow, resources, principal.user_id, token_id)
+
+
+async def list_user_tokens(uow: UnitOfWork, user_id: uuid.UUID) -> list[ApiToken]:
+    """Any user's live tokens (for admins: the route is limited to who may edit users);
+    404 for a user that does not exist."""
+    if await repository.load_user(uow.session, user_id) is None:
+        raise NotFound(f"no users record {user_id}")
+    return await repository.list_tokens(uow.session, user_id)
+
+
+async def revoke_user_token(
+    uow: UnitOfWork, resources: Resources, user_id: uuid.UUID, token_id: uuid.UUID
+) -> None:
+    """Revoke one token of ``user_id``; it stops working as soon as this commits."""
+    digest = await repository.revoke_token(uow.session, user_id, token_id)
     if digest is None:
         raise NotFound("no such API token")
 

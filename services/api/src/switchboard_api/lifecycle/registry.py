@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,6 +45,19 @@ class WriteContext:
     current: Mapping[str, Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordChange:
+    """A new version of a record, inside the transaction that wrote it: what a type's
+    ``on_written`` hook may act on (more writes in ``uow``, after-commit effects on it)."""
+
+    action: str  # "updated", "trashed", "restored"
+    before: Mapping[str, Any]  # the stored row as it was (every column)
+    after: Mapping[str, Any]  # the stored row as written
+    actor: uuid.UUID | None  # who made the change (None: the system)
+    actor_session: str | None  # the session they made it from, if any
+    uow: UnitOfWork
+
+
 PrepareHook = Callable[[dict[str, Any], WriteContext], dict[str, Any]]
 GuardHook = Callable[[str, Mapping[str, Any], Principal], None]
 """Refuses (raising an AppError) a lifecycle move -- ``trash``, ``restore`` or ``purge`` --
@@ -80,6 +93,8 @@ class EntityType:
     redacted: frozenset[str] = frozenset()
     on_change: Callable[[UnitOfWork, uuid.UUID], None] | None = None
     guard: GuardHook | None = None
+    #: Runs in the write's transaction after each new version of an existing record.
+    on_written: Callable[[RecordChange], Awaitable[None]] | None = None
 
     @property
     def label(self) -> str:

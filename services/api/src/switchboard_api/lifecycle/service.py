@@ -77,7 +77,9 @@ class LifecycleService:
     ) -> None:
         self.entity = entity
         self.uow = uow
-        self.writer = RecordWriter(entity, uow, cache, actor=principal.user_id)
+        self.writer = RecordWriter(
+            entity, uow, cache, actor=principal.user_id, actor_session=principal.session_id
+        )
         self.repo = self.writer.repo
         self.principal = principal
         self.settings = settings

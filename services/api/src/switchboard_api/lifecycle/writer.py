@@ -4,7 +4,7 @@ happen) or by the system (webhooks, jobs), is written here.
 
 A write is always the same steps: the new version (or the deletion), its history/outbox
 event, the cache tombstone around it (withdrawn if the write fails, repeated after commit)
-and the entity type's ``on_change`` hook. Permissions are not checked here: the caller is
+and the entity type's hooks (``on_written`` in the transaction, ``on_change`` after it). Permissions are not checked here: the caller is
 the authority (the lifecycle service for an employee, the provider's signature or the job's
 origin for the system).
 """
@@ -29,7 +29,7 @@ from switchboard_api.errors import ServiceUnavailable
 from switchboard_api.events.recorder import record_event
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
 from switchboard_api.lifecycle.changes import diff, snapshot, to_read
-from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.lifecycle.registry import EntityType, RecordChange
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.platform.unit_of_work import UnitOfWork
 
@@ -60,11 +60,13 @@ class RecordWriter:
         cache: RecordCache,
         *,
         actor: uuid.UUID | None = None,
+        actor_session: str | None = None,
     ) -> None:
         self.entity = entity
         self.uow = uow
         self.cache = cache
         self.actor = actor
+        self.actor_session = actor_session
         self.repo = LifecycleRepository(uow.session, entity)
 
     async def get(self, record_id: uuid.UUID, *, lock: bool = False) -> Row | None:
@@ -192,6 +194,9 @@ class RecordWriter:
             was = snapshot(to_read(self.entity, before))
             changes = diff(self.entity, was, snapshot(record), raw)
         await self._event(action, row, changes)
+        if self.entity.on_written is not None:
+            change = RecordChange(action, before, row, self.actor, self.actor_session, self.uow)
+            await self.entity.on_written(change)
         return Written(row, record)
 
     async def _event(self, action: str, row: Mapping[str, Any], changes: dict[str, Any]) -> None:

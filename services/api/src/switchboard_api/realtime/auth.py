@@ -14,7 +14,7 @@ from switchboard_api.realtime.channels import (
     parse_channel,
 )
 from switchboard_api.settings import ApiSettings
-from switchboard_shared.pusher import channel_auth
+from switchboard_shared.pusher import channel_auth, user_auth
 
 
 class ChannelAuthRequest(msgspec.Struct, kw_only=True):
@@ -44,6 +44,48 @@ class ChannelAuthResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     auth: str
     channel_data: str | None = None
+
+
+class UserAuthRequest(msgspec.Struct, kw_only=True):
+    """What pusher-js posts to sign a connection in (``pusher.signin()``)."""
+
+    socket_id: str = msgspec.field()
+
+
+class SignedInUser(msgspec.Struct, kw_only=True):
+    """The ``user_data`` a connection signs in with: the realtime node closes every
+    connection of this id when the employee's access ends."""
+
+    id: str
+    user_info: PresenceUserInfo
+
+
+class UserAuthResponse(msgspec.Struct, kw_only=True):
+    """``auth`` is ``key:signature`` over the exact ``user_data`` JSON string."""
+
+    auth: str
+    user_data: str
+
+
+def authenticate_user(
+    principal: Principal, request: UserAuthRequest, settings: ApiSettings
+) -> UserAuthResponse:
+    """Sign the connection ``request.socket_id`` in as ``principal`` (400 if malformed)."""
+    try:
+        socket_id = check_socket_id(request.socket_id)
+    except ChannelError as exc:
+        raise BadRequest(
+            f"{exc.field}: {exc.message}", errors=[FieldError(field=exc.field, message=exc.message)]
+        ) from None
+    user = SignedInUser(
+        id=str(principal.user_id),
+        user_info=PresenceUserInfo(name=principal.full_name, role=principal.role),
+    )
+    data = msgspec.json.encode(user).decode()
+    secret = settings.realtime_secret.get_secret_value()
+    return UserAuthResponse(
+        auth=user_auth(settings.realtime_key, secret, socket_id, data), user_data=data
+    )
 
 
 def authorize_channel(

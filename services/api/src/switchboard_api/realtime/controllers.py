@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, get, post
@@ -27,19 +27,31 @@ from switchboard_api.platform.resources import Resources
 from switchboard_api.realtime.auth import (
     ChannelAuthRequest,
     ChannelAuthResponse,
+    UserAuthRequest,
+    UserAuthResponse,
+    authenticate_user,
     authorize_channel,
 )
 
+Body = TypeVar("Body", ChannelAuthRequest, UserAuthRequest)
 _FIELD_IN_ERROR = re.compile(r"`\$\.(\w+)`|field `(\w+)`")
 MAX_BODY_BYTES = 2048  # two short fields; anything bigger is not pusher-js
 
+_SOCKET_ID_SCHEMA = Schema(type=OpenAPIType.STRING, pattern=r"^\d+\.\d+$", max_length=41)
 _FORM_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
     required=["socket_id", "channel_name"],
     properties={
-        "socket_id": Schema(type=OpenAPIType.STRING, pattern=r"^\d+\.\d+$", max_length=41),
+        "socket_id": _SOCKET_ID_SCHEMA,
         "channel_name": Schema(type=OpenAPIType.STRING, max_length=164),
     },
+)
+
+
+_USER_FORM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["socket_id"],
+    properties={"socket_id": _SOCKET_ID_SCHEMA},
 )
 
 
@@ -47,8 +59,10 @@ _FORM_SCHEMA = Schema(
 class _AuthOperation(Operation):
     """Documents both body encodings pusher-js and JSON clients use."""
 
+    schema = _FORM_SCHEMA
+
     def __post_init__(self) -> None:
-        media = OpenAPIMediaType(schema=_FORM_SCHEMA)
+        media = OpenAPIMediaType(schema=self.schema)
         self.request_body = RequestBody(
             required=True,
             content={"application/x-www-form-urlencoded": media, "application/json": media},
@@ -59,13 +73,20 @@ def _missing(field: str) -> BadRequest:
     return BadRequest(f"{field} is required", errors=[FieldError(field=field, message="required")])
 
 
-async def _read_body(request: Request[Any, Any, Any]) -> ChannelAuthRequest:
+@dataclass
+class _UserAuthOperation(_AuthOperation):
+    """The user-authentication body: ``socket_id`` only."""
+
+    schema = _USER_FORM_SCHEMA
+
+
+async def _read_body(request: Request[Any, Any, Any], kind: type[Body]) -> Body:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"at most {MAX_BODY_BYTES} bytes")
     if request.content_type[0] == "application/json":
         try:
-            return msgspec.json.decode(body, type=ChannelAuthRequest)
+            return msgspec.json.decode(body, type=kind)
         except msgspec.ValidationError as exc:
             found = _FIELD_IN_ERROR.search(str(exc))
             name = (found.group(1) or found.group(2)) if found else "body"
@@ -74,12 +95,12 @@ async def _read_body(request: Request[Any, Any, Any]) -> ChannelAuthRequest:
             raise BadRequest("malformed JSON") from None
     form = await request.form()
     values: dict[str, str] = {}
-    for field in ("socket_id", "channel_name"):
+    for field in kind.__struct_fields__:
         value = form.get(field)
         if not isinstance(value, str) or not value:
             raise _missing(field)
         values[field] = value
-    return ChannelAuthRequest(**values)
+    return kind(**values)
 
 
 @post(
@@ -104,8 +125,34 @@ async def realtime_auth(
     resources: NamedDependency[Resources],
 ) -> ChannelAuthResponse:
     """Sign a subscription for the logged-in employee."""
-    body = await _read_body(request)
+    body = await _read_body(request, ChannelAuthRequest)
     return authorize_channel(principal, body, resources.settings)
+
+
+@post(
+    "/v1/realtime/user-auth",
+    summary="Sign a realtime connection in as the current employee",
+    description=(
+        "The pusher-js user-authentication contract (`userAuthentication`, called by "
+        "`pusher.signin()`): post `socket_id` (form-encoded or JSON); get `{auth, user_data}` "
+        "with the employee's id. A signed-in connection is closed by the realtime service "
+        "when the employee's access ends (signed out, disabled, role or password changed). "
+        "Malformed input is 400."
+    ),
+    status_code=HTTP_200_OK,
+    operation_class=_UserAuthOperation,
+    tags=["realtime"],
+    opt=AUTHENTICATED,
+    responses=problems(413),
+)
+async def realtime_user_auth(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+) -> UserAuthResponse:
+    """Sign the connection in for the logged-in employee."""
+    body = await _read_body(request, UserAuthRequest)
+    return authenticate_user(principal, body, resources.settings)
 
 
 class RealtimeConfig(msgspec.Struct):

@@ -40,13 +40,20 @@ class Publisher:
         self._key = key
         self._secret = secret
 
+    async def terminate_user_connections(self, user_id: str) -> None:
+        """Close every connection signed in as the user, on every realtime node; raise
+        :class:`PublishError` unless the service acknowledged it."""
+        await self._post(f"/apps/{self._app_id}/users/{user_id}/terminate_connections", b"{}")
+
     async def publish_batch(self, events: Sequence[BatchEvent]) -> None:
         """Deliver ``events`` in one signed request, in order; raise :class:`PublishError`
         unless the service answered 2xx (only then were they accepted)."""
         if not events:
             return
-        path = f"/apps/{self._app_id}/batch_events"
         body = msgspec.json.encode(_Batch(batch=list(events)))
+        await self._post(f"/apps/{self._app_id}/batch_events", body)
+
+    async def _post(self, path: str, body: bytes) -> None:
         params = sign_request(self._key, self._secret, "POST", self._path_prefix + path, body=body)
         try:
             response = await self._client.post(

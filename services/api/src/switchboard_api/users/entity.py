@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.passwords import hash_password
 from switchboard_api.auth.principal import Principal
+from switchboard_api.auth.revocation import end_access_when_written
 from switchboard_api.db.users import User as UserRow
 from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
@@ -78,5 +79,6 @@ USERS = EntityType(
     redacted=frozenset({"password_hash"}),
     on_change=user_changed,
     guard=guard_user,
+    on_written=end_access_when_written,
 )
 """Users in the generic lifecycle."""

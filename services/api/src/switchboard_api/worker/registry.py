@@ -9,6 +9,7 @@ from typing import Any
 from saq import CronJob
 
 from switchboard_api.lifecycle.purge import purge_trash
+from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
 from switchboard_api.telephony.worker_jobs import telephony_reconcile
@@ -29,7 +30,7 @@ class RetryingCronJob(CronJob[WorkerContext]):
 
 def functions() -> Collection[Any]:
     """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
-    return [purge_trash, *TELEPHONY_JOBS]
+    return [purge_trash, realtime_terminate_user, *TELEPHONY_JOBS]
 
 
 def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:

@@ -15,16 +15,18 @@ class ClientEventRejected(Exception):
 
 
 class TokenBucket:
-    """``rate`` events per second on average, bursts of up to ``rate`` at once."""
+    """``rate`` events per second on average, bursts of up to ``burst`` (default ``rate``)
+    at once."""
 
-    def __init__(self, rate: float, now: float) -> None:
+    def __init__(self, rate: float, now: float, burst: float | None = None) -> None:
         self.rate = rate
-        self.tokens = rate
+        self.burst = rate if burst is None else burst
+        self.tokens = self.burst
         self.updated = now
 
     def allow(self, now: float) -> bool:
         """Take one token if there is one."""
-        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
         if self.tokens < 1:
             return False

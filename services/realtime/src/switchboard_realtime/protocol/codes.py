@@ -12,11 +12,16 @@ class CloseCode(IntEnum):
     PATH_NOT_FOUND = 4005
     UNSUPPORTED_PROTOCOL = 4007
     NO_PROTOCOL = 4008
+    # pusher-js does not reconnect after 4009: a bad sign-in, a sign-in that never came,
+    # or a user whose connections the app server terminated (signed out, disabled...).
+    UNAUTHORIZED = 4009
     # 41xx: reconnect after a back-off.
     OVER_CAPACITY = 4100
     # 42xx: reconnect at once (elsewhere).
     RECONNECT = 4200
     PONG_TIMEOUT = 4201
+    # >= 4300: pusher-js gives up, which is the point for a client flooding subscriptions.
+    SUBSCRIBE_RATE_LIMIT = 4301
 
 
 class ErrorCode(IntEnum):

@@ -75,6 +75,11 @@ def subscription_succeeded(channel: str, data: str = "{}") -> bytes:
     return event_frame("pusher_internal:subscription_succeeded", data, channel)
 
 
+def signin_success(user_data: str) -> bytes:
+    """Confirms ``pusher:signin``; ``user_data`` is the exact JSON string that was signed."""
+    return event_frame("pusher:signin_success", encode_json({"user_data": user_data}))
+
+
 def subscription_error(channel: str, error_type: str, message: str, status: int) -> bytes:
     """A refused subscription, in the form that reaches pusher-js's channel bindings."""
     data = encode_json({"type": error_type, "error": message, "status": status})

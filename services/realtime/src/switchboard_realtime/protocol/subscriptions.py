@@ -62,6 +62,7 @@ class SubscriptionLimits:
 
     max_channel_name_length: int
     max_user_info_bytes: int
+    public_channels_enabled: bool = True
 
 
 def parse_subscribe(data: Any) -> SubscribeRequest:
@@ -93,6 +94,9 @@ def authorize(
         raise SubscriptionRefused(channel, error_type, str(exc), status) from None
     kind = channel_kind(channel)
     if not kind.needs_auth:
+        if not limits.public_channels_enabled:
+            message = "public channels are disabled; subscribe to private- or presence- channels"
+            raise SubscriptionRefused(channel, "AuthError", message, 403)
         return Grant(channel, kind, None)
     channel_data = request.channel_data if kind is ChannelKind.PRESENCE else None
     if kind is ChannelKind.PRESENCE and channel_data is None:
