@@ -1,7 +1,8 @@
 """The local launcher behind ``make run`` and ``make test``.
 
-``run``: provision what is missing, then run every process in the foreground under honcho
-(Procfile generated for the profile); Ctrl-C stops them all.
+``run``: provision what is missing, then run every process in the foreground under
+supervisord (configuration generated for the profile, see supervision.py): a process that
+dies is restarted while the others keep running; Ctrl-C stops them all.
 ``test``: the same on the test profile's own ports and fresh state, then pytest, then stop.
 """
 
@@ -27,9 +28,10 @@ from typing import IO
 import httpx
 import redis
 from demo import load_demo
-from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
+from programs import stack_programs
 from provision import ProvisionError, ensure_system_packages, provision
+from supervision import StackSupervisor, render_supervisor_conf
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
 from web import ensure_built, has_client, run_tests
@@ -70,16 +72,19 @@ def hold_profile_lock(p: Profile, *, wait: bool) -> IO[bytes]:
 
 
 def reap_orphans(p: Profile) -> None:
-    """Kill leftover processes of this profile (their command lines name its state dir)."""
+    """Kill leftover processes of this profile: their command lines name its state dir, or
+    they descend from its supervisord (whose URL every child inherits in its environment)."""
     marker = (str(p.state) + "/").encode()
+    inherited = f"SUPERVISOR_SERVER_URL={StackSupervisor(p).server_url}\0".encode()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
         except OSError:
             continue
-        if marker in cmdline:
+        if marker in cmdline or inherited in environ:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(int(proc.name), signal.SIGKILL)
                 print(f"killed a leftover process {proc.name} of the {p.name} profile", flush=True)
@@ -113,48 +118,33 @@ def check_ports_free(p: Profile, ext: External) -> None:
         )
 
 
-def write_stack_files(p: Profile, ext: External, user: str | None) -> tuple[Path, Path]:
-    """Write the profile's Procfile and env file; returns their paths."""
-    env = service_env(p, ext)
-    env_file = p.state / "stack.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
-    env_file.chmod(0o600)
-    proc = p.state / "Procfile"
-    proc.write_text("\n".join(procfile_lines(p, ext, user, BUCKET)) + "\n")
-    return proc, env_file
-
-
-def start_supervisor(proc: Path, env_file: Path, log: Path | None) -> subprocess.Popen[bytes]:
-    """Start honcho on the Procfile, in its own session so we can always stop it whole."""
+def start_supervisor(
+    p: Profile, ext: External, user: str | None, log: Path | None
+) -> subprocess.Popen[bytes]:
+    """Start supervisord on the profile's generated configuration, with every service's
+    settings in its environment, in its own session so we can always stop it whole."""
+    conf = render_supervisor_conf(p, stack_programs(p, ext, user, BUCKET))
     out = log.open("ab") if log else None
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "honcho",
-            "start",
-            "-f",
-            str(proc),
-            "-e",
-            str(env_file),
-            "-d",
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "supervisor.supervisord", "-c", str(conf)],
         cwd=ROOT,
+        env={**os.environ, **service_env(p, ext)},
         stdout=out,
         stderr=subprocess.STDOUT if out else None,
         start_new_session=True,
     )
 
 
-def stop_supervisor(sup: subprocess.Popen[bytes], grace: float = 20.0) -> None:
-    """SIGTERM honcho (it stops every process), then make sure nothing is left."""
+def stop_supervisor(p: Profile, sup: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """SIGTERM supervisord (it stops every program, each with its process group), then
+    make sure nothing of the profile is left."""
     if sup.poll() is None:
         sup.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             sup.wait(timeout=grace)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(sup.pid, signal.SIGKILL)
+    reap_orphans(p)
 
 
 def _http_ok(url: str) -> bool:
@@ -194,8 +184,7 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
     ensure_built()
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
-    proc, env_file = write_stack_files(p, ext, user)
-    sup = start_supervisor(proc, env_file, None)
+    sup = start_supervisor(p, ext, user, None)
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -220,7 +209,7 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
     try:
         code = sup.wait()
     finally:
-        stop_supervisor(sup)
+        stop_supervisor(p, sup)
     return 0 if stopping else code
 
 
@@ -244,9 +233,8 @@ def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
     """Provision and start the profile's stack, yield the env its clients need, stop it."""
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
-    proc, env_file = write_stack_files(p, ext, user)
     log = p.logs / "stack.log"
-    sup = start_supervisor(proc, env_file, log)
+    sup = start_supervisor(p, ext, user, log)
     try:
         if not wait_ready(p, sup, timeout=240):
             tail = "".join(log.read_text(errors="replace").splitlines(True)[-60:])
@@ -259,9 +247,10 @@ def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
             "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
+            "SB_SUPERVISOR_URL": StackSupervisor(p).server_url,
         }
     finally:
-        stop_supervisor(sup)
+        stop_supervisor(p, sup)
 
 
 def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
@@ -271,7 +260,7 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
     with hold_profile_lock(p, wait=True):  # one test stack at a time
         _raise_on_sigterm()
         check_ports_free(p, ext)
-        for fresh in ("pg", "s3", "logs"):  # every run starts from empty stores
+        for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
             shutil.rmtree(p.state / fresh, ignore_errors=True)
         if has_client():
             ensure_system_packages({"chromium": "chromium"})  # the end-to-end tests drive it

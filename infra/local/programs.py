@@ -1,8 +1,9 @@
-"""The Procfile of a local stack: one line per process honcho supervises."""
+"""The programs of a local stack: what supervisord runs, in which order, how it stops them."""
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 from profiles import ROOT, External, Profile
@@ -57,9 +58,25 @@ def api_command(p: Profile) -> str:
     )
 
 
-def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> list[str]:
+@dataclass(frozen=True)
+class Program:
+    """One supervised process: a shell command and where it stands in the start order."""
+
+    name: str
+    command: str
+    #: supervisord starts lower numbers first and stops them last
+    priority: int
+    #: seconds the process must stay up for its start to count (a quicker exit is retried
+    #: with a growing delay, then given up on)
+    start_seconds: int = 3
+
+
+STORES, EDGE, APPS = 100, 200, 300
+
+
+def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> list[Program]:
     """Every process of the stack, dependencies first."""
-    lines: list[str] = []
+    programs: list[Program] = []
     if ext.database_url is None:
         pg: list[str | Path] = [
             "python",
@@ -69,11 +86,12 @@ def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> 
             str(p.ports.postgres),
             p.state / "pg" / "sock",
         ]
-        lines.append("postgres: exec " + _q([*pg, *([user] if user else [])]))
+        programs.append(Program("postgres", "exec " + _q([*pg, *([user] if user else [])]), STORES))
     if ext.redis_url is None:
-        lines.append("redis: exec " + _q(["redis-server", p.state / "redis" / "redis.conf"]))
+        redis_conf = p.state / "redis" / "redis.conf"
+        programs.append(Program("redis", "exec " + _q(["redis-server", redis_conf]), STORES, 1))
     if ext.s3_endpoint_url is None:
-        lines.append("s3: " + weed_command(p, bucket))
+        programs.append(Program("s3", weed_command(p, bucket), STORES))
     nginx: list[str | Path] = [
         nginx_binary(),
         "-p",
@@ -81,12 +99,14 @@ def procfile_lines(p: Profile, ext: External, user: str | None, bucket: str) -> 
         "-c",
         p.state / "nginx" / "nginx.conf",
     ]
-    lines.append("nginx: exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"]))
-    lines.append("api: " + api_command(p))
-    lines.append(
-        "worker: python -m switchboard_api wait-ready --migrated --timeout 180 "
+    nginx_cmd = "exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"])
+    programs.append(Program("nginx", nginx_cmd, EDGE, 1))
+    programs.append(Program("api", api_command(p), APPS))
+    worker = (
+        "python -m switchboard_api wait-ready --migrated --timeout 180 "
         "&& exec python -m switchboard_api worker"
     )
-    lines.append("realtime: exec python -m switchboard_realtime")
-    lines.append("pbxsim: exec python -m switchboard_pbxsim")
-    return lines
+    programs.append(Program("worker", worker, APPS))
+    programs.append(Program("realtime", "exec python -m switchboard_realtime", APPS))
+    programs.append(Program("pbxsim", "exec python -m switchboard_pbxsim", APPS))
+    return programs
