@@ -70,3 +70,40 @@ test("after a dropped connection the client replays what it missed", async ({ br
   await a.context.close();
   await b.context.close();
 });
+
+test("a channel whose authorisation fails is subscribed again by itself; meanwhile live updates show as paused", async ({ browser }) => {
+  const a = await signedIn(browser, USERS.agent1, "/contacts");
+  // The API is restarting: every channel authorisation answers 503 until it is back.
+  let restarting = true;
+  let refused = 0;
+  await a.page.route("**/api/v1/realtime/auth", async (route) => {
+    if (!restarting) return route.continue();
+    refused += 1;
+    return route.fulfill({
+      status: 503,
+      headers: { "Retry-After": "2" },
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "urn:switchboard:problem:unavailable", title: "Service Unavailable", status: 503 }),
+    });
+  });
+  type Handle = { __switchboard: { pusher: { disconnect(): void; connect(): void } } };
+  await a.page.evaluate(() => (window as unknown as Handle).__switchboard.pusher.disconnect());
+  await a.page.evaluate(() => (window as unknown as Handle).__switchboard.pusher.connect());
+  const status = a.page.getByTestId("connection");
+  await expect(status).toHaveAttribute("data-state", "connected");
+  await expect(status).toHaveAttribute("data-live", "false");
+  await expect(status).toContainText("Обновления приостановлены");
+  await expect.poll(() => refused).toBeGreaterThan(1); // retried, not given up on
+
+  restarting = false;
+  await expect(status).toHaveAttribute("data-live", "true", { timeout: 20_000 });
+  await expect(status).toContainText("Онлайн");
+  // Subscribed again for real: another employee's new contact appears live.
+  const b = await signedIn(browser, USERS.agent2, "/contacts");
+  const name = `После паузы ${unique()}`;
+  await createContact(b.page, { name });
+  await expect(a.page.getByRole("row", { name: new RegExp(name) })).toBeVisible();
+
+  await a.context.close();
+  await b.context.close();
+});

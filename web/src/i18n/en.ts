@@ -17,7 +17,7 @@ export const en = {
     yes: "Yes", no: "No", back: "Back", open: "Open", details: "Details", all: "All",
     error: "Something went wrong", notFound: "Not found", forbidden: "You are not allowed to do this",
     saved: "Saved", created: "Created", unsaved: "Unsaved changes", me: "Me", none: "—",
-    live: "Live", offline: "Reconnecting…", showing: "{{count}} shown", ascending: "ascending", descending: "descending",
+    live: "Live", paused: "Live updates paused", offline: "Reconnecting…", showing: "{{count}} shown", ascending: "ascending", descending: "descending",
   },
   list: {
     new: "New", trash: "Trash", searchPlaceholder: "Name, email or phone", empty: "No records yet",

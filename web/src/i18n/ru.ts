@@ -19,7 +19,7 @@ export const ru: Messages = {
     yes: "Да", no: "Нет", back: "Назад", open: "Открыть", details: "Подробнее", all: "Все",
     error: "Что-то пошло не так", notFound: "Не найдено", forbidden: "У вас нет прав на это действие",
     saved: "Сохранено", created: "Создано", unsaved: "Есть несохранённые изменения", me: "Я", none: "—",
-    live: "Онлайн", offline: "Переподключение…", showing: "Показано: {{count}}", ascending: "по возрастанию", descending: "по убыванию",
+    live: "Онлайн", paused: "Обновления приостановлены", offline: "Переподключение…", showing: "Показано: {{count}}", ascending: "по возрастанию", descending: "по убыванию",
   },
   list: {
     new: "Создать", trash: "Корзина", searchPlaceholder: "Имя, почта или телефон", empty: "Записей пока нет",

@@ -4,9 +4,11 @@
  * Subscribes `private-T` for every type the employee may read and applies each
  * `entity.changed` to the query cache through the EventApplier (deduplicated by offset).
  * Every (re)subscription is followed by a replay of GET /api/v1/events from the last
- * applied offset, so nothing published while the socket was down is missed.
+ * applied offset, so nothing published while the socket was down is missed. A channel whose
+ * authorisation failed is subscribed again with backoff (subscriptionRetry.ts); until every
+ * channel is subscribed, `subscribed` is false and the header says live updates are paused.
  */
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Pusher, { type Channel } from "pusher-js";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, getCsrfToken } from "../api/client";
@@ -18,6 +20,7 @@ import { EventApplier } from "./applier";
 import { CHANGE_EVENT, parseChange, type EventPage } from "./events";
 import { queryCacheOps } from "./queryCache";
 import { replayFrom } from "./replay";
+import { keepSubscribed } from "./subscriptionRetry";
 
 export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
 
@@ -25,6 +28,10 @@ interface Realtime {
   pusher: Pusher | null;
   applier: EventApplier;
   state: ConnectionState;
+  /** Every channel the tab uses is subscribed (false: live updates are paused). */
+  subscribed: boolean;
+  /** Keep a channel subscribed (retried with backoff) and count it in `subscribed`. */
+  track: (channel: Channel) => () => void;
 }
 
 const RealtimeContext = createContext<Realtime | null>(null);
@@ -67,6 +74,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const applier = useMemo(() => new EventApplier(queryCacheOps(client)), [client]);
   const [pusher, setPusher] = useState<Pusher | null>(null);
   const [state, setState] = useState<ConnectionState>("initialized");
+  const [subscribed, setSubscribed] = useState(false);
+  // Channels the tab uses, with how many users each has and how to stop retrying it.
+  const tracked = useRef(new Map<Channel, { users: number; release: () => void }>());
+  const recount = useRef(() => undefined as void);
   const replaying = useRef<Promise<void> | null>(null);
   const config = useQuery({
     queryKey: ["realtime-config"],
@@ -85,6 +96,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
 
     const channels: Channel[] = [];
     const allSubscribed = () => channels.every((channel) => channel.subscribed);
+    recount.current = () =>
+      setSubscribed(instance.connection.state === "connected" && [...tracked.current.keys()].every((channel) => channel.subscribed));
 
     const replay = () => {
       const after = applier.resumeOffset;
@@ -130,22 +143,46 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       });
       channel.bind("pusher:subscription_succeeded", () => onSubscribed(type));
       channels.push(channel);
+      tracked.current.set(channel, { users: 1, release: keepSubscribed(instance, channel, () => recount.current()) });
     }
     instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => {
       if (current !== "connected") applier.markInterrupted();
       setState(current);
+      recount.current();
     });
     setPusher(instance);
     // A handle for support and the end-to-end tests (drop the socket, read the offset).
     (window as unknown as { __switchboard?: unknown }).__switchboard = { pusher: instance, applier };
     return () => {
       clearTimeout(replayTimer);
+      tracked.current.forEach(({ release }) => release());
+      tracked.current.clear();
       setPusher(null);
       instance.disconnect();
     };
   }, [applier, client, me.id, me.role, key]);
 
-  const value = useMemo(() => ({ pusher, applier, state }), [pusher, applier, state]);
+  const track = useCallback(
+    (channel: Channel) => {
+      if (!pusher) return () => undefined;
+      const entry = tracked.current.get(channel);
+      if (entry) entry.users += 1;
+      else tracked.current.set(channel, { users: 1, release: keepSubscribed(pusher, channel, () => recount.current()) });
+      recount.current();
+      return () => {
+        const current = tracked.current.get(channel);
+        if (!current) return;
+        current.users -= 1;
+        if (current.users <= 0) {
+          current.release();
+          tracked.current.delete(channel);
+        }
+        recount.current();
+      };
+    },
+    [pusher],
+  );
+  const value = useMemo(() => ({ pusher, applier, state, subscribed, track }), [pusher, applier, state, subscribed, track]);
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
 }
 
@@ -165,7 +202,7 @@ export function useChannel(
   name: string | null,
   bind: (channel: Channel) => () => void,
 ): void {
-  const { pusher } = useRealtime();
+  const { pusher, track } = useRealtime();
   const bindRef = useRef(bind);
   bindRef.current = bind;
   useEffect(() => {
@@ -175,13 +212,15 @@ export function useChannel(
     counts.set(name, (counts.get(name) ?? 0) + 1);
     const channel = pusher.subscribe(name);
     const unbind = bindRef.current(channel);
+    const untrack = track(channel);
     return () => {
       unbind();
+      untrack();
       const left = (counts.get(name) ?? 1) - 1;
       if (left <= 0) {
         counts.delete(name);
         pusher.unsubscribe(name);
       } else counts.set(name, left);
     };
-  }, [pusher, name]);
+  }, [pusher, name, track]);
 }
