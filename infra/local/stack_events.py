@@ -60,7 +60,7 @@ class StackEvents:
     def handle(self, event: str, payload: str) -> None:
         """Dispatch one event by its name."""
         if event.startswith("PROCESS_LOG"):
-            headers, data = childutils.eventdata(payload + "\n")
+            headers, data = childutils.eventdata(payload)
             self.say(headers["processname"], data)
             return
         headers = childutils.get_headers(payload)
@@ -76,8 +76,6 @@ class StackEvents:
         elif event in ("PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING"):
             if name in self.given_up:
                 self.stop(name)
-            elif event == "PROCESS_STATE_RUNNING":
-                self.say("stack", f"{name} is running (pid {headers['pid']})")
 
     def on_death(self, name: str, pid: int) -> None:
         """A running program died: clear its process group, restart or give up."""
