@@ -29,9 +29,9 @@ import httpx
 import redis
 from demo import load_demo
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
-from programs import stack_programs
+from programs import Program, stack_programs
 from provision import ProvisionError, ensure_system_packages, provision
-from supervision import StackSupervisor, render_supervisor_conf
+from supervision import StackSupervisor, render_supervisor_conf, start_after_prepare
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
 from web import ensure_built, has_client, run_tests
@@ -119,11 +119,11 @@ def check_ports_free(p: Profile, ext: External) -> None:
 
 
 def start_supervisor(
-    p: Profile, ext: External, user: str | None, log: Path | None
+    p: Profile, ext: External, programs: list[Program], log: Path | None
 ) -> subprocess.Popen[bytes]:
     """Start supervisord on the profile's generated configuration, with every service's
     settings in its environment, in its own session so we can always stop it whole."""
-    conf = render_supervisor_conf(p, stack_programs(p, ext, user, BUCKET))
+    conf = render_supervisor_conf(p, programs)
     out = log.open("ab") if log else None
     return subprocess.Popen(
         [sys.executable, "-m", "supervisor.supervisord", "-c", str(conf)],
@@ -155,8 +155,13 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def wait_ready(p: Profile, sup: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait until nginx answers readyz and the realtime node and simulator are up."""
+def wait_ready(
+    p: Profile, sup: subprocess.Popen[bytes], programs: list[Program], timeout: float
+) -> bool:
+    """Start the API and worker once the database is prepared, then wait until nginx
+    answers readyz and the realtime node and simulator are up."""
+    if not start_after_prepare(StackSupervisor(p), programs, timeout):
+        return False
     urls = [
         f"{p.base_url}/api/readyz",
         f"http://127.0.0.1:{p.ports.realtime}/healthz",
@@ -184,7 +189,8 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
     ensure_built()
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
-    sup = start_supervisor(p, ext, user, None)
+    programs = stack_programs(p, ext, user, BUCKET)
+    sup = start_supervisor(p, ext, programs, None)
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -193,7 +199,7 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if wait_ready(p, sup, timeout=180):
+    if wait_ready(p, sup, programs, timeout=180):
         try:
             load_demo(p)
         except (httpx.HTTPError, RuntimeError) as exc:
@@ -234,9 +240,10 @@ def running_stack(p: Profile, ext: External) -> Iterator[dict[str, str]]:
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
     log = p.logs / "stack.log"
-    sup = start_supervisor(p, ext, user, log)
+    programs = stack_programs(p, ext, user, BUCKET)
+    sup = start_supervisor(p, ext, programs, log)
     try:
-        if not wait_ready(p, sup, timeout=240):
+        if not wait_ready(p, sup, programs, timeout=240):
             tail = "".join(log.read_text(errors="replace").splitlines(True)[-60:])
             raise StackNotReady(f"the {p.name} stack did not become ready; end of {log}:\n{tail}")
         yield {

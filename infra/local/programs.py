@@ -47,11 +47,17 @@ def weed_command(p: Profile, bucket: str) -> str:
     return f"exec {_q(flags)} >> {shlex.quote(str(p.logs / 's3.log'))} 2>&1"
 
 
-def api_command(p: Profile) -> str:
-    """Wait for the dependencies, migrate, seed, then serve with several workers."""
+def prepare_command(p: Profile) -> str:
+    """Wait for the dependencies, migrate, seed (``make run``): once, before the apps."""
     seed = " --seed-demo" if p.name == "run" else ""
+    return f"exec python -m switchboard_api prepare{seed}"
+
+
+def api_command(p: Profile) -> str:
+    """Serve with several workers. Not behind ``prepare``: the launcher starts it once that
+    has finished, so a restart of a killed API costs only uvicorn's own start."""
     return (
-        f"python -m switchboard_api prepare{seed} && exec uvicorn --factory "
+        "exec uvicorn --factory "
         f"switchboard_api.app:create_app --host 127.0.0.1 --port {p.ports.api} --workers 2 "
         "--loop uvloop --http httptools --no-access-log --proxy-headers "
         "--forwarded-allow-ips 127.0.0.1"
@@ -69,9 +75,13 @@ class Program:
     #: seconds the process must stay up for its start to count (a quicker exit is retried
     #: with a growing delay, then given up on)
     start_seconds: int = 3
+    #: runs to completion once (exit 0) instead of being kept running
+    one_shot: bool = False
+    #: started by the launcher once the one-shot programs have finished (see AFTER_PREPARE)
+    after_prepare: bool = False
 
 
-STORES, EDGE, APPS = 100, 200, 300
+STORES, EDGE, PREPARE, APPS = 100, 200, 250, 300
 
 
 def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> list[Program]:
@@ -101,12 +111,13 @@ def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> 
     ]
     nginx_cmd = "exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"])
     programs.append(Program("nginx", nginx_cmd, EDGE, 1))
-    programs.append(Program("api", api_command(p), APPS))
+    programs.append(Program("prepare", prepare_command(p), PREPARE, 0, one_shot=True))
+    programs.append(Program("api", api_command(p), APPS, after_prepare=True))
     worker = (
         "python -m switchboard_api wait-ready --migrated --timeout 180 "
         "&& exec python -m switchboard_api worker"
     )
-    programs.append(Program("worker", worker, APPS))
+    programs.append(Program("worker", worker, APPS, after_prepare=True))
     programs.append(Program("realtime", "exec python -m switchboard_realtime", APPS))
     programs.append(Program("pbxsim", "exec python -m switchboard_pbxsim", APPS))
     return programs

@@ -73,9 +73,10 @@ class StackEvents:
             self.say("stack", f"{name} exited while starting; retrying after a growing delay")
         elif event == "PROCESS_STATE_FATAL":
             self.say("stack", f"gave up on {name}: it failed to start again and again")
-        elif event in ("PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING"):
-            if name in self.given_up:
-                self.stop(name)
+        elif event in ("PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING") and (
+            name in self.given_up
+        ):
+            self.stop(name)
 
     def on_death(self, name: str, pid: int) -> None:
         """A running program died: clear its process group, restart or give up."""

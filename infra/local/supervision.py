@@ -10,6 +10,7 @@ the program's name and reports each death.
 from __future__ import annotations
 
 import sys
+import time
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +66,10 @@ def _program_section(program: Program) -> str:
         f"command=/bin/sh -c {_value(_sh_quote(program.command))}\n"
         f"directory={_value(ROOT)}\n"
         f"priority={program.priority}\n"
-        "autostart=true\n"
-        "autorestart=true\n"
+        f"autostart={str(not program.after_prepare).lower()}\n"
+        # A one-shot program is run again only when it fails.
+        f"autorestart={'unexpected' if program.one_shot else 'true'}\n"
+        "exitcodes=0\n"
         f"startsecs={program.start_seconds}\n"
         f"startretries={START_RETRIES}\n"
         "stopsignal=TERM\n"
@@ -85,6 +88,32 @@ def _sh_quote(command: str) -> str:
     # supervisord splits the command line with shlex: one double-quoted argument for sh.
     escaped = command.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def start_after_prepare(sup: StackSupervisor, programs: list[Program], timeout: float) -> bool:
+    """Once every one-shot program has exited 0, start the programs that wait for them.
+
+    False when one failed for good or the time ran out (the stack is then not ready).
+    """
+    deadline = time.monotonic() + timeout
+    one_shots = [p.name for p in programs if p.one_shot]
+    while time.monotonic() < deadline:
+        try:
+            states = {i["name"]: i for i in sup.rpc().supervisor.getAllProcessInfo()}
+        except (OSError, xmlrpc.client.Fault):
+            time.sleep(0.3)  # supervisord is still starting
+            continue
+        if any(states[n]["statename"] == "FATAL" for n in one_shots):
+            return False
+        if all(
+            states[n]["statename"] == "EXITED" and states[n]["exitstatus"] == 0 for n in one_shots
+        ):
+            for program in programs:
+                if program.after_prepare:
+                    sup.rpc().supervisor.startProcess(program.name, False)
+            return True
+        time.sleep(0.3)
+    return False
 
 
 def render_supervisor_conf(p: Profile, programs: list[Program]) -> Path:
