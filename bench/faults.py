@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
@@ -51,7 +52,7 @@ from realtime_support.people import Person, harness_config, sign_in_person, uniq
 from realtime_support.stream import Applied
 from realtime_support.supervised import TARGETS, cpu_seconds, replacement, running_pids
 
-from switchboard_api.auth.testing import user_factory
+from switchboard_api.auth.testing import UserFactory
 from switchboard_api.settings import get_settings
 
 BASE = os.environ["SB_BASE_URL"]
@@ -354,7 +355,13 @@ async def burst(
 async def main() -> int:
     ensure_node_modules()
     settings = get_settings()
-    async with user_factory(settings) as users:
+    # pre_ping: the bench kills PostgreSQL, and the users' cleanup must not trip on a
+    # connection from before.
+    engine = create_async_engine(
+        settings.database_url.get_secret_value(), pool_size=1, pool_pre_ping=True
+    )
+    users = UserFactory(engine)
+    try:
         people = [await sign_in_person(BASE, users, settings, "agent") for _ in range(WRITERS)]
         reader = await sign_in_person(BASE, users, settings, "admin")
         async with httpx.AsyncClient(base_url=BASE, timeout=10) as http:
@@ -395,6 +402,9 @@ async def main() -> int:
             await asyncio.gather(*tasks, return_exceptions=True)
             for s in subscribers:
                 await s.close()
+    finally:
+        await users.cleanup()
+        await engine.dispose()
     print(
         "fw/fr: failed writes/reads from the kill to 10 s after recovery; p50 ms< / >: write "
         "p50 in the 5 s before the kill / 5-10 s after recovery"
