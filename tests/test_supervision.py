@@ -145,3 +145,6 @@ def test_a_program_that_keeps_crashing_is_given_up_on_and_reported(
     assert s.info("crasher")["statename"] == "STOPPED", "not restarted after giving up"
     assert s.output().count("crasher died") == CRASH_LIMIT
     assert s.info("steady")["pid"] == steady
+    # Started again by hand (after a fix), it runs: giving up is not a ban.
+    s.rpc().startProcess("crasher", False)
+    wait_for(lambda: s.info("crasher")["statename"] == "RUNNING", 10, "the manual start")

@@ -73,6 +73,10 @@ class StackEvents:
             self.say("stack", f"{name} exited while starting; retrying after a growing delay")
         elif event == "PROCESS_STATE_FATAL":
             self.say("stack", f"gave up on {name}: it failed to start again and again")
+        elif event == "PROCESS_STATE_STARTING" and headers.get("from_state") == "STOPPED":
+            # Only a person starts a stopped program (supervisorctl start): a fresh budget.
+            self.given_up.discard(name)
+            self.budget.deaths.pop(name, None)
         elif event in ("PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING") and (
             name in self.given_up
         ):
