@@ -441,3 +441,14 @@ def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_pat
     location, no_pytest = done.stdout.split()
     assert location.startswith(str(venv)), "installed into the venv, not linked to the sources"
     assert no_pytest == "True", "no dev dependencies in the image"
+
+
+def test_redis_keeps_sessions_and_jobs_through_a_crash_and_never_evicts() -> None:
+    conf = load_compose()["configs"]["redis_conf"]["content"]
+    directives = dict(
+        line.split(None, 1) for line in conf.splitlines() if line and not line.startswith("#")
+    )
+    assert directives["appendonly"] == "yes"
+    assert directives["appendfsync"] == "everysec"
+    assert directives["maxmemory"].strip(), "Redis is bounded"
+    assert directives["maxmemory-policy"] == "noeviction"

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
 from launcher import check_ports_free  # noqa: E402
-from procfile import weed_command  # noqa: E402
 from profiles import External, Ports, profile  # noqa: E402
+from programs import weed_command  # noqa: E402
 from provision import ProvisionError  # noqa: E402
 
 NO_EXTERNALS = External(database_url=None, redis_url=None, s3_endpoint_url=None)

@@ -500,3 +500,43 @@ async def test_only_the_handshake_reaches_realtime(live: Live) -> None:
     assert nested.status_code == 404
     assert encoded.status_code in {400, 404}
     assert len(live.stubs["realtime"].seen) == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts", "/app/switchboard?protocol=7"])
+async def test_an_upstream_that_is_not_listening_is_503_with_retry_after(
+    tmp_path: Path, tls_pair: tuple[Path, Path], path: str
+) -> None:
+    cert, key = tls_pair
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "index.html").write_text(SPA_INDEX)
+    closed = free_port()  # nothing listens there: the API (or node) is starting
+    r = Render(
+        cert=cert,
+        key=key,
+        html_root=html,
+        http_port=free_port(),
+        https_port=free_port(),
+        upstream_ports={"api": closed, "realtime": closed, "s3": closed},
+    )
+    conf = write_rendered(tmp_path, r)
+    log = tmp_path / "nginx.log"
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *nginx_cmd(tmp_path, conf), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        await _wait_listening(r.https_port, proc, log)
+        ctx = ssl.create_default_context(cafile=str(cert))
+        headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}
+        headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ=="
+        async with httpx.AsyncClient(verify=ctx, timeout=5, http1=True) as c:
+            resp = await c.get(f"https://127.0.0.1:{r.https_port}{path}", headers=headers)
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 10)
+    assert resp.status_code == 503
+    assert resp.headers["retry-after"] == "2"
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["status"] == 503
+    assert resp.headers["x-content-type-options"] == "nosniff"

@@ -1,7 +1,8 @@
 """The local launcher behind ``make run`` and ``make test``.
 
-``run``: provision what is missing, then run every process in the foreground under honcho
-(Procfile generated for the profile); Ctrl-C stops them all.
+``run``: provision what is missing, then run every process in the foreground under
+supervisord (configuration generated for the profile, see supervision.py): a process that
+dies is restarted while the others keep running; Ctrl-C stops them all.
 ``test``: the same on the test profile's own ports and fresh state, then pytest, then stop.
 """
 
@@ -28,9 +29,10 @@ import httpx
 import psutil
 import redis
 from demo import load_demo
-from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
+from programs import Program, stack_programs
 from provision import ProvisionError, provision
+from supervision import StackSupervisor, render_supervisor_conf, start_after_prepare
 from toolchain import ensure_programs, tool_env
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
@@ -72,16 +74,19 @@ def hold_profile_lock(p: Profile, *, wait: bool) -> IO[bytes]:
 
 
 def reap_orphans(p: Profile) -> None:
-    """Kill leftover processes of this profile (their command lines name its state dir)."""
+    """Kill leftover processes of this profile: their command lines name its state dir, or
+    they descend from its supervisord (whose URL every child inherits in its environment)."""
     marker = (str(p.state) + "/").encode()
+    inherited = f"SUPERVISOR_SERVER_URL={StackSupervisor(p).server_url}\0".encode()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
         except OSError:
             continue
-        if marker in cmdline:
+        if marker in cmdline or inherited in environ:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(int(proc.name), signal.SIGKILL)
                 print(f"killed a leftover process {proc.name} of the {p.name} profile", flush=True)
@@ -140,48 +145,33 @@ def check_ports_free(p: Profile, ext: External) -> None:
         )
 
 
-def write_stack_files(p: Profile, ext: External, user: str | None) -> tuple[Path, Path]:
-    """Write the profile's Procfile and env file; returns their paths."""
-    env = service_env(p, ext)
-    env_file = p.state / "stack.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
-    env_file.chmod(0o600)
-    proc = p.state / "Procfile"
-    proc.write_text("\n".join(procfile_lines(p, ext, user, BUCKET)) + "\n")
-    return proc, env_file
-
-
-def start_supervisor(proc: Path, env_file: Path, log: Path | None) -> subprocess.Popen[bytes]:
-    """Start honcho on the Procfile, in its own session so we can always stop it whole."""
+def start_supervisor(
+    p: Profile, ext: External, programs: list[Program], log: Path | None
+) -> subprocess.Popen[bytes]:
+    """Start supervisord on the profile's generated configuration, with every service's
+    settings in its environment, in its own session so we can always stop it whole."""
+    conf = render_supervisor_conf(p, programs)
     out = log.open("ab") if log else None
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "honcho",
-            "start",
-            "-f",
-            str(proc),
-            "-e",
-            str(env_file),
-            "-d",
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "supervisor.supervisord", "-c", str(conf)],
         cwd=ROOT,
+        env={**os.environ, **service_env(p, ext)},
         stdout=out,
         stderr=subprocess.STDOUT if out else None,
         start_new_session=True,
     )
 
 
-def stop_supervisor(sup: subprocess.Popen[bytes], grace: float = 20.0) -> None:
-    """SIGTERM honcho (it stops every process), then make sure nothing is left."""
+def stop_supervisor(p: Profile, sup: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """SIGTERM supervisord (it stops every program, each with its process group), then
+    make sure nothing of the profile is left."""
     if sup.poll() is None:
         sup.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             sup.wait(timeout=grace)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(sup.pid, signal.SIGKILL)
+    reap_orphans(p)
 
 
 def _http_ok(url: str) -> bool:
@@ -192,8 +182,13 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def wait_ready(p: Profile, sup: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait until nginx answers readyz and the realtime node and simulator are up."""
+def wait_ready(
+    p: Profile, sup: subprocess.Popen[bytes], programs: list[Program], timeout: float
+) -> bool:
+    """Start the API and worker once the database is prepared, then wait until nginx
+    answers readyz and the realtime node and simulator are up."""
+    if not start_after_prepare(StackSupervisor(p), programs, timeout):
+        return False
     urls = [
         f"{p.base_url}/api/readyz",
         f"http://127.0.0.1:{p.ports.realtime}/healthz",
@@ -221,8 +216,8 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
     ensure_built()
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
-    proc, env_file = write_stack_files(p, ext, user)
-    sup = start_supervisor(proc, env_file, None)
+    programs = stack_programs(p, ext, user, BUCKET)
+    sup = start_supervisor(p, ext, programs, None)
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -231,7 +226,7 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if wait_ready(p, sup, timeout=180):
+    if wait_ready(p, sup, programs, timeout=180):
         try:
             load_demo(p)
         except (httpx.HTTPError, RuntimeError) as exc:
@@ -247,7 +242,7 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
     try:
         code = sup.wait()
     finally:
-        stop_supervisor(sup)
+        stop_supervisor(p, sup)
     return 0 if stopping else code
 
 
@@ -267,21 +262,19 @@ class StackNotReady(RuntimeError):
 
 
 @contextlib.contextmanager
-def running_stack(
-    p: Profile, ext: External, programs: Sequence[str] = ()
-) -> Iterator[dict[str, str]]:
+def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Iterator[dict[str, str]]:
     """Provision and start the profile's stack, yield the env its clients need, stop it.
 
-    The env names the absolute path of Python, uv and each of ``programs`` (``SB_*``): the
+    The env names the absolute path of Python, uv and each of ``tools`` (``SB_*``): the
     tests never look a program up on PATH.
     """
     user = provision(p, ext, BUCKET)
     check_ports_free(p, ext)
-    proc, env_file = write_stack_files(p, ext, user)
     log = p.logs / "stack.log"
-    sup = start_supervisor(proc, env_file, log)
+    programs = stack_programs(p, ext, user, BUCKET)
+    sup = start_supervisor(p, ext, programs, log)
     try:
-        if not wait_ready(p, sup, timeout=240):
+        if not wait_ready(p, sup, programs, timeout=240):
             tail = "".join(log.read_text(errors="replace").splitlines(True)[-60:])
             raise StackNotReady(f"the {p.name} stack did not become ready; end of {log}:\n{tail}")
         yield {
@@ -292,10 +285,11 @@ def running_stack(
             "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
-            **tool_env("nginx", "redis-server", *programs),
+            **tool_env("nginx", "redis-server", *tools),
+            "SB_SUPERVISOR_URL": StackSupervisor(p).server_url,
         }
     finally:
-        stop_supervisor(sup)
+        stop_supervisor(p, sup)
 
 
 def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
@@ -305,13 +299,13 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
     with hold_profile_lock(p, wait=True):  # one test stack at a time
         _raise_on_sigterm()
         check_ports_free(p, ext)
-        for fresh in ("pg", "s3", "logs"):  # every run starts from empty stores
+        for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
             shutil.rmtree(p.state / fresh, ignore_errors=True)
         # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
-        programs = ["node", "npm", *(["chromium"] if has_client() else [])]
-        ensure_programs(*programs)
+        tools = ["node", "npm", *(["chromium"] if has_client() else [])]
+        ensure_programs(*tools)
         ensure_built(strict=web)
-        with running_stack(p, ext, programs) as env:
+        with running_stack(p, ext, tools) as env:
             code = 0
             if python:
                 pytest = [sys.executable, "-m", "pytest", *pytest_args]
@@ -331,10 +325,10 @@ def cmd_bench(args: Sequence[str]) -> int:
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
-        programs = ["node", "npm", "wrk"]  # wrk loads the API; node runs the fan-out baseline
-        ensure_programs(*programs)
+        tools = ["node", "npm", "wrk"]  # wrk loads the API; node runs the fan-out baseline
+        ensure_programs(*tools)
         ensure_built(strict=False)
-        with running_stack(p, ext, programs) as env:
+        with running_stack(p, ext, tools) as env:
             return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
 
 

@@ -175,16 +175,25 @@ def ensure_postgres(p: Profile, user: str | None) -> None:
     )
 
 
+REDIS_MAXMEMORY = "512mb"
+
+
 def render_redis(p: Profile) -> Path:
-    """Write the Redis configuration; the test profile keeps nothing on disk."""
+    """Write the Redis configuration.
+
+    Sessions and queued jobs live here, so every write reaches the append-only file within
+    a second (a ``kill -9`` loses at most that). ``maxmemory`` bounds it and ``noeviction``
+    never drops a key to make room: a full Redis refuses writes instead (docs/redis.md says
+    which keys expire on their own).
+    """
     directory = p.state / "redis"
     directory.mkdir(parents=True, exist_ok=True)
-    persistence = 'save ""\nappendonly no\n' if p.name == "test" else "save 60 1\nappendonly no\n"
     conf = directory / "redis.conf"
     conf.write_text(
         f"bind 127.0.0.1\nport {p.ports.redis}\nprotected-mode yes\ndaemonize no\n"
-        f"dir {directory}\nlogfile {p.logs / 'redis.log'}\n{persistence}"
-        "maxmemory-policy noeviction\n"
+        f"dir {directory}\nlogfile {p.logs / 'redis.log'}\n"
+        'save ""\nappendonly yes\nappendfsync everysec\n'
+        f"maxmemory {REDIS_MAXMEMORY}\nmaxmemory-policy noeviction\n"
     )
     return conf
 

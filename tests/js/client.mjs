@@ -145,8 +145,19 @@ function watch(channel) {
     out({ type: "subscribed", channel, members });
     if (config.replay && config.replay.channel === channel) replay("subscribed");
   });
-  ch.bind("pusher:subscription_error", (err) =>
-    out({ type: "subscription_error", channel, status: err?.status ?? null, error: String(err?.error ?? err) }));
+  // As the web client does: pusher-js never retries a failed authorisation (the API may be
+  // restarting), so subscribe again after a growing delay until it succeeds; a refusal
+  // (401, 403) stays refused.
+  let failures = 0;
+  ch.bind("pusher:subscription_succeeded", () => { failures = 0; });
+  ch.bind("pusher:subscription_error", (err) => {
+    const status = err?.status ?? null;
+    out({ type: "subscription_error", channel, status, error: String(err?.error ?? err) });
+    if (status === 401 || status === 403) return;
+    const delay = Math.min(10000, 250 * 2 ** failures);
+    failures += 1;
+    setTimeout(() => { if (!ch.subscribed) pusher.subscribe(channel); }, delay);
+  });
   ch.bind("pusher:member_added", (m) => out({ type: "member_added", channel, user_id: m.id, info: m.info }));
   ch.bind("pusher:member_removed", (m) => out({ type: "member_removed", channel, user_id: m.id }));
   ch.bind_global((event, data, metadata) => {

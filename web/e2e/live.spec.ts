@@ -85,3 +85,42 @@ test("an ordinary page exposes no handle on its realtime client", async ({ page 
   const globals = await page.evaluate(() => Object.keys(window).filter((name) => name.startsWith("__switchboard")));
   expect(globals).toEqual([]);
 });
+
+test("a channel whose authorisation fails is subscribed again by itself; meanwhile live updates show as paused", async ({
+  browser,
+}) => {
+  const a = await signedIn(browser, USERS.agent1, "/contacts");
+  // The API is restarting: every channel authorisation answers 503 until it is back.
+  let restarting = true;
+  let contactsRefused = 0;
+  await a.page.route("**/api/v1/realtime/auth", async (route) => {
+    if (!restarting) return route.continue();
+    if ((route.request().postData() ?? "").includes("private-contacts")) contactsRefused += 1;
+    return route.fulfill({
+      status: 503,
+      headers: { "Retry-After": "2" },
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "urn:switchboard:problem:unavailable", title: "Service Unavailable", status: 503 }),
+    });
+  });
+  await realtime.disconnect(a.page);
+  await realtime.connect(a.page);
+  const status = a.page.getByTestId("connection");
+  await expect(status).toHaveAttribute("data-state", "connected");
+  await expect(status).toHaveAttribute("data-live", "false");
+  await expect(status).toContainText("Обновления приостановлены");
+  // The same channel is asked for again (pusher-js alone would never retry it).
+  await expect.poll(() => contactsRefused, { timeout: 10_000 }).toBeGreaterThan(1);
+
+  restarting = false;
+  await expect(status).toHaveAttribute("data-live", "true", { timeout: 20_000 });
+  await expect(status).toContainText("Онлайн");
+  // Subscribed again for real: another employee's new contact appears live.
+  const b = await signedIn(browser, USERS.agent2, "/contacts");
+  const name = `После паузы ${unique()}`;
+  await createContact(b.page, { name });
+  await expect(a.page.getByRole("row", { name: new RegExp(name) })).toBeVisible();
+
+  await a.context.close();
+  await b.context.close();
+});

@@ -131,3 +131,42 @@ async def test_a_unix_socket_serves_clients_beside_tcp_and_goes_at_exit(
     await node.stop()
     assert node.process.returncode == 0
     assert not path.exists()
+
+
+def _queued_connects(family: socket.AddressFamily, address: object, count: int) -> int:
+    """Connect ``count`` sockets to a listener that accepts nothing; how many got queued."""
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family)
+            opened.append(sock)
+            sock.settimeout(1)  # a full TCP queue drops the SYN: connect would hang
+            try:
+                sock.connect(address)
+            except OSError:  # EAGAIN on a Unix socket, a timeout on TCP
+                break
+        else:
+            return count
+        return len(opened) - 1
+    finally:
+        for sock in opened:
+            sock.close()
+
+
+async def test_a_reconnect_burst_queues_instead_of_being_refused(
+    start: StartNode, tmp_path: Path
+) -> None:
+    """After a restart every client reconnects at once: while the node is busy (stopped
+    here), the listeners queue far more than the default 100 pending connections."""
+    path = tmp_path / "rt.sock"
+    node = await start(unix_socket=str(path), listen_backlog=1000)
+    burst = 600
+    node.process.send_signal(signal.SIGSTOP)
+    try:
+        unix = await asyncio.to_thread(_queued_connects, socket.AF_UNIX, str(path), burst)
+        tcp = await asyncio.to_thread(
+            _queued_connects, socket.AF_INET, ("127.0.0.1", node.port), burst
+        )
+    finally:
+        node.process.send_signal(signal.SIGCONT)
+    assert (unix, tcp) == (burst, burst)

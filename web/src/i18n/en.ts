@@ -56,6 +56,7 @@ export const en = {
     me: "Me",
     none: "—",
     live: "Live",
+    paused: "Live updates paused",
     offline: "Reconnecting…",
     showing: "{{count}} shown",
     ascending: "ascending",

@@ -58,6 +58,7 @@ export const ru: Messages = {
     me: "Я",
     none: "—",
     live: "Онлайн",
+    paused: "Обновления приостановлены",
     offline: "Переподключение…",
     showing: "Показано: {{count}}",
     ascending: "по возрастанию",

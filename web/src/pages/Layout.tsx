@@ -50,18 +50,22 @@ const NAV = [
 
 function ConnectionStatus() {
   const { t } = useTranslation();
-  const { state } = useRealtime();
-  const live = state === "connected";
+  const { state, subscribed } = useRealtime();
+  const connected = state === "connected";
+  const live = connected && subscribed;
+  // Connected but a channel is not subscribed (its authorisation is being retried): no
+  // live updates arrive, and the employee should know.
+  const label = live ? t("common.live") : connected ? t("common.paused") : t("common.offline");
   return (
-    <Tooltip label={live ? t("common.live") : t("common.offline")}>
-      <Group gap={4} aria-live="polite" data-testid="connection" data-state={state}>
+    <Tooltip label={label}>
+      <Group gap={4} aria-live="polite" data-testid="connection" data-state={state} data-live={live}>
         {live ? (
           <IconWifi size={18} color="var(--mantine-color-green-6)" />
         ) : (
           <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
         )}
         <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>
-          {live ? t("common.live") : t("common.offline")}
+          {label}
         </Text>
       </Group>
     </Tooltip>

@@ -4,12 +4,14 @@
  * Subscribes `private-T` for every type the employee may read and applies each
  * `entity.changed` to the query cache through the EventApplier (deduplicated by offset).
  * Every (re)subscription is followed by a replay of GET /api/v1/events from the last
- * applied offset, so nothing published while the socket was down is missed.
+ * applied offset, so nothing published while the socket was down is missed. A channel whose
+ * authorisation failed is subscribed again with backoff (subscriptionRetry.ts); until every
+ * channel is subscribed, `subscribed` is false and the header says live updates are paused.
  *
  * The connection signs in as the employee (pusher-js `userAuthentication`), so the realtime
  * service can close it the moment their access ends; see ./signout.ts.
  */
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Pusher, { type Channel } from "pusher-js";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, getCsrfToken } from "../api/client";
@@ -23,6 +25,7 @@ import { queryCacheOps } from "./queryCache";
 import { replayFrom } from "./replay";
 import { isSignedOutByServer } from "./signout";
 import { exposeToTests } from "./testHandle";
+import { keepSubscribed } from "./subscriptionRetry";
 
 export type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable" | "failed" | "disconnected";
 
@@ -30,6 +33,10 @@ interface Realtime {
   pusher: Pusher | null;
   applier: EventApplier;
   state: ConnectionState;
+  /** Every channel the tab uses is subscribed (false: live updates are paused). */
+  subscribed: boolean;
+  /** Keep a channel subscribed (retried with backoff) and count it in `subscribed`. */
+  track: (channel: Channel) => () => void;
 }
 
 const RealtimeContext = createContext<Realtime | null>(null);
@@ -81,6 +88,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const applier = useMemo(() => new EventApplier(queryCacheOps(client)), [client]);
   const [pusher, setPusher] = useState<Pusher | null>(null);
   const [state, setState] = useState<ConnectionState>("initialized");
+  const [subscribed, setSubscribed] = useState(false);
+  // Channels the tab uses, with how many users each has and how to stop retrying it.
+  const tracked = useRef(new Map<Channel, { users: number; release: () => void }>());
+  const recount = useRef(() => undefined as void);
   const replaying = useRef<Promise<void> | null>(null);
   const config = useQuery({
     queryKey: ["realtime-config"],
@@ -98,7 +109,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     let again = false;
 
     const channels: Channel[] = [];
+    const trackedChannels = tracked.current; // one map for the component's life
     const allSubscribed = () => channels.every((channel) => channel.subscribed);
+    recount.current = () =>
+      setSubscribed(
+        instance.connection.state === "connected" && [...tracked.current.keys()].every((channel) => channel.subscribed),
+      );
 
     const replay = () => {
       const after = applier.resumeOffset;
@@ -144,10 +160,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       });
       channel.bind("pusher:subscription_succeeded", () => onSubscribed(type));
       channels.push(channel);
+      tracked.current.set(channel, { users: 1, release: keepSubscribed(instance, channel, () => recount.current()) });
     }
     instance.connection.bind("state_change", ({ current }: { current: ConnectionState }) => {
       if (current !== "connected") applier.markInterrupted();
       setState(current);
+      recount.current();
     });
     // The frame and the close both report 4009: check the session once per connection.
     let rechecking = false;
@@ -164,12 +182,38 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     exposeToTests(instance, applier);
     return () => {
       clearTimeout(replayTimer);
+      trackedChannels.forEach(({ release }) => release());
+      trackedChannels.clear();
       setPusher(null);
       instance.disconnect();
     };
   }, [applier, client, me.id, me.role, key]);
 
-  const value = useMemo(() => ({ pusher, applier, state }), [pusher, applier, state]);
+  const track = useCallback(
+    (channel: Channel) => {
+      if (!pusher) return () => undefined;
+      const entry = tracked.current.get(channel);
+      if (entry) entry.users += 1;
+      else
+        tracked.current.set(channel, { users: 1, release: keepSubscribed(pusher, channel, () => recount.current()) });
+      recount.current();
+      return () => {
+        const current = tracked.current.get(channel);
+        if (!current) return;
+        current.users -= 1;
+        if (current.users <= 0) {
+          current.release();
+          tracked.current.delete(channel);
+        }
+        recount.current();
+      };
+    },
+    [pusher],
+  );
+  const value = useMemo(
+    () => ({ pusher, applier, state, subscribed, track }),
+    [pusher, applier, state, subscribed, track],
+  );
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
 }
 
@@ -186,7 +230,7 @@ export function useRealtime(): Realtime {
 const users = new WeakMap<Pusher, Map<string, number>>();
 
 export function useChannel(name: string | null, bind: (channel: Channel) => () => void): void {
-  const { pusher } = useRealtime();
+  const { pusher, track } = useRealtime();
   const bindRef = useRef(bind);
   // eslint-disable-next-line react-hooks/refs -- the latest handler, read only by the effect below
   bindRef.current = bind;
@@ -197,13 +241,15 @@ export function useChannel(name: string | null, bind: (channel: Channel) => () =
     counts.set(name, (counts.get(name) ?? 0) + 1);
     const channel = pusher.subscribe(name);
     const unbind = bindRef.current(channel);
+    const untrack = track(channel);
     return () => {
       unbind();
+      untrack();
       const left = (counts.get(name) ?? 1) - 1;
       if (left <= 0) {
         counts.delete(name);
         pusher.unsubscribe(name);
       } else counts.set(name, left);
     };
-  }, [pusher, name]);
+  }, [pusher, name, track]);
 }

@@ -53,6 +53,7 @@ async def start_servers(node: Node) -> list[Server]:
         "ping_interval": None,  # liveness is the node's sweep, which closes with 4201
         "max_size": settings.max_message_bytes,
         "close_timeout": settings.close_timeout_seconds,
+        "backlog": settings.listen_backlog,
     }
     servers = [await serve(handler, settings.host, settings.port, **options)]
     if settings.unix_socket:

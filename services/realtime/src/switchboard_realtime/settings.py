@@ -22,6 +22,15 @@ class RealtimeSettings(BaseSettings):
             "whose every frame then costs a fraction of a loopback TCP send. Empty: TCP only."
         ),
     )
+    listen_backlog: int = Field(
+        default=4096,
+        ge=1,
+        description=(
+            "Pending connections the TCP and Unix listeners queue (the kernel caps it at "
+            "net.core.somaxconn): after a restart thousands of clients reconnect at once, "
+            "and a full queue makes the proxy answer 502."
+        ),
+    )
     redis_url: SecretStr = Field(
         default=SecretStr("redis://127.0.0.1:8111/1"),
         description="Redis for cross-node fan-out and presence.",

@@ -11,6 +11,9 @@ import aioboto3
 import httpx
 from botocore.config import Config as BotoConfig
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,6 +72,10 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
         socket_timeout=2,
         socket_connect_timeout=2,
         health_check_interval=30,
+        # After a Redis restart every pooled connection is dead, and redis-py does not
+        # retry "Connection closed by server" by default: each would fail one request (503).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+        retry_on_error=[RedisConnectionError],
     )
     signal = CommitSignal(redis, wake_channel(engine))
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.realtime_timeout_seconds))

@@ -1,0 +1,110 @@
+"""The programs of a local stack: what supervisord runs, in which order, how it stops them."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiles import ROOT, External, Profile
+from provision import nginx_binary, pg_bin_dir, which
+
+
+def _q(parts: list[str | Path]) -> str:
+    return " ".join(shlex.quote(str(x)) for x in parts)
+
+
+def weed_command(p: Profile, bucket: str) -> str:
+    """SeaweedFS ``weed mini`` with every port pinned to the profile and S3 auth on."""
+    weed = which("weed") or str(Path(ROOT / ".venv" / "bin" / "weed"))
+    s3dir = p.state / "s3"
+    flags: list[str | Path] = [weed, "mini", f"-dir={s3dir / 'data'}", "-ip=127.0.0.1"]
+    flags += ["-ip.bind=127.0.0.1", f"-s3.config={s3dir / 'identities.json'}"]
+    flags += [f"-{name}={port}" for name, port in p.ports.weed().items()]
+    flags += [
+        "-webdav=false",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-master.telemetry=false",
+        f"-bucket={bucket}",
+        f"-filer.localSocket={s3dir / 'filer.sock'}",
+        f"-s3.localSocket={s3dir / 's3.sock'}",
+    ]
+    return f"exec {_q(flags)} >> {shlex.quote(str(p.logs / 's3.log'))} 2>&1"
+
+
+def prepare_command(p: Profile) -> str:
+    """Wait for the dependencies, migrate, seed (``make run``): once, before the apps."""
+    seed = " --seed-demo" if p.name == "run" else ""
+    return f"exec python -m switchboard_api prepare{seed}"
+
+
+def api_command(p: Profile) -> str:
+    """Serve with several workers. Not behind ``prepare``: the launcher starts it once that
+    has finished, so a restart of a killed API costs only uvicorn's own start."""
+    return (
+        "exec uvicorn --factory "
+        f"switchboard_api.app:create_app --host 127.0.0.1 --port {p.ports.api} --workers 2 "
+        "--loop uvloop --http httptools --no-access-log --proxy-headers "
+        "--forwarded-allow-ips 127.0.0.1"
+    )
+
+
+@dataclass(frozen=True)
+class Program:
+    """One supervised process: a shell command and where it stands in the start order."""
+
+    name: str
+    command: str
+    #: supervisord starts lower numbers first and stops them last
+    priority: int
+    #: seconds the process must stay up for its start to count (a quicker exit is retried
+    #: with a growing delay, then given up on)
+    start_seconds: int = 3
+    #: runs to completion once (exit 0) instead of being kept running
+    one_shot: bool = False
+    #: started by the launcher once the one-shot programs have finished (see AFTER_PREPARE)
+    after_prepare: bool = False
+
+
+STORES, EDGE, PREPARE, APPS = 100, 200, 250, 300
+
+
+def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> list[Program]:
+    """Every process of the stack, dependencies first."""
+    programs: list[Program] = []
+    if ext.database_url is None:
+        pg: list[str | Path] = [
+            "python",
+            ROOT / "infra" / "local" / "pg_foreground.py",
+            pg_bin_dir(),
+            p.state / "pg" / "data",
+            str(p.ports.postgres),
+            p.state / "pg" / "sock",
+        ]
+        programs.append(Program("postgres", "exec " + _q([*pg, *([user] if user else [])]), STORES))
+    if ext.redis_url is None:
+        redis_conf = p.state / "redis" / "redis.conf"
+        programs.append(Program("redis", "exec " + _q(["redis-server", redis_conf]), STORES, 1))
+    if ext.s3_endpoint_url is None:
+        programs.append(Program("s3", weed_command(p, bucket), STORES))
+    nginx: list[str | Path] = [
+        nginx_binary(),
+        "-p",
+        p.state / "nginx",
+        "-c",
+        p.state / "nginx" / "nginx.conf",
+    ]
+    nginx_cmd = "exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"])
+    programs.append(Program("nginx", nginx_cmd, EDGE, 1))
+    programs.append(Program("prepare", prepare_command(p), PREPARE, 0, one_shot=True))
+    programs.append(Program("api", api_command(p), APPS, after_prepare=True))
+    worker = (
+        "python -m switchboard_api wait-ready --migrated --timeout 180 "
+        "&& exec python -m switchboard_api worker"
+    )
+    programs.append(Program("worker", worker, APPS, after_prepare=True))
+    programs.append(Program("realtime", "exec python -m switchboard_realtime", APPS))
+    programs.append(Program("pbxsim", "exec python -m switchboard_pbxsim", APPS))
+    return programs
