@@ -23,8 +23,9 @@ UNSTORABLE = {"nul": NUL, "lone-surrogate": LONE_SURROGATE}
 STORABLE = {"10k": LONG, "rtl-emoji": RTL_EMOJI}
 
 # Routes that take a JSON body but are not a record's write (their own tests cover them):
-# login (below), and the realtime channel authorisation (pusher-js posts a form).
-NOT_RECORD_WRITES = {"/api/v1/auth/login", "/api/v1/realtime/auth"}
+# login (below), and the realtime channel and user authorisation (pusher-js posts a form,
+# whose fields are checked against the protocol's own formats).
+NOT_RECORD_WRITES = {"/api/v1/auth/login", "/api/v1/realtime/auth", "/api/v1/realtime/user-auth"}
 PROBLEM = "application/problem+json"
 
 Schema = dict[str, Any]
