@@ -6,19 +6,37 @@ import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from switchboard_shared.settings import load_settings
+from switchboard_shared.settings import DEV_ONLY, load_settings, refuse_development_values
 
-DEV_ONLY = "dev-only-"
+# What a production start must be given: secrets, and what ties it to the real PBX (its
+# API, and the addresses its webhooks come from, or anyone could forge a call).
+PRODUCTION_REQUIRED = (
+    "database_url",
+    "redis_url",
+    "s3_access_key",
+    "s3_secret_key",
+    "secret_key",
+    "realtime_secret",
+    "mango_base_url",
+    "mango_api_key",
+    "mango_api_salt",
+    "telephony_webhook_sources",
+)
 
 
 class ApiSettings(BaseSettings):
     """Configuration of the API and worker processes. Defaults are for local development only."""
 
-    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+    # hide_input_in_errors: a validation error must never print the secrets it was given.
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", hide_input_in_errors=True)
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse to start while a secret is unset or a dev-only value.",
+    )
     database_url: SecretStr = Field(
         default=SecretStr(
             "postgresql+asyncpg://switchboard:switchboard@127.0.0.1:8110/switchboard"
@@ -218,6 +236,12 @@ class ApiSettings(BaseSettings):
         for item in filter(None, (part.strip() for part in value.split(","))):
             ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
+
+    @model_validator(mode="after")
+    def _production_has_real_secrets(self) -> ApiSettings:
+        if self.env == "production":
+            refuse_development_values(self, PRODUCTION_REQUIRED)
+        return self
 
 
 @lru_cache(maxsize=1)
