@@ -31,7 +31,7 @@ from procfile import procfile_lines
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
 from provision import ProvisionError, ensure_system_packages, provision
 
-from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
+from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY, PAIR_KEY
 from web import ensure_built, has_client, run_tests
 
 BUCKET = "switchboard"
@@ -228,7 +228,7 @@ def reset_login_limits(redis_url: str) -> None:
     """Forget every login attempt counted so far (the rate limiter's Redis keys)."""
     client = redis.Redis.from_url(redis_url)
     try:
-        for prefix in (ACCOUNT_KEY, ADDRESS_KEY):
+        for prefix in (PAIR_KEY, ACCOUNT_KEY, ADDRESS_KEY):
             for key in client.scan_iter(match=prefix + "*", count=500):
                 client.delete(key)
     finally:

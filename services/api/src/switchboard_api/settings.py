@@ -158,8 +158,16 @@ class ApiSettings(BaseSettings):
     auth_cache_seconds: int = Field(
         default=300, ge=1, description="How long user and API-token lookups stay in Redis."
     )
+    login_account_address_limit: int = Field(
+        default=5,
+        ge=1,
+        description="Login attempts at one account from one address within the account window.",
+    )
     login_account_limit: int = Field(
-        default=5, ge=1, description="Login attempts per account within the account window."
+        default=100,
+        ge=1,
+        description="Login attempts at one account from all addresses within the account window "
+        "(the cap a stranger rotating addresses runs into; keep it well above the one above).",
     )
     login_account_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-account login attempt limit."
@@ -167,7 +175,8 @@ class ApiSettings(BaseSettings):
     login_address_limit: int = Field(
         default=30,
         ge=1,
-        description="Failed login attempts per client address within the address window.",
+        description="Failed login attempts per client address (IPv6: per /64) within the "
+        "address window.",
     )
     login_address_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-address login attempt limit."
