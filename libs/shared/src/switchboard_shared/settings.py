@@ -9,10 +9,8 @@ field: a misspelled setting fails the start instead of being silently ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
-
-from collections.abc import Iterable
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -234,10 +235,29 @@ class ApiSettings(BaseSettings):
     telephony_missed_call_tasks: bool = Field(
         default=False, description="Create a call-back task for every missed inbound call."
     )
+    telephony_dial_prefixes: str = Field(
+        default="+7",
+        description="Comma-separated E.164 prefixes click-to-call may dial (country codes or "
+        "longer, e.g. +7,+375); empty = any destination.",
+    )
+    telephony_dial_limit: int = Field(
+        default=30, ge=1, description="Click-to-call dials one user may start per dial window."
+    )
+    telephony_dial_window_seconds: int = Field(
+        default=600, ge=1, description="Window of the per-user click-to-call limit."
+    )
     telephony_sync_cron: str = Field(
         default="*/5 * * * *",
         description="When the worker reconciles PBX members, lines and lists (cron, UTC).",
     )
+
+    @field_validator("telephony_dial_prefixes")
+    @classmethod
+    def _dial_prefixes(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if not re.fullmatch(r"\+[0-9]{1,14}", item):
+                raise ValueError(f"{item!r} is not an E.164 prefix such as +7 or +3751")
+        return value
 
     @field_validator("telephony_webhook_sources")
     @classmethod

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 import socket
+import statistics
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -56,6 +62,45 @@ async def running_api(settings: ApiSettings, app: Litestar | None = None) -> Asy
         server.should_exit = True
         await task
         sock.close()
+
+
+@contextlib.contextmanager
+def api_process(
+    *uvicorn_args: str, capture_output: bool = False
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The API in a process of its own (uvicorn, one worker, settings from this process's
+    environment) on a free port; yields its base URL and the process, stopped on exit.
+
+    With ``capture_output`` its stdout and stderr are one pipe, readable after exit.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "switchboard_api.app:create_app"]
+    argv += ["--host", "127.0.0.1", "--port", str(port), *uvicorn_args]
+    output = subprocess.PIPE if capture_output else None
+    proc = subprocess.Popen(
+        argv, env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("the API process exited at start")
+            try:
+                if httpx.get(base + "/api/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API process did not start within 30 s")
+            time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
 
 
 def random_address() -> str:
@@ -149,3 +194,69 @@ async def api_token(http: httpx.AsyncClient, user: Employee) -> str:
     response.raise_for_status()
     token: str = response.json()["token"]
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class FloodFigures:
+    """Read latencies (seconds) without and with a login flood, and what the flood got."""
+
+    quiet: list[float]
+    flooded: list[float]
+    login_statuses: dict[int, int]
+
+    @staticmethod
+    def p99(latencies: list[float]) -> float:
+        """The 99th percentile."""
+        return statistics.quantiles(latencies, n=100)[98]
+
+
+async def _timed_reads(http: httpx.AsyncClient, path: str, count: int) -> list[float]:
+    took = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = await http.get(path)
+        took.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return took
+
+
+async def _login_flood(base_url: str, per_second: float, stop: asyncio.Event) -> dict[int, int]:
+    async def attempt(http: httpx.AsyncClient) -> int:
+        # Every attempt from its own address at an unknown account: no limit stops it
+        # before the password hash is checked, so each one costs a full verification.
+        ghost = {"email": f"flood-{secrets.token_hex(6)}@example.test", "password": "guess"}
+        response = await http.post(
+            "/api/v1/auth/login", json=ghost, headers={"x-forwarded-for": random_address()}
+        )
+        return response.status_code
+
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
+        attempts = []
+        while not stop.is_set():
+            attempts.append(asyncio.create_task(attempt(http)))
+            await asyncio.sleep(1 / per_second)
+        statuses = await asyncio.gather(*attempts)
+    return dict(Counter(statuses))
+
+
+async def reads_under_login_flood(
+    base_url: str,
+    read_path: str,
+    headers: dict[str, str],
+    *,
+    reads: int = 200,
+    logins_per_second: float = 50,
+) -> FloodFigures:
+    """Time ``reads`` sequential GETs of ``read_path``, then as many again while logins
+    arrive at ``logins_per_second`` from rotating addresses (same run, same server)."""
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
+        await _timed_reads(http, read_path, 20)  # warm: connection, caches
+        quiet = await _timed_reads(http, read_path, reads)
+        stop = asyncio.Event()
+        flood = asyncio.create_task(_login_flood(base_url, logins_per_second, stop))
+        await asyncio.sleep(1.0)  # let the flood reach its rate
+        flooded = await _timed_reads(http, read_path, reads)
+        stop.set()
+        statuses = await flood
+    return FloodFigures(quiet, flooded, statuses)

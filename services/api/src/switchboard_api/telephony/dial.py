@@ -32,6 +32,7 @@ from switchboard_api.lifecycle.validation import normalize_phone
 from switchboard_api.platform.db import UnitOfWork
 from switchboard_api.platform.resources import Resources
 from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.dial_policy import check_dial_allowed
 from switchboard_api.telephony.provider import ProviderError
 from switchboard_api.telephony.providers import make_provider, provider_http
 from switchboard_api.telephony.records import SystemWriter
@@ -88,6 +89,7 @@ async def dial(resources: Resources, principal: Principal, data: DialRequest) ->
     settings = resources.settings
     extension = await _extension_of(resources, principal.user_id)
     to_number = normalize_phone(data.to_number, "to_number", settings.default_phone_region)
+    await check_dial_allowed(resources, principal.user_id, to_number)
     line = (
         normalize_phone(data.line_number, "line_number", settings.default_phone_region)
         if data.line_number
