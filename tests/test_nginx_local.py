@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
+from profiles import profile  # noqa: E402
 from provision import WS_CONNECTIONS_PER_ADDRESS  # noqa: E402
 from realtime_support.publish_paths import PUBLISH_API_PATHS, raw_status  # noqa: E402
 
@@ -69,20 +69,12 @@ async def test_sign_in_is_rate_limited_per_address(base_url: str) -> None:
         assert (await c.post("/api/v1/auth/login", content=b"{}")).status_code != 429
 
 
-async def test_websockets_per_address_are_capped(base_url: str) -> None:
-    cap = WS_CONNECTIONS_PER_ADDRESS["test"]
-    key = os.environ.get("RT_APP_KEY", "switchboard-key")
-    url = base_url.replace("http://", "ws://") + f"/app/{key}?protocol=7"
-    sockets: list[ClientConnection] = []
-    try:
-        for _ in range(cap):
-            ws = await connect(url)
-            await ws.recv()
-            sockets.append(ws)
-        with pytest.raises(InvalidStatus) as refused:
-            await connect(url)
-        assert refused.value.response.status_code == 429
-    finally:
-        await asyncio.gather(*(ws.close() for ws in sockets))
-    async with connect(url) as again:  # closed ones free their slots
-        assert "connection_established" in str(await again.recv())
+def test_websockets_per_address_are_capped() -> None:
+    """The stack's rendered config caps WebSockets per address on the handshake location
+    (the cap itself is proven live on production.conf, whose value a test can reach; here
+    it must leave room for the realtime benchmark's 1,000 sockets from 127.0.0.1)."""
+    rendered = (profile("test").state / "nginx" / "nginx.conf").read_text()
+    assert "limit_conn_zone $binary_remote_addr zone=ws_per_address:" in rendered
+    handshake = rendered.split("location /app/ {", 1)[1].split("location ", 1)[0]
+    assert f"limit_conn ws_per_address {WS_CONNECTIONS_PER_ADDRESS};" in handshake
+    assert 1000 < WS_CONNECTIONS_PER_ADDRESS

@@ -210,11 +210,9 @@ def web_root() -> Path:
     return built if (built / "index.html").exists() else ROOT / "web" / "placeholder"
 
 
-# Open WebSockets nginx lets one client address hold. Locally every client is 127.0.0.1:
-# the test stack keeps a cap its tests can reach; `make run` leaves room for the
-# realtime benchmark's 1,000 subscribers.
-WS_CONNECTIONS_PER_ADDRESS = {"test": 64}
-WS_CONNECTIONS_PER_ADDRESS_DEFAULT = 2048
+# Open WebSockets nginx lets one client address hold. Locally every client is 127.0.0.1,
+# and `make bench` (on the test profile) subscribes 1,000 sockets through nginx.
+WS_CONNECTIONS_PER_ADDRESS = 2048
 
 
 def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
@@ -243,9 +241,7 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             s3_port=p.ports.s3,
             bucket=bucket,
             web_root=web_root(),
-            ws_per_address=WS_CONNECTIONS_PER_ADDRESS.get(
-                p.name, WS_CONNECTIONS_PER_ADDRESS_DEFAULT
-            ),
+            ws_per_address=WS_CONNECTIONS_PER_ADDRESS,
         )
     )
     return conf
