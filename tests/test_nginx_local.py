@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
@@ -77,4 +76,4 @@ def test_websockets_per_address_are_capped() -> None:
     assert "limit_conn_zone $binary_remote_addr zone=ws_per_address:" in rendered
     handshake = rendered.split("location /app/ {", 1)[1].split("location ", 1)[0]
     assert f"limit_conn ws_per_address {WS_CONNECTIONS_PER_ADDRESS};" in handshake
-    assert 1000 < WS_CONNECTIONS_PER_ADDRESS
+    assert WS_CONNECTIONS_PER_ADDRESS > 1000
