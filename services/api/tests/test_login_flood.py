@@ -59,8 +59,12 @@ async def test_a_login_flood_does_not_slow_cached_reads(
 
     figures = await reads_under_login_flood(api_url, path, auth)
 
-    verifications = figures.login_statuses.get(401, 0)
-    assert verifications >= 50, f"the flood must really check passwords: {figures}"
+    # The flood kept the hashing busy throughout: passwords really checked (401) and, past
+    # the pool's queue, attempts turned away at once (429) instead of piling up.
+    sent = sum(figures.login_statuses.values())
+    assert sent >= 100, figures.login_statuses
+    assert figures.login_statuses.get(401, 0) >= 5, figures.login_statuses
+    assert set(figures.login_statuses) <= {401, 429}, figures.login_statuses
     quiet, flooded = FloodFigures.p99(figures.quiet), FloodFigures.p99(figures.flooded)
     # On the event loop, every verification (about 150 ms; measured here) would stall
     # the reads queued behind it; off the loop the reads only share the CPU.
