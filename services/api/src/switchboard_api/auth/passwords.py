@@ -21,9 +21,10 @@ T = TypeVar("T")
 
 # One thread per API process: the API runs several processes and each needs CPU left over
 # for its own requests. Past the queue bound, callers are turned away at once (429) rather
-# than waiting for minutes behind a flood.
+# than waiting behind a flood: a waiting login holds its request's database connection, so
+# the bound stays well below the connection pool (a flood must not starve other requests).
 HASHING_THREADS = 1
-HASHING_QUEUE = 32
+HASHING_QUEUE = 4
 _pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 _in_flight = 0
 
