@@ -70,6 +70,7 @@ def nginx_in_front_of(api_port: int) -> Iterator[str]:
             s3_port=free_port(),
             bucket="bench",
             web_root=work,
+            ws_per_address=64,
         )
     )
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)])

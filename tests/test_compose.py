@@ -29,10 +29,10 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-from switchboard_api.settings import ApiSettings
+from switchboard_api.settings import PRODUCTION_REQUIRED, ApiSettings
 from switchboard_pbxsim.settings import PbxSimSettings
 from switchboard_realtime.settings import RealtimeSettings
-from switchboard_shared.settings import env_names
+from switchboard_shared.settings import env_names, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE = REPO / "compose.yaml"
@@ -44,8 +44,13 @@ SETTINGS: dict[str, type[BaseSettings]] = {
 }
 # Paths compose mounts that a build makes, not the repository.
 BUILD_OUTPUTS = {"web/dist"}
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|SALT|TOKEN|ACCESS_KEY|REDISCLI_AUTH", re.IGNORECASE)
+SECRET_NAME = re.compile(
+    r"PASSWORD|SECRET|SALT|TOKEN|ACCESS_KEY|API_KEY|REDISCLI_AUTH", re.IGNORECASE
+)
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
+INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}")
+API_SERVICES = ("api-1", "api-2", "worker", "init")
+REALTIME_SERVICES = ("realtime-1", "realtime-2")
 
 
 def load_compose() -> dict[str, Any]:
@@ -117,6 +122,31 @@ def env_of(svc: dict[str, Any]) -> dict[str, Any]:
     env = svc.get("environment", {})
     assert isinstance(env, dict), "environment as a mapping"
     return env
+
+
+def interpolate(value: object, deploy_env: dict[str, str]) -> str:
+    """``value`` as Compose interpolates it from ``deploy_env`` (the --env-file); a required
+    variable that is missing fails like ``docker compose up`` does."""
+
+    def one(m: re.Match[str]) -> str:
+        name, kind, rest = m.group(1), m.group(2), m.group(3)
+        if name in deploy_env:
+            return deploy_env[name]
+        if kind == "-":
+            return rest
+        raise AssertionError(f"compose refuses to start: {name} is required ({rest})")
+
+    return INTERPOLATION.sub(one, str(value))
+
+
+def deploy_env_for_test() -> dict[str, str]:
+    """A deploy.env giving every variable compose requires a real-looking value."""
+    names = set(re.findall(r"\$\{([A-Z0-9_]+):\?", COMPOSE.read_text()))
+    values = {name: f"{name.lower().replace('_', '')}-Xk29" for name in names}
+    values["MANGO_BASE_URL"] = "https://app.mango-office.ru/vpbx"
+    values["MANGO_WEBHOOK_SOURCES"] = "81.88.80.132,81.88.80.133"
+    values["SWITCHBOARD_HOST"] = "crm.example.com"
+    return values
 
 
 # ---------------------------------------------------------------- the schema
@@ -306,6 +336,51 @@ def test_no_literal_secrets() -> None:
         for value in found:
             assert REQUIRED_VAR.match(value), f"literal secret in a config: {value}"
     assert "dev-only" not in COMPOSE.read_text()
+
+
+@pytest.mark.parametrize("name", API_SERVICES)
+def test_api_services_run_as_production_with_every_secret_required(name: str) -> None:
+    env = env_of(services()[name])
+    assert env["API_ENV"] == "production"
+    for field in PRODUCTION_REQUIRED:
+        var = "API_" + field.upper()
+        assert var in env, f"{name}: {var} must be passed (production refuses to start without)"
+        assert re.search(r"\$\{[A-Z0-9_]+:\?[^}]*\}", str(env[var])), f"{name}: {var} required"
+
+
+@pytest.mark.parametrize("name", REALTIME_SERVICES)
+def test_realtime_nodes_run_as_production_with_their_secret_required(name: str) -> None:
+    env = env_of(services()[name])
+    assert env["RT_ENV"] == "production"
+    for var in ("RT_REDIS_URL", "RT_APP_SECRET"):
+        assert re.search(r"\$\{[A-Z0-9_]+:\?[^}]*\}", str(env[var])), f"{name}: {var} required"
+
+
+@pytest.mark.parametrize("name", API_SERVICES + REALTIME_SERVICES)
+def test_the_interpolated_environment_passes_the_production_check(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What compose hands each service, given a complete deploy.env, starts in production."""
+    deploy_env = deploy_env_for_test()
+    for var in list(os.environ):
+        if var.startswith(("API_", "RT_")):
+            monkeypatch.delenv(var)
+    for var, value in env_of(services()[name]).items():
+        if var.startswith(("API_", "RT_")):
+            monkeypatch.setenv(var, interpolate(value, deploy_env))
+    cls = ApiSettings if name in API_SERVICES else RealtimeSettings
+    assert load_settings(cls).env == "production"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "missing", ["MANGO_API_KEY", "MANGO_API_SALT", "MANGO_BASE_URL", "MANGO_WEBHOOK_SOURCES"]
+)
+def test_compose_refuses_to_start_without_the_pbx_settings(missing: str) -> None:
+    deploy_env = deploy_env_for_test()
+    del deploy_env[missing]
+    values = "\n".join(str(v) for v in env_of(services()["api-1"]).values())
+    with pytest.raises(AssertionError, match=f"{missing} is required"):
+        interpolate(values, deploy_env)
 
 
 def test_the_secret_check_catches_a_literal() -> None:

@@ -27,6 +27,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -37,8 +38,13 @@ import pytest
 import pytest_asyncio
 from aiohttp import WSMsgType, web
 from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from switchboard_realtime.settings import RealtimeSettings
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from realtime_support.publish_paths import PUBLISH_API_PATHS, raw_status
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX_DIR = REPO / "infra" / "nginx"
@@ -221,7 +227,9 @@ def test_publish_api_is_never_exposed() -> None:
     # No other location may reach realtime except the WebSocket handshake.
     to_realtime = [spec for spec, body in locations(text).items() if "http://realtime" in body]
     assert to_realtime == ["~ ^/app/[A-Za-z0-9._-]+$"]
-    assert "limit_except GET" in locations(text)[to_realtime[0]]
+    handshake = locations(text)[to_realtime[0]]
+    assert "if ($request_method !~ ^(GET|HEAD)$)" in handshake, "only the handshake passes"
+    assert '$request_uri !~ "^/app/' in handshake, "only a canonical path is proxied as is"
 
 
 @pytest.mark.parametrize("name", ["api", "realtime"])
@@ -453,13 +461,15 @@ async def test_security_headers_everywhere(live: Live) -> None:
         assert "server" not in h or "/" not in h["server"]  # no version
 
 
-async def test_api_docs_page_may_load_its_renderer(live: Live) -> None:
+async def test_api_docs_page_may_run_only_its_own_scripts(live: Live) -> None:
     async with httpx.AsyncClient(base_url=live.https, verify=live.ssl, timeout=5) as c:
         docs = await c.get("/api/docs")
         other = await c.get("/api/openapi.json")
-    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
-    assert "cdn.jsdelivr.net" not in other.headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+    csp = docs.headers["content-security-policy"]
+    assert "script-src 'self' 'unsafe-inline';" in csp, "its inline start-up script"
+    assert "https:" not in csp, "no third-party origin"
+    assert "'unsafe-inline'" not in other.headers["content-security-policy"].split("style-src")[0]
+    assert "frame-ancestors 'none'" in csp
 
 
 async def test_bucket_links_reach_s3_unchanged(live: Live) -> None:
@@ -540,3 +550,51 @@ async def test_an_upstream_that_is_not_listening_is_503_with_retry_after(
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["status"] == 503
     assert resp.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("path", PUBLISH_API_PATHS)
+async def test_publish_api_is_404_for_every_spelling_of_its_path(
+    live: Live, method: str, path: str
+) -> None:
+    before = len(live.stubs["realtime"].seen)
+    port = int(live.https.rsplit(":", 1)[1])
+    status = await raw_status("127.0.0.1", port, method, path, tls=live.ssl)
+    assert status == 404, path
+    assert len(live.stubs["realtime"].seen) == before, f"{path} reached the realtime node"
+
+
+async def test_sign_in_is_rate_limited_per_address(live: Live) -> None:
+    seen_before = len(live.stubs["api"].seen)
+    async with httpx.AsyncClient(base_url=live.https, verify=live.ssl, timeout=10) as c:
+        answers = await asyncio.gather(
+            *(c.post("/api/v1/auth/login", json={"email": "a@b.c"}) for _ in range(40))
+        )
+        other_api = await c.get("/api/v1/contacts")
+    limited = [r for r in answers if r.status_code == 429]
+    assert 15 <= len(limited) <= 40 - 20, "a burst of 20 passes, the rest is refused"
+    problem = limited[0]
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert problem.json()["type"] == "urn:switchboard:problem:rate-limited"
+    assert problem.headers["retry-after"] == "1"
+    assert len(live.stubs["api"].seen) - seen_before == 40 - len(limited) + 1
+    assert other_api.status_code == 200, "only sign-in is limited"
+    await asyncio.sleep(4.2)  # the zone refills (5 r/s) for the tests after this one
+
+
+async def test_websockets_per_address_are_capped(live: Live) -> None:
+    cap = int(re.findall(r"limit_conn ws_per_address (\d+);", conf_text())[0])
+    uri = live.https.replace("https://", "wss://") + "/app/switchboard-key?protocol=7"
+    sockets = []
+    try:
+        for _ in range(cap):
+            ws = await ws_connect(uri, ssl=live.ssl)
+            await ws.recv()
+            sockets.append(ws)
+        with pytest.raises(InvalidStatus) as refused:
+            await ws_connect(uri, ssl=live.ssl)
+        assert refused.value.response.status_code == 429
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+    async with ws_connect(uri, ssl=live.ssl) as again:  # closed ones free their slots
+        assert json.loads(await again.recv())["upstream"] == "realtime"

@@ -35,7 +35,7 @@ from provision import ProvisionError, provision
 from supervision import StackSupervisor, render_supervisor_conf, start_after_prepare
 from toolchain import ensure_programs, tool_env
 
-from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY
+from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY, PAIR_KEY
 from web import ensure_built, has_client, run_tests
 
 BUCKET = "switchboard"
@@ -250,7 +250,7 @@ def reset_login_limits(redis_url: str) -> None:
     """Forget every login attempt counted so far (the rate limiter's Redis keys)."""
     client = redis.Redis.from_url(redis_url)
     try:
-        for prefix in (ACCOUNT_KEY, ADDRESS_KEY):
+        for prefix in (PAIR_KEY, ACCOUNT_KEY, ADDRESS_KEY):
             for key in client.scan_iter(match=prefix + "*", count=500):
                 client.delete(key)
     finally:

@@ -219,6 +219,11 @@ def web_root() -> Path:
     return built if (built / "index.html").exists() else ROOT / "web" / "placeholder"
 
 
+# Open WebSockets nginx lets one client address hold. Locally every client is 127.0.0.1,
+# and `make bench` (on the test profile) subscribes 1,000 sockets through nginx.
+WS_CONNECTIONS_PER_ADDRESS = 2048
+
+
 def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
     """Render ``infra/nginx/local.conf.template`` for this profile."""
     base = p.state / "nginx"
@@ -245,6 +250,7 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             s3_port=p.ports.s3,
             bucket=bucket,
             web_root=web_root(),
+            ws_per_address=WS_CONNECTIONS_PER_ADDRESS,
         )
     )
     return conf

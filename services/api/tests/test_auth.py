@@ -90,6 +90,21 @@ async def test_wrong_password_and_unknown_email_look_the_same(
     assert (await http.get(ME)).status_code == 401
 
 
+async def test_login_from_another_sites_page_is_403(
+    http: httpx.AsyncClient, agent: Employee, api_url: str
+) -> None:
+    body = {"email": agent.email, "password": agent.password}
+    for foreign in ("https://evil.example", "null", api_url.replace("127.0.0.1", "localhost")):
+        response = await http.post(LOGIN, json=body, headers={"origin": foreign})
+        assert response.status_code == 403, foreign
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "Origin" in response.json()["detail"]
+    own = await http.post(LOGIN, json=body, headers={"origin": api_url})
+    assert own.status_code == 200
+    no_origin = await http.post(LOGIN, json=body)  # not a browser: nothing to forge
+    assert no_origin.status_code == 200
+
+
 async def test_bad_login_bodies_are_400_naming_the_field(http: httpx.AsyncClient) -> None:
     response = await http.post(LOGIN, json={"email": "a@b.c"})
     assert response.status_code == 400

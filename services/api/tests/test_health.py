@@ -7,12 +7,15 @@ import os
 import time
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 
 from switchboard_api.app import create_app
 from switchboard_api.settings import ApiSettings
+
+from fixtures.auth import running_api
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ async def silent_server() -> AsyncIterator[int]:
 
 async def test_readyz_names_a_hung_redis_within_two_seconds(silent_server: int) -> None:
     settings = ApiSettings(redis_url=SecretStr(f"redis://127.0.0.1:{silent_server}/0"))
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with running_api(settings) as url, httpx.AsyncClient(base_url=url) as client:
         started = time.monotonic()
         resp = await client.get("/api/readyz")
         elapsed = time.monotonic() - started
@@ -48,18 +51,28 @@ async def test_readyz_names_a_hung_redis_within_two_seconds(silent_server: int) 
 
 async def test_readyz_names_a_stopped_s3() -> None:
     settings = ApiSettings(s3_endpoint_url="http://127.0.0.1:9")  # discard port: refused
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with running_api(settings) as url, httpx.AsyncClient(base_url=url) as client:
         resp = await client.get("/api/readyz")
+        outside = await client.get("/api/readyz", headers={"x-forwarded-for": "93.184.216.34"})
     assert resp.status_code == 503
     assert resp.json()["failed"] == ["s3"]
+    assert outside.status_code == 503
+    assert outside.json() == {"ok": False}, "no names, versions or error text for outsiders"
 
 
 async def test_readyz_ok_on_the_real_stack() -> None:
     assert os.environ.get("API_DATABASE_URL"), "run with make test"
-    async with AsyncTestClient(create_app(ApiSettings())) as client:
+    async with running_api(ApiSettings()) as url, httpx.AsyncClient(base_url=url) as client:
         resp = await client.get("/api/readyz")
+        office = await client.get("/api/readyz", headers={"x-forwarded-for": "10.1.2.3"})
+        outside = await client.get(
+            "/api/readyz", headers={"x-forwarded-for": "2a00:1450:4001:82b::200e"}
+        )
     assert resp.status_code == 200, resp.text
     assert resp.json()["failed"] == []
+    assert "PostgreSQL" in office.json()["checks"]["postgres"]["detail"]
+    assert outside.status_code == 200
+    assert outside.json() == {"ok": True}
 
 
 async def test_an_unreachable_database_is_a_503_problem_not_a_500() -> None:

@@ -9,16 +9,47 @@ field: a misspelled setting fails the start instead of being silently ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
+# Every development default of a secret carries this marker, so production can refuse it.
+DEV_ONLY = "dev-only-"
+
 
 class UnknownSettingError(ValueError):
     """An environment variable carries a service's prefix but names no setting."""
+
+
+class DevelopmentValueError(ValueError):
+    """A production start found secrets that are missing or hold development values."""
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return "" if value is None else str(value)
+
+
+def refuse_development_values(settings: BaseSettings, required: Iterable[str]) -> None:
+    """Raise naming every ``required`` setting that is unset (empty or its development
+    default) or holds a ``dev-only-`` value; production calls this before anything starts."""
+    prefix = str(settings.model_config.get("env_prefix", "")).upper()
+    fields = type(settings).model_fields
+    problems = []
+    for name in required:
+        value = _plain(getattr(settings, name)).strip()
+        env_name = prefix + name.upper()
+        if DEV_ONLY in value:
+            problems.append(f"{env_name} has a development value")
+        elif not value or value == _plain(fields[name].default).strip():
+            problems.append(f"{env_name} is not set")
+    if problems:
+        raise DevelopmentValueError("production refuses to start: " + "; ".join(problems))
 
 
 def env_names(settings_cls: type[BaseSettings]) -> set[str]:

@@ -11,7 +11,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
@@ -23,6 +22,8 @@ from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.lifecycle.fastpath import install_fast_path
+from switchboard_api.platform.access_log import mask_access_log_queries
+from switchboard_api.platform.docs import docs_assets_router, docs_render_plugin
 from switchboard_api.platform.request_input import (
     StorableQueryMiddleware,
     document_input_refusals,
@@ -64,6 +65,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per PBX call otherwise
+    mask_access_log_queries()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -72,7 +74,10 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             freeze_startup_heap()  # out of the cyclic GC's full collections (100 ms each)
             yield
 
-    api = Router(path="/api", route_handlers=[healthz, readyz, *domain_route_handlers()])
+    api = Router(
+        path="/api",
+        route_handlers=[healthz, readyz, docs_assets_router(), *domain_route_handlers()],
+    )
     app = Litestar(
         route_handlers=[api],
         lifespan=[lifespan],
@@ -88,7 +93,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             title="Switchboard API",
             version="1.0.0",
             path="/api",
-            render_plugins=[ScalarRenderPlugin(path="/docs")],
+            render_plugins=[docs_render_plugin("/api")],
             components=Components(
                 security_schemes={
                     "session": SecurityScheme(

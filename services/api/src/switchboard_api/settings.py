@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from switchboard_shared.settings import load_settings
+from switchboard_shared.settings import DEV_ONLY, load_settings, refuse_development_values
 
-DEV_ONLY = "dev-only-"
+# What a production start must be given: secrets, and what ties it to the real PBX (its
+# API, and the addresses its webhooks come from, or anyone could forge a call).
+PRODUCTION_REQUIRED = (
+    "database_url",
+    "redis_url",
+    "s3_access_key",
+    "s3_secret_key",
+    "secret_key",
+    "realtime_secret",
+    "mango_base_url",
+    "mango_api_key",
+    "mango_api_salt",
+    "telephony_webhook_sources",
+)
 
 
 class ApiSettings(BaseSettings):
     """Configuration of the API and worker processes. Defaults are for local development only."""
 
-    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+    # hide_input_in_errors: a validation error must never print the secrets it was given.
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", hide_input_in_errors=True)
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse to start while a secret is unset or a dev-only value.",
+    )
     database_url: SecretStr = Field(
         default=SecretStr(
             "postgresql+asyncpg://switchboard:switchboard@127.0.0.1:8110/switchboard"
@@ -146,8 +165,16 @@ class ApiSettings(BaseSettings):
     auth_cache_seconds: int = Field(
         default=300, ge=1, description="How long user and API-token lookups stay in Redis."
     )
+    login_account_address_limit: int = Field(
+        default=5,
+        ge=1,
+        description="Login attempts at one account from one address within the account window.",
+    )
     login_account_limit: int = Field(
-        default=5, ge=1, description="Login attempts per account within the account window."
+        default=100,
+        ge=1,
+        description="Login attempts at one account from all addresses within the account window "
+        "(the cap a stranger rotating addresses runs into; keep it well above the one above).",
     )
     login_account_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-account login attempt limit."
@@ -155,7 +182,8 @@ class ApiSettings(BaseSettings):
     login_address_limit: int = Field(
         default=30,
         ge=1,
-        description="Failed login attempts per client address within the address window.",
+        description="Failed login attempts per client address (IPv6: per /64) within the "
+        "address window.",
     )
     login_address_window_seconds: int = Field(
         default=900, ge=1, description="Window of the per-address login attempt limit."
@@ -213,10 +241,29 @@ class ApiSettings(BaseSettings):
     telephony_missed_call_tasks: bool = Field(
         default=False, description="Create a call-back task for every missed inbound call."
     )
+    telephony_dial_prefixes: str = Field(
+        default="+7",
+        description="Comma-separated E.164 prefixes click-to-call may dial (country codes or "
+        "longer, e.g. +7,+375); empty = any destination.",
+    )
+    telephony_dial_limit: int = Field(
+        default=30, ge=1, description="Click-to-call dials one user may start per dial window."
+    )
+    telephony_dial_window_seconds: int = Field(
+        default=600, ge=1, description="Window of the per-user click-to-call limit."
+    )
     telephony_sync_cron: str = Field(
         default="*/5 * * * *",
         description="When the worker reconciles PBX members, lines and lists (cron, UTC).",
     )
+
+    @field_validator("telephony_dial_prefixes")
+    @classmethod
+    def _dial_prefixes(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if not re.fullmatch(r"\+[0-9]{1,14}", item):
+                raise ValueError(f"{item!r} is not an E.164 prefix such as +7 or +3751")
+        return value
 
     @field_validator("telephony_webhook_sources")
     @classmethod
@@ -224,6 +271,12 @@ class ApiSettings(BaseSettings):
         for item in filter(None, (part.strip() for part in value.split(","))):
             ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
+
+    @model_validator(mode="after")
+    def _production_has_real_secrets(self) -> ApiSettings:
+        if self.env == "production":
+            refuse_development_values(self, PRODUCTION_REQUIRED)
+        return self
 
 
 @lru_cache(maxsize=1)

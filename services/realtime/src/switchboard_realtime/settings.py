@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from switchboard_shared.settings import load_settings
+from switchboard_shared.settings import DEV_ONLY, load_settings, refuse_development_values
 
 
 class RealtimeSettings(BaseSettings):
     """Configuration of one realtime node. Defaults are for local development only."""
 
-    model_config = SettingsConfigDict(env_prefix="RT_", extra="ignore")
+    # hide_input_in_errors: a validation error must never print the secrets it was given.
+    model_config = SettingsConfigDict(env_prefix="RT_", extra="ignore", hide_input_in_errors=True)
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse to start while a secret is unset or a dev-only value.",
+    )
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8101, description="Port for WebSocket clients and the HTTP API.")
     unix_socket: str = Field(
@@ -49,7 +56,7 @@ class RealtimeSettings(BaseSettings):
     )
     app_key: str = Field(default="switchboard-key", description="Pusher app key.")
     app_secret: SecretStr = Field(
-        default=SecretStr("dev-only-realtime-secret"), description="Pusher app secret."
+        default=SecretStr(DEV_ONLY + "realtime-secret"), description="Pusher app secret."
     )
     apps_json: SecretStr | None = Field(
         default=None,
@@ -172,6 +179,16 @@ class RealtimeSettings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=4.0, gt=0, description="Upper bound on a graceful shutdown after SIGTERM."
     )
+
+    @model_validator(mode="after")
+    def _production_has_real_secrets(self) -> RealtimeSettings:
+        if self.env == "production":
+            refuse_development_values(self, self.production_required())
+        return self
+
+    def production_required(self) -> tuple[str, ...]:
+        """What a production start must be given (the app list replaces the one app)."""
+        return ("redis_url", "apps_json" if self.apps_json is not None else "app_secret")
 
 
 def get_settings() -> RealtimeSettings:

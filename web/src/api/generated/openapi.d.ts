@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe */
+        /**
+         * Readiness probe
+         * @description Internal callers get every dependency's state; others only `ok`.
+         */
         get: operations["ApiReadyzReadyz"];
         put?: never;
         post?: never;
@@ -176,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Click-to-call from my extension
-         * @description Creates an outbound call and asks the PBX to ring the caller's extension, then dial `to_number`. 422 if the caller has no extension; 502/503 if the PBX refuses or is unreachable (the call is then marked failed).
+         * @description Creates an outbound call and asks the PBX to ring the caller's extension, then dial `to_number`. 403 if the dialing policy does not allow the destination; 422 if the caller has no extension; 429 past the caller's dial limit (Retry-After); 502/503 if the PBX refuses or is unreachable (the call is then marked failed).
          */
         post: operations["ApiV1CallsDialDialCall"];
         delete?: never;
@@ -1806,6 +1809,10 @@ export interface components {
             failed: string[];
             ok: boolean;
         };
+        /** ReadinessSummary */
+        ReadinessSummary: {
+            ok: boolean;
+        };
         /** RealtimeConfig */
         RealtimeConfig: {
             key: string;
@@ -2000,7 +2007,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Readiness"];
+                    "application/json": components["schemas"]["Readiness"] | components["schemas"]["ReadinessSummary"];
                 };
             };
             /** @description A dependency failed */
@@ -2047,6 +2054,15 @@ export interface operations {
             };
             /** @description Wrong email or password */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A browser posted it from another site (Origin) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2533,6 +2549,15 @@ export interface operations {
             };
             /** @description A field's value is not acceptable */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's dial limit is used up; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

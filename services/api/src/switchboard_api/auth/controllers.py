@@ -17,6 +17,7 @@ from switchboard_api.auth import seed as _demo_seed  # noqa: F401 - registers th
 from switchboard_api.auth import service
 from switchboard_api.auth.guards import AUTHENTICATED, entity_route
 from switchboard_api.auth.middleware import authenticator
+from switchboard_api.auth.origin import require_same_origin
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.schemas import (
@@ -69,6 +70,7 @@ class AuthController(Controller):
         responses={
             400: _problem("The body is not valid (the problem names the field)"),
             401: _problem("Wrong email or password"),
+            403: _problem("A browser posted it from another site (Origin)"),
             429: _problem("Too many attempts; see Retry-After"),
             503: _problem("The session store is unavailable"),
         },
@@ -81,6 +83,7 @@ class AuthController(Controller):
         resources: NamedDependency[Resources],
     ) -> Response[Me]:
         """Sign in."""
+        require_same_origin(request)
         settings = resources.settings
         sessions = authenticator(request.app).sessions
         try:

@@ -1,27 +1,35 @@
-"""Login attempt limits in Redis, per account and per client address (fixed windows).
+"""Login attempt limits in Redis (fixed windows): per account *from one address*, per
+account from everywhere (a higher cap), and per client address.
+
+A stranger who knows an e-mail address can only exhaust that account's budget from their
+own addresses: the owner, signing in from an address without failures, still gets in until
+the much higher per-account cap is reached. IPv6 clients are counted by their /64 (one
+subscriber's allocation), IPv4 by address.
 
 Every attempt is counted *before* the password is checked (so parallel guesses cannot slip
-past the limit); a successful login then clears the account's counter and gives the address
-its attempt back, so only failures accumulate.
+past the limit); a successful login then clears the (account, address) counter and gives
+the account cap and the address their attempt back, so only failures accumulate.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from switchboard_api.errors import RateLimited
 
+PAIR_KEY = "auth:login:account-address:"
 ACCOUNT_KEY = "auth:login:account:"
 ADDRESS_KEY = "auth:login:address:"
 
-# Count one attempt on both keys (the window starts at the first attempt) and return
+# Count one attempt on every key (the window starts at the first attempt) and return
 # each key's count and remaining window.
 _COUNT = """
 local out = {}
-for i = 1, 2 do
+for i = 1, #KEYS do
     local n = redis.call('INCR', KEYS[i])
     if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
     local ttl = redis.call('TTL', KEYS[i])
@@ -39,7 +47,9 @@ return out
 # never expire.
 _SUCCEEDED = """
 redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
+for i = 2, 3 do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
+end
 return 1
 """
 
@@ -48,16 +58,32 @@ return 1
 class LoginLimits:
     """The limits, from settings."""
 
+    account_address_limit: int
     account_limit: int
     account_window: int
     address_limit: int
     address_window: int
 
 
-def _keys(email: str, address: str) -> tuple[str, str]:
+def client_network(address: str) -> str:
+    """The unit a client address is counted by: IPv4 as is, IPv6 by its /64 (a subscriber
+    gets a whole /64, so counting /128s would give them 2**64 budgets)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _keys(email: str, address: str) -> tuple[str, str, str]:
     # Hash the email so Redis holds no address book of who tried to log in.
     account = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    return ACCOUNT_KEY + account, ADDRESS_KEY + address
+    network = client_network(address)
+    return PAIR_KEY + account + ":" + network, ACCOUNT_KEY + account, ADDRESS_KEY + network
 
 
 class LoginRateLimiter:
@@ -73,10 +99,12 @@ class LoginRateLimiter:
         """Count an attempt; raise :class:`RateLimited` (with Retry-After) if over a limit."""
         keys = _keys(email, address)
         lim = self._limits
-        account_n, account_ttl, address_n, address_ttl = await self._count(
-            keys=list(keys), args=[lim.account_window, lim.address_window]
+        pair_n, pair_ttl, account_n, account_ttl, address_n, address_ttl = await self._count(
+            keys=list(keys), args=[lim.account_window, lim.account_window, lim.address_window]
         )
         waits = []
+        if pair_n > lim.account_address_limit:
+            waits.append(int(pair_ttl))
         if account_n > lim.account_limit:
             waits.append(int(account_ttl))
         if address_n > lim.address_limit:
@@ -85,6 +113,6 @@ class LoginRateLimiter:
             raise RateLimited(max(waits), "too many login attempts; try again later")
 
     async def succeeded(self, email: str, address: str) -> None:
-        """Forget the account's failures and return the address its attempt."""
-        account_key, address_key = _keys(email, address)
-        await self._succeeded(keys=[account_key, address_key])
+        """Forget the account's failures from this address; return the account cap and the
+        address their attempt."""
+        await self._succeeded(keys=list(_keys(email, address)))

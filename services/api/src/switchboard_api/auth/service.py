@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 
 from switchboard_api.auth import cache, repository
 from switchboard_api.auth.cache import CachedUser
-from switchboard_api.auth.passwords import hash_password, needs_rehash, verify_password
+from switchboard_api.auth.passwords import (
+    hash_password_off_loop,
+    needs_rehash,
+    verify_password_off_loop,
+)
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.ratelimit import LoginLimits, LoginRateLimiter
 from switchboard_api.auth.sessions import SessionStore, end_user_sessions
@@ -34,6 +38,7 @@ def login_limiter(resources: Resources) -> LoginRateLimiter:
     """The login rate limiter configured from settings."""
     s = resources.settings
     limits = LoginLimits(
+        account_address_limit=s.login_account_address_limit,
         account_limit=s.login_account_limit,
         account_window=s.login_account_window_seconds,
         address_limit=s.login_address_limit,
@@ -61,12 +66,13 @@ async def login(
     await limiter.attempt(email, address)
     candidate = await repository.find_login_candidate(uow.session, email.strip())
     stored = candidate.password_hash if candidate else None
-    if not verify_password(stored, password) or candidate is None or not candidate.user.active:
+    matches = await verify_password_off_loop(stored, password)
+    if not matches or candidate is None or not candidate.user.active:
         raise Unauthenticated("wrong email or password")
     await limiter.succeeded(email, address)
     if stored is not None and needs_rehash(stored):
         await repository.store_password_hash(
-            uow.session, candidate.user.id, hash_password(password)
+            uow.session, candidate.user.id, await hash_password_off_loop(password)
         )
     if previous_session_id:
         await sessions.end(previous_session_id)
@@ -88,12 +94,13 @@ async def change_password(
     limiter = login_limiter(resources)
     await limiter.attempt(principal.email, address)
     candidate = await repository.find_login_candidate(uow.session, principal.email)
-    if candidate is None or not verify_password(candidate.password_hash, current_password):
+    stored = candidate.password_hash if candidate else None
+    if not await verify_password_off_loop(stored, current_password) or candidate is None:
         field = FieldError(field="current_password", message="is not your current password")
         raise InvalidInput("the current password is wrong", errors=[field])
     await limiter.succeeded(principal.email, address)
     await repository.store_password_hash(
-        uow.session, principal.user_id, hash_password(new_password)
+        uow.session, principal.user_id, await hash_password_off_loop(new_password)
     )
 
     async def end_other_sessions() -> None:

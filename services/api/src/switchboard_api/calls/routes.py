@@ -21,6 +21,7 @@ from switchboard_api.lifecycle.http import ETAG_HEADER, LOCATION_HEADER, etag, p
 from switchboard_api.lifecycle.routes import lifecycle_router
 from switchboard_api.platform.resources import Resources
 from switchboard_api.telephony.dial import PROVIDER_PROBLEMS, dial
+from switchboard_api.telephony.dial_policy import DIAL_LIMITED
 from switchboard_api.telephony.recordings import playback_url
 
 
@@ -30,13 +31,14 @@ from switchboard_api.telephony.recordings import playback_url
     summary="Click-to-call from my extension",
     description=(
         "Creates an outbound call and asks the PBX to ring the caller's extension, then "
-        "dial `to_number`. 422 if the caller has no extension; 502/503 if the PBX refuses "
-        "or is unreachable (the call is then marked failed)."
+        "dial `to_number`. 403 if the dialing policy does not allow the destination; 422 "
+        "if the caller has no extension; 429 past the caller's dial limit (Retry-After); "
+        "502/503 if the PBX refuses or is unreachable (the call is then marked failed)."
     ),
     status_code=HTTP_201_CREATED,
     opt=entity_route(CALLS.name, Action.CREATE),
     response_headers=[ETAG_HEADER, LOCATION_HEADER],
-    responses={**problems(422), **PROVIDER_PROBLEMS},
+    responses={**problems(422), **DIAL_LIMITED, **PROVIDER_PROBLEMS},
 )
 async def dial_call(
     principal: NamedDependency[Principal],

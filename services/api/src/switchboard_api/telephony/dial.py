@@ -33,6 +33,7 @@ from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import read_session, unit_of_work
 from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.dial_policy import check_dial_allowed
 from switchboard_api.telephony.provider_interface import ProviderError
 from switchboard_api.telephony.provider_registry import make_provider, provider_http
 
@@ -83,6 +84,7 @@ async def dial(resources: Resources, principal: Principal, data: DialRequest) ->
     settings = resources.settings
     extension = await _extension_of(resources, principal.user_id)
     to_number = normalize_phone(data.to_number, "to_number", settings.default_phone_region)
+    await check_dial_allowed(resources, principal.user_id, to_number)
     line = (
         normalize_phone(data.line_number, "line_number", settings.default_phone_region)
         if data.line_number
