@@ -61,6 +61,7 @@ class EntityType:
     forbid them. ``redacted`` columns are never returned nor written into events.
     ``on_change`` is called in the transaction that writes a record (created, changed,
     moved or purged) to queue what must follow once it commits (caches to drop, jobs).
+    ``stored_objects`` names the S3 objects a purge deletes with the record.
     """
 
     name: str
@@ -80,6 +81,8 @@ class EntityType:
     redacted: frozenset[str] = frozenset()
     on_change: Callable[[UnitOfWork, uuid.UUID], None] | None = None
     guard: GuardHook | None = None
+    #: The S3 keys a stored record owns (recordings, files): deleted with it for good.
+    stored_objects: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     @property
     def label(self) -> str:

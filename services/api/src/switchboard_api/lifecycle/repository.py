@@ -264,6 +264,12 @@ class LifecycleRepository:
         stmt = delete(self.table).where(*conditions).returning(*c)
         return await self._write(stmt)
 
+    async def referencing(self, column: str, record_id: uuid.UUID) -> list[Row]:
+        """The records (live or trashed) whose ``column`` refers to ``record_id``, locked."""
+        c = self.table.c
+        stmt = select(self.table).where(c[column] == record_id).order_by(c.id).with_for_update()
+        return [dict(r) for r in (await self.session.execute(stmt)).mappings().all()]
+
     async def expired_trash(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
         """Ids of records trashed before ``cutoff`` (oldest first), locked; rows another
         purge holds are skipped."""
