@@ -54,7 +54,7 @@ export const en = {
   tasks: { mine: "Mine", due: "Due today", overdue: "Overdue", all: "All", overdueBadge: "overdue" },
   calls: {
     log: "Call log", missed: "Missed", missedBadge: "{{count}} missed", recording: "Recording",
-    noRecording: "No recording", play: "Play", pause: "Pause", seek: "Position", call: "Call",
+    noRecording: "No recording", recordingExpired: "Recording removed by retention", play: "Play", pause: "Pause", seek: "Position", call: "Call",
     calling: "Calling {{number}}…", dialFailed: "Could not place the call", dialed: "Your phone will ring first, then {{number}}",
     incoming: "Incoming call", missedCall: "Missed call", from: "From {{number}}", unknown: "Unknown number", createContact: "Create contact",
     openContact: "Open contact", dismiss: "Dismiss", line: "Line {{number}}", answered: "Answered", ended: "Call ended",

@@ -56,7 +56,7 @@ export const ru: Messages = {
   tasks: { mine: "Мои", due: "На сегодня", overdue: "Просроченные", all: "Все", overdueBadge: "просрочена" },
   calls: {
     log: "Журнал звонков", missed: "Пропущенные", missedBadge: "Пропущено: {{count}}", recording: "Запись разговора",
-    noRecording: "Записи нет", play: "Воспроизвести", pause: "Пауза", seek: "Позиция", call: "Позвонить",
+    noRecording: "Записи нет", recordingExpired: "Запись удалена по сроку хранения", play: "Воспроизвести", pause: "Пауза", seek: "Позиция", call: "Позвонить",
     calling: "Звоним на {{number}}…", dialFailed: "Не удалось позвонить", dialed: "Сначала зазвонит ваш телефон, затем {{number}}",
     incoming: "Входящий звонок", missedCall: "Пропущенный звонок", from: "С номера {{number}}", unknown: "Неизвестный номер", createContact: "Создать контакт",
     openContact: "Открыть контакт", dismiss: "Скрыть", line: "Линия {{number}}", answered: "Отвечен", ended: "Звонок завершён",
