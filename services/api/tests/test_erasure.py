@@ -98,9 +98,7 @@ async def _events_of(resources: Resources, record_id: str) -> list[tuple[int | N
 
 async def _pending(resources: Resources, key: str) -> int:
     async with resources.sessionmaker() as session:
-        count = await session.scalar(
-            select(func.count()).where(PendingObjectDeletion.key == key)
-        )
+        count = await session.scalar(select(func.count()).where(PendingObjectDeletion.key == key))
         return int(count or 0)
 
 
@@ -150,7 +148,8 @@ async def test_purging_a_call_erases_its_recording_events_and_history(
 
     # The deletion job was queued after the commit; run what it runs.
     job = await queue_of(resources.redis, resources.settings).job(f"erase-objects:{call['id']}")
-    assert job is not None and job.function == "erase_pending_objects"
+    assert job is not None
+    assert job.function == "erase_pending_objects"
     assert await delete_pending_objects(resources) >= 1
     assert not await _listed(resources, call["recording_key"])
     assert await _pending(resources, call["recording_key"]) == 0
@@ -179,7 +178,8 @@ async def test_purging_a_contact_rewrites_its_calls_and_deals(
     for kind, record in (("calls", call), ("deals", deal)):  # cached with the link
         assert (await admin.http.get(f"/api/v1/{kind}/{record['id']}")).status_code == 200
         cached = await cache.get(kind, uuid.UUID(record["id"]))
-        assert cached is not None and cached[0] == record["version"]
+        assert cached is not None
+        assert cached[0] == record["version"]
 
     await _purge(admin, "contacts", contact["id"])
 
