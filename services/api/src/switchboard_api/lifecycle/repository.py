@@ -246,21 +246,10 @@ class LifecycleRepository:
         now = {name: value for name, value in row.items() if not name.startswith(_WAS)}
         return was, now
 
-    async def delete_trashed(
-        self,
-        record_id: uuid.UUID,
-        version: int | None,
-        *,
-        trashed_before: datetime | None = None,
-    ) -> Row | None:
-        """Delete the record for good if it is in the trash (and at ``version``, and trashed
-        before ``trashed_before``, when given)."""
+    async def delete_trashed(self, record_id: uuid.UUID, version: int) -> Row | None:
+        """Delete the record for good if it is in the trash and at ``version``."""
         c = self.table.c
-        conditions = [c.id == record_id, c.deleted_at.is_not(None)]
-        if version is not None:
-            conditions.append(c.version == version)
-        if trashed_before is not None:
-            conditions.append(c.deleted_at < trashed_before)
+        conditions = [c.id == record_id, c.deleted_at.is_not(None), c.version == version]
         stmt = delete(self.table).where(*conditions).returning(*c)
         return await self._write(stmt)
 
