@@ -144,6 +144,7 @@ export const en = {
     missedBadge: "{{count}} missed",
     recording: "Recording",
     noRecording: "No recording",
+    recordingExpired: "Recording removed by retention",
     play: "Play",
     pause: "Pause",
     seek: "Position",

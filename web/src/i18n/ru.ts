@@ -151,6 +151,7 @@ export const ru: Messages = {
     missedBadge: "Пропущено: {{count}}",
     recording: "Запись разговора",
     noRecording: "Записи нет",
+    recordingExpired: "Запись удалена по сроку хранения",
     play: "Воспроизвести",
     pause: "Пауза",
     seek: "Позиция",

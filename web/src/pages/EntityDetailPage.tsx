@@ -32,12 +32,9 @@ import { entityDef, labelKey, recordTitle } from "../entities/registry";
 import { formatDateTime } from "../lib/format";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { CHANGE_EVENT, parseChange } from "../realtime/events";
-import { RecordingPlayer } from "../telephony/RecordingPlayer";
+import { RecordingPlayer, RecordingRemoved } from "../telephony/RecordingPlayer";
+import { recordingView } from "../telephony/recording";
 import { CallsSection, NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
-
-function hasRecording(record: Record<string, unknown>): boolean {
-  return record.recording_status === "stored";
-}
 
 export function EntityDetailPage({ type }: { type: string }) {
   const { id = "" } = useParams();
@@ -173,9 +170,10 @@ export function EntityDetailPage({ type }: { type: string }) {
                 {t("record.version", { version: data.version })}
               </Text>
             </Paper>
-            {type === "calls" && hasRecording(data) && (
+            {type === "calls" && recordingView(data) === "player" && (
               <RecordingPlayer callId={id} duration={data.recording_duration as number | undefined} />
             )}
+            {type === "calls" && recordingView(data) === "expired" && <RecordingRemoved />}
             {type === "number_lists" && <NumberListEntries record={data} />}
             {type === "contacts" && <CallsSection contactId={id} />}
             {def.hasNotes && <NotesSection type={type} id={id} />}

@@ -5,6 +5,18 @@ import { IconPlayerPauseFilled, IconPlayerPlayFilled } from "@tabler/icons-react
 import { useTranslation } from "react-i18next";
 import { formatDuration } from "../lib/format";
 
+/** In place of the player: the recording was deleted by the retention setting. */
+export function RecordingRemoved() {
+  const { t } = useTranslation();
+  return (
+    <Paper withBorder p="sm" radius="md" aria-label={t("calls.recording")} role="group">
+      <Text c="dimmed" size="sm" data-testid="recording-expired">
+        {t("calls.recordingExpired")}
+      </Text>
+    </Paper>
+  );
+}
+
 export function RecordingPlayer({ callId, duration: knownDuration }: { callId: string; duration?: number | null }) {
   const { t } = useTranslation();
   const audio = useRef<HTMLAudioElement>(null);

@@ -80,6 +80,13 @@ class ApiSettings(BaseSettings):
         default="17 * * * *",
         description="When the worker runs the trash purge (cron syntax, UTC).",
     )
+    erasure_sweep_cron: str = Field(
+        default="*/5 * * * *",
+        description=(
+            "When the worker retries deleting S3 objects of erased records that are still "
+            "left (cron, UTC)."
+        ),
+    )
     worker_queue: str = Field(
         default="switchboard", description="Name of the worker's SAQ job queue in Redis."
     )
@@ -251,6 +258,18 @@ class ApiSettings(BaseSettings):
     )
     telephony_dial_window_seconds: int = Field(
         default=600, ge=1, description="Window of the per-user click-to-call limit."
+    )
+    telephony_recording_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days after a call a recording is kept before the worker deletes it from S3 "
+            "(the call stays); empty = keep recordings."
+        ),
+    )
+    telephony_recording_retention_cron: str = Field(
+        default="41 3 * * *",
+        description="When the worker deletes recordings past their retention (cron, UTC).",
     )
     telephony_sync_cron: str = Field(
         default="*/5 * * * *",

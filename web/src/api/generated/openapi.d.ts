@@ -1381,7 +1381,7 @@ export interface components {
             recording_duration: number | null;
             recording_size: number | null;
             /** @enum {string} */
-            recording_status: "none" | "pending" | "stored" | "failed";
+            recording_status: "none" | "pending" | "stored" | "failed" | "expired";
             started_at: string | null;
             /** @enum {string} */
             status: "ringing" | "in_progress" | "completed" | "missed" | "failed";

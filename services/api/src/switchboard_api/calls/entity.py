@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from switchboard_api.calls.schemas import Call, CallCreate, CallUpdate, Direction, Status
@@ -25,6 +26,12 @@ def prepare_call(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
     return values
 
 
+def call_objects(row: Mapping[str, Any]) -> list[str]:
+    """A call owns its recording in S3 (if stored)."""
+    key = row.get("recording_key")
+    return [key] if key else []
+
+
 CALLS = EntityType(
     name="calls",
     model=CallRow,
@@ -41,5 +48,6 @@ CALLS = EntityType(
     ),
     prepare=prepare_call,
     redacted=frozenset(),
+    stored_objects=call_objects,
 )
 """Calls in the generic lifecycle."""

@@ -13,7 +13,8 @@ from switchboard_api.lifecycle.schemas import RecordFields
 
 Direction = Literal["inbound", "outbound", "internal"]
 Status = Literal["ringing", "in_progress", "completed", "missed", "failed"]
-RecordingStatus = Literal["none", "pending", "stored", "failed"]
+RecordingStatus = Literal["none", "pending", "stored", "failed", "expired"]
+"""``expired``: the recording was removed by retention (the call stays)."""
 PhoneText = Annotated[str, Meta(min_length=1, max_length=32, description="Stored as E.164.")]
 Extension = Annotated[str, Meta(pattern=r"^[0-9]{2,8}$", description="PBX extension.")]
 Seconds = Annotated[int, Meta(ge=0, le=7 * 86_400)]

@@ -26,7 +26,8 @@ from switchboard_api.db.search import search_text_column
 
 CALL_DIRECTIONS = ("inbound", "outbound", "internal")
 CALL_STATUSES = ("ringing", "in_progress", "completed", "missed", "failed")
-RECORDING_STATUSES = ("none", "pending", "stored", "failed")
+RECORDING_STATUSES = ("none", "pending", "stored", "failed", "expired")
+"""``expired``: stored once, deleted from S3 by the recording retention (the call stays)."""
 
 
 class Call(LifecycleColumns, Base):

@@ -7,6 +7,7 @@ from switchboard_api.db.base import Base
 from switchboard_api.db.calls import Call
 from switchboard_api.db.contacts import Contact
 from switchboard_api.db.deals import Deal
+from switchboard_api.db.erasure import Erasure, PendingObjectDeletion
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.notes import Note
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
@@ -22,10 +23,12 @@ __all__ = [
     "Contact",
     "Deal",
     "EntityEvent",
+    "Erasure",
     "Note",
     "NumberList",
     "NumberListEntry",
     "PbxMember",
+    "PendingObjectDeletion",
     "PhoneLine",
     "Task",
     "TelephonyEvent",

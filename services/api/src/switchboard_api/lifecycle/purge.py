@@ -1,8 +1,10 @@
 """The trash purge job: records trashed longer than the retention are deleted for good.
 
 Idempotent (a purged record is gone, so a rerun finds nothing) and safe to run in parallel
-(rows are locked with SKIP LOCKED). Each record gets a ``purged`` event in the same
-transaction, and its cache entry a tombstone before commit.
+(rows are locked with SKIP LOCKED). Each record is deleted through the one writer, as a
+person's permanent delete is: references to it cleared as writes of their own, a ``purged``
+event, its events' values and S3 objects erased (``lifecycle/erasure.py``), the cache
+tombstone before commit.
 """
 
 from __future__ import annotations

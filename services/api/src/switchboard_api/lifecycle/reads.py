@@ -124,16 +124,17 @@ class LifecycleReader:
         return page_of(self.entity.read, self.entity.label)(items=items, next_cursor=next_cursor)
 
     async def history(self, record_id: uuid.UUID, cursor: str | None, limit: int) -> HistoryPage:
-        """The record's changes in order (the record may be live, trashed or purged)."""
+        """The record's changes in order (live or trashed; a record deleted for good has no
+        history left to show: 404)."""
         require(self.principal, self.entity.name, Action.READ)
         after_id = None
         if cursor:
             after_id = _history_cursor(cursor)
         async with read_session(self.sessionmaker) as session:
             repo = LifecycleRepository(session, self.entity)
-            events = await repo.history(record_id, after_id, limit)
-            if not events and after_id is None and await repo.get(record_id) is None:
+            if await repo.get(record_id) is None:
                 raise NotFound(f"no {self.entity.name} record {record_id}")
+            events = await repo.history(record_id, after_id, limit)
         next_cursor = None
         if len(events) > limit:
             events = events[:limit]

@@ -74,6 +74,7 @@ class EntityType:
     forbid them. ``redacted`` columns are never returned nor written into events.
     ``on_change`` is called in the transaction that writes a record (created, changed,
     moved or purged) to queue what must follow once it commits (caches to drop, jobs).
+    ``stored_objects`` names the S3 objects a purge deletes with the record.
     """
 
     name: str
@@ -95,6 +96,8 @@ class EntityType:
     guard: GuardHook | None = None
     #: Runs in the write's transaction after each new version of an existing record.
     on_written: Callable[[RecordChange], Awaitable[None]] | None = None
+    #: The S3 keys a stored record owns (recordings, files): deleted with it for good.
+    stored_objects: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     @property
     def label(self) -> str:

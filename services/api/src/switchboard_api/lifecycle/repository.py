@@ -246,23 +246,18 @@ class LifecycleRepository:
         now = {name: value for name, value in row.items() if not name.startswith(_WAS)}
         return was, now
 
-    async def delete_trashed(
-        self,
-        record_id: uuid.UUID,
-        version: int | None,
-        *,
-        trashed_before: datetime | None = None,
-    ) -> Row | None:
-        """Delete the record for good if it is in the trash (and at ``version``, and trashed
-        before ``trashed_before``, when given)."""
+    async def delete_trashed(self, record_id: uuid.UUID, version: int) -> Row | None:
+        """Delete the record for good if it is in the trash and at ``version``."""
         c = self.table.c
-        conditions = [c.id == record_id, c.deleted_at.is_not(None)]
-        if version is not None:
-            conditions.append(c.version == version)
-        if trashed_before is not None:
-            conditions.append(c.deleted_at < trashed_before)
+        conditions = [c.id == record_id, c.deleted_at.is_not(None), c.version == version]
         stmt = delete(self.table).where(*conditions).returning(*c)
         return await self._write(stmt)
+
+    async def referencing(self, column: str, record_id: uuid.UUID) -> list[Row]:
+        """The records (live or trashed) whose ``column`` refers to ``record_id``, locked."""
+        c = self.table.c
+        stmt = select(self.table).where(c[column] == record_id).order_by(c.id).with_for_update()
+        return [dict(r) for r in (await self.session.execute(stmt)).mappings().all()]
 
     async def expired_trash(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:
         """Ids of records trashed before ``cutoff`` (oldest first), locked; rows another

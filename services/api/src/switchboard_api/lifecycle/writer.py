@@ -29,6 +29,7 @@ from switchboard_api.errors import ServiceUnavailable
 from switchboard_api.events.recorder import record_event
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
 from switchboard_api.lifecycle.changes import diff, snapshot, to_read
+from switchboard_api.lifecycle.erasure import erase_purged, references_to
 from switchboard_api.lifecycle.registry import EntityType, RecordChange
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.platform.unit_of_work import UnitOfWork
@@ -123,27 +124,39 @@ class RecordWriter:
             return None
 
     async def purge(self, current: Row) -> None:
-        """Delete the trashed ``current`` for good if it is still at its version (else
-        :class:`StaleWrite`), with its ``purged`` event."""
+        """Delete the trashed ``current`` (read with its row lock) for good if it is still
+        at its version (else :class:`StaleWrite`): :meth:`_erase`."""
         record_id, version = current["id"], current["version"]
+        await self._release_dependents(record_id)
         async with self._invalidating(record_id, version + 1):  # the purge's event version
             row = await self.repo.delete_trashed(record_id, version)
             if row is None:
                 raise StaleWrite(record_id)
-            await purged_event(self.uow.session, self.entity, row, self.actor)
+            await self._erase(row)
 
     async def purge_expired(self, record_id: uuid.UUID, trashed_before: datetime) -> bool:
         """Delete the record for good if it was trashed before ``trashed_before``; whether
-        it was. Its version is only known once deleted, so the tombstone follows the delete
-        (a Redis outage raises: the transaction rolls back)."""
-        row = await self.repo.delete_trashed(record_id, None, trashed_before=trashed_before)
-        if row is None:
+        it was (as :meth:`purge`)."""
+        current = await self.repo.get(record_id, lock=True)
+        trashed_at = None if current is None else current["deleted_at"]
+        if current is None or trashed_at is None or trashed_at >= trashed_before:
             return False
-        await purged_event(self.uow.session, self.entity, row, self.actor)
-        version = row["version"] + 1
-        await self.cache.invalidate(self.entity.name, record_id, version)
-        self._after_write(record_id, version)
+        await self.purge(current)
         return True
+
+    async def _erase(self, row: Row) -> None:
+        """What follows a row deleted for good: its ``purged`` event, then its events'
+        values and its S3 objects erased (audited)."""
+        await purged_event(self.uow.session, self.entity, row, self.actor)
+        await erase_purged(self.uow, self.entity, row, self.actor)
+
+    async def _release_dependents(self, record_id: uuid.UUID) -> None:
+        """Before the delete (whose foreign keys would clear them silently): every record
+        referring to it loses the reference as a write of its own (version, event, cache)."""
+        for entity, column in references_to(self.repo.table):
+            writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
+            for dependent in await writer.repo.referencing(column, record_id):
+                await writer.update(dependent, {column: None})
 
     # The system's writes: values compared with the stored row, who and when added.
 
@@ -252,7 +265,8 @@ class RecordWriter:
 async def purged_event(
     session: AsyncSession, entity: EntityType, row: Mapping[str, Any], actor: uuid.UUID | None
 ) -> None:
-    """The ``purged`` event: the record as it was when it was deleted for good."""
+    """The ``purged`` event: who deleted the record for good and when; no field values
+    (an erased record's events keep none)."""
     await record_event(
         session,
         entity_type=entity.name,
@@ -260,5 +274,5 @@ async def purged_event(
         action="purged",
         actor_id=actor,
         version=row["version"] + 1,
-        changes=diff(entity, snapshot(to_read(entity, row)), None),
+        changes={},
     )

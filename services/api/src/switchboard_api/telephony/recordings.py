@@ -72,8 +72,8 @@ async def _call_with_recording(
 async def ingest_recording(resources: Resources, provider_name: str, recording_id: str) -> str:
     """Store one recording and attach it to its call; returns what happened."""
     call = await _call_with_recording(resources, provider_name, recording_id)
-    if call["recording_status"] == "stored":
-        return "already stored"
+    if call["recording_status"] in {"stored", "expired"}:  # expired: never fetched again
+        return f"already {call['recording_status']}"
     settings = resources.settings
     async with provider_http(settings) as http:
         provider = make_provider(settings, http)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
@@ -248,6 +249,26 @@ async def pending_recordings(session: AsyncSession) -> list[tuple[str, str]]:
         CALLS.c.recording_status == "pending", CALLS.c.recording_id.is_not(None)
     )
     return [(str(p), str(r)) for p, r in (await session.execute(stmt)).all()]
+
+
+async def recordings_past_retention(
+    session: AsyncSession, cutoff: datetime, limit: int
+) -> list[Row]:
+    """Calls (live or trashed) whose stored recording is of a call before ``cutoff``, oldest
+    first, locked; calls another pass holds are skipped."""
+    when = func.coalesce(CALLS.c.started_at, CALLS.c.created_at)
+    stmt = (
+        select(CALLS)
+        .where(
+            CALLS.c.recording_status == "stored",
+            CALLS.c.recording_key.is_not(None),
+            when < cutoff,
+        )
+        .order_by(when, CALLS.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 
 async def wanted_list_numbers(

@@ -15,6 +15,7 @@ from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.call_folding import INGEST_JOB, ingest_options
 from switchboard_api.telephony.pbx_sync import sync_lines, sync_lists, sync_member
 from switchboard_api.telephony.provider_registry import make_provider, provider_http
+from switchboard_api.telephony.recording_retention import telephony_expire_recordings
 from switchboard_api.telephony.recordings import ingest_recording, mark_recording_failed
 from switchboard_api.worker.context import WorkerContext
 
@@ -80,6 +81,7 @@ async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
 
 JOB_FUNCTIONS = (
     telephony_ingest_recording,
+    telephony_expire_recordings,
     telephony_sync_member,
     telephony_sync_lists,
     telephony_reconcile,

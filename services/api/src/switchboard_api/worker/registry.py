@@ -8,9 +8,11 @@ from typing import Any
 
 from saq import CronJob
 
+from switchboard_api.erasure.objects import erase_pending_objects
 from switchboard_api.lifecycle.purge import purge_trash
 from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
+from switchboard_api.telephony.recording_retention import telephony_expire_recordings
 from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
 from switchboard_api.telephony.worker_jobs import telephony_reconcile
 from switchboard_api.worker.context import WorkerContext
@@ -30,13 +32,22 @@ class RetryingCronJob(CronJob[WorkerContext]):
 
 def functions() -> Collection[Any]:
     """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
-    return [purge_trash, realtime_terminate_user, *TELEPHONY_JOBS]
+    return [purge_trash, erase_pending_objects, realtime_terminate_user, *TELEPHONY_JOBS]
 
 
 def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
     """Scheduled jobs; unique per run, so several workers enqueue each run only once."""
     return [
         RetryingCronJob(purge_trash, cron=settings.trash_purge_cron, timeout=600, retries=5),
+        RetryingCronJob(
+            erase_pending_objects, cron=settings.erasure_sweep_cron, timeout=600, retries=3
+        ),
+        RetryingCronJob(
+            telephony_expire_recordings,
+            cron=settings.telephony_recording_retention_cron,
+            timeout=1800,
+            retries=5,
+        ),
         RetryingCronJob(
             telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8
         ),

@@ -1,0 +1,82 @@
+"""What deleting a record for good erases besides its row: the field values of its events,
+its S3 objects (queued for deletion, retried until S3 confirms), and the audit line saying
+what was erased, by whom and when (never the values)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table
+
+from switchboard_api.erasure import repository as repo
+from switchboard_api.erasure.objects import schedule_object_deletion
+from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.platform.unit_of_work import UnitOfWork
+
+log = logging.getLogger("switchboard_api.erasure")
+
+
+async def erase_objects(
+    uow: UnitOfWork,
+    entity: EntityType,
+    record_id: uuid.UUID,
+    keys: list[str],
+    *,
+    reason: str,
+    actor: uuid.UUID | None,
+) -> None:
+    """Queue ``keys`` (the record's S3 objects) for deletion after the commit, and audit it."""
+    bucket = uow.resources.settings.s3_bucket
+    await repo.queue_object_deletions(
+        uow.session, bucket, keys, entity_type=entity.name, entity_id=record_id
+    )
+    await repo.record_erasure(
+        uow.session,
+        entity_type=entity.name,
+        entity_id=record_id,
+        reason=reason,
+        actor_id=actor,
+        objects=len(keys),
+    )
+    if keys:
+        schedule_object_deletion(uow, record_id)
+    # The audit line: what, which, by whom (None: the system); the time is the log's.
+    log.info(
+        "erased %s %s (%s) by %s: %d object(s)",
+        entity.name,
+        record_id,
+        reason,
+        actor or "system",
+        len(keys),
+    )
+
+
+async def erase_purged(
+    uow: UnitOfWork, entity: EntityType, row: Mapping[str, Any], actor: uuid.UUID | None
+) -> None:
+    """Everything a record deleted for good (``row``, as it was) leaves behind: its events'
+    values, its S3 objects; audited."""
+    await repo.redact_events(uow.session, entity.name, row["id"])
+    keys = entity.stored_objects(row) if entity.stored_objects is not None else []
+    await erase_objects(uow, entity, row["id"], keys, reason="purge", actor=actor)
+
+
+@functools.cache
+def references_to(table: Table) -> tuple[tuple[EntityType, str], ...]:
+    """Every (entity type, column) whose foreign key to ``table`` is cleared when a row of
+    ``table`` is deleted: the records a purge changes."""
+    # Imported here: the registry of types imports the routes, which import the writer.
+    from switchboard_api.entities import ENTITY_TYPES  # noqa: PLC0415
+
+    found: list[tuple[EntityType, str]] = []
+    for other in ENTITY_TYPES.values():
+        other_table = other.model.__table__
+        assert isinstance(other_table, Table)
+        for fk in other_table.foreign_keys:
+            if fk.column.table is table and fk.ondelete == "SET NULL":
+                found.append((other, fk.parent.name))
+    return tuple(found)
