@@ -29,7 +29,8 @@ from switchboard_api.events.sequencer import (
     Sequencer,
     sequence_pending,
 )
-from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
+from switchboard_api.events.wake import CommitSignal, wake_channel
+from switchboard_api.platform.outbox_sessions import outbox_sessionmaker
 from switchboard_api.settings import get_settings
 
 from fixtures.scratch_db import create_scratch_database, drop_scratch_database

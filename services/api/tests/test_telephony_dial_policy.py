@@ -86,8 +86,9 @@ async def test_each_user_has_a_dial_limit(
             response = await agent.http.post(DIAL, json={"to_number": "+79161234567"})
             assert response.status_code == 503  # allowed, and the PBX is down
         over = await agent.http.post(DIAL, json={"to_number": "+79161234567"})
-        assert over.status_code == 429
+        assert over.status_code == 403  # refused like a forbidden destination
         assert over.headers["content-type"].startswith(PROBLEM)
+        assert over.json()["type"] == "urn:switchboard:problem:dial-limit"
         assert 1 <= int(over.headers["retry-after"]) <= 300
         # The limit is the caller's own: a colleague still dials.
         assert (await other.http.post(DIAL, json={"to_number": "+79161234567"})).status_code == 503

@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Click-to-call from my extension
-         * @description Creates an outbound call and asks the PBX to ring the caller's extension, then dial `to_number`. 403 if the dialing policy does not allow the destination; 422 if the caller has no extension; 429 past the caller's dial limit (Retry-After); 502/503 if the PBX refuses or is unreachable (the call is then marked failed).
+         * @description Creates an outbound call and asks the PBX to ring the caller's extension, then dial `to_number`. 403 if the dialing policy does not allow the destination; 422 if the caller has no extension; 403 (`dial-limit`) past the caller's dial limit (Retry-After); 502/503 if the PBX refuses or is unreachable (the call is then marked failed).
          */
         post: operations["ApiV1CallsDialDialCall"];
         delete?: never;
@@ -2529,7 +2529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this */
+            /** @description The destination is outside the dialing policy, or the caller's dial limit is used up (see Retry-After) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2549,15 +2549,6 @@ export interface operations {
             };
             /** @description A field's value is not acceptable */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's dial limit is used up; see Retry-After */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };

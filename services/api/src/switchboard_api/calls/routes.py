@@ -32,7 +32,7 @@ from switchboard_api.telephony.recordings import playback_url
     description=(
         "Creates an outbound call and asks the PBX to ring the caller's extension, then "
         "dial `to_number`. 403 if the dialing policy does not allow the destination; 422 "
-        "if the caller has no extension; 429 past the caller's dial limit (Retry-After); "
+        "if the caller has no extension; 403 (`dial-limit`) past the caller's dial limit (Retry-After); "
         "502/503 if the PBX refuses or is unreachable (the call is then marked failed)."
     ),
     status_code=HTTP_201_CREATED,

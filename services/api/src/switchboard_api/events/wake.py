@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("switchboard_api.events.wake")
@@ -30,7 +29,8 @@ def wake_channel(engine: AsyncEngine) -> str:
 
 
 _WRITTEN = "switchboard.events_written"
-_SIGNAL = "switchboard.commit_signal"
+COMMIT_SIGNAL_KEY = "switchboard.commit_signal"
+"""Where an outbox session keeps its :class:`CommitSignal` (``Session.info``)."""
 
 
 class OutboxSession(Session):
@@ -41,7 +41,7 @@ class OutboxSession(Session):
 @event.listens_for(OutboxSession, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_WRITTEN, False):
-        signal = session.info.get(_SIGNAL)
+        signal = session.info.get(COMMIT_SIGNAL_KEY)
         if signal is not None:
             signal.poke()
 
@@ -85,16 +85,6 @@ class CommitSignal:
         """Let the message in flight go out (shutdown)."""
         if self._task is not None and not self._task.done():
             await asyncio.wait([self._task], timeout=1)
-
-
-def outbox_sessionmaker(
-    engine: AsyncEngine, signal: CommitSignal | None, **kwargs: Any
-) -> async_sessionmaker[AsyncSession]:
-    """The sessionmaker every writer of change events uses."""
-    info = {_SIGNAL: signal} if signal is not None else {}
-    return async_sessionmaker(
-        engine, sync_session_class=OutboxSession, info=info, expire_on_commit=False, **kwargs
-    )
 
 
 async def listen_for_commits(redis: Redis, channel: str, wakeup: asyncio.Event) -> None:

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from switchboard_api.events.wake import CommitSignal, outbox_sessionmaker, wake_channel
+from switchboard_api.events.wake import CommitSignal, wake_channel
 from switchboard_api.platform.liveness import check_liveness_on_checkout
+from switchboard_api.platform.outbox_sessions import outbox_sessionmaker
 from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
 

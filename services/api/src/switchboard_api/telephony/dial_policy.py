@@ -12,14 +12,27 @@ import uuid
 
 from litestar.openapi.datastructures import ResponseSpec
 
-from switchboard_api.errors import PROBLEM_JSON, FieldError, Forbidden, Problem, RateLimited
+from switchboard_api.errors import PROBLEM_JSON, FieldError, Forbidden, Problem
 from switchboard_api.platform.resources import Resources
 
 DIAL_COUNT_KEY = "telephony:dial:user:"
+
+
+class DialLimitReached(Forbidden):
+    """The caller's click-to-call limit is used up: refused like any call the policy forbids
+    (403), with ``Retry-After`` saying when the window frees up."""
+
+    slug, title = "dial-limit", "Dial limit reached"
+
+    def __init__(self, retry_after: int, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
 DIAL_LIMITED = {
-    429: ResponseSpec(
+    403: ResponseSpec(
         data_container=Problem,
-        description="The caller's dial limit is used up; see Retry-After",
+        description="The destination is outside the dialing policy, or the caller's dial "
+        "limit is used up (see Retry-After)",
         media_type=PROBLEM_JSON,
         generate_examples=False,
     )
@@ -34,7 +47,8 @@ def allowed_prefixes(setting: str) -> tuple[str, ...]:
 
 async def check_dial_allowed(resources: Resources, user_id: uuid.UUID, to_number: str) -> None:
     """Raise :class:`Forbidden` for a destination outside the policy and
-    :class:`RateLimited` past the user's dial limit; otherwise count this dial."""
+    :class:`DialLimitReached` (also a 403) past the user's dial limit; otherwise count this
+    dial."""
     settings = resources.settings
     prefixes = allowed_prefixes(settings.telephony_dial_prefixes)
     if prefixes and not to_number.startswith(prefixes):
@@ -52,7 +66,7 @@ async def check_dial_allowed(resources: Resources, user_id: uuid.UUID, to_number
         pipe.ttl(key)
         count, _, ttl = await pipe.execute()
     if int(count) > settings.telephony_dial_limit:
-        raise RateLimited(
-            max(int(ttl), 1),
+        raise DialLimitReached(
+            int(ttl),
             f"at most {settings.telephony_dial_limit} calls per {window} s; try again later",
         )
