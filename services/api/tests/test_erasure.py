@@ -203,6 +203,34 @@ async def test_purging_a_contact_rewrites_its_calls_and_deals(
         assert "contact_id" in feed[-1]["changes"]
 
 
+async def test_purging_a_contact_unlinks_its_tasks_and_notes(admin: Actor) -> None:
+    """Tasks and notes link to a record of any type without a foreign key: the purge
+    clears the link as a write of their own, and leaves links to other records alone."""
+    contact = (await admin.http.post("/api/v1/contacts", json={"name": unique("gone")})).json()
+    other = (await admin.http.post("/api/v1/contacts", json={"name": unique("kept")})).json()
+    link = {"related_type": "contacts", "related_id": contact["id"]}
+    task = (await admin.http.post("/api/v1/tasks", json={"title": unique("t"), **link})).json()
+    note = (await admin.http.post("/api/v1/notes", json={"body": unique("n"), **link})).json()
+    kept = (
+        await admin.http.post(
+            "/api/v1/notes",
+            json={"body": unique("k"), "related_type": "contacts", "related_id": other["id"]},
+        )
+    ).json()
+
+    await _purge(admin, "contacts", contact["id"])
+
+    for kind, record in (("tasks", task), ("notes", note)):
+        url = f"/api/v1/{kind}/{record['id']}"
+        now = (await admin.http.get(url)).json()
+        assert (now["related_type"], now["related_id"]) == (None, None)
+        assert now["version"] == record["version"] + 1
+        last = (await admin.http.get(f"{url}/history")).json()["items"][-1]
+        assert last["changes"]["related_id"] == {"before": contact["id"], "after": None}
+    still = (await admin.http.get(f"/api/v1/notes/{kept['id']}")).json()
+    assert (still["related_id"], still["version"]) == (other["id"], kept["version"])
+
+
 async def test_an_object_left_by_an_s3_outage_is_deleted_once_s3_is_back(
     admin: Actor, resources: Resources, api_settings: ApiSettings
 ) -> None:

@@ -80,3 +80,19 @@ def references_to(table: Table) -> tuple[tuple[EntityType, str], ...]:
             if fk.column.table is table and fk.ondelete == "SET NULL":
                 found.append((other, fk.parent.name))
     return tuple(found)
+
+
+RELATED_TYPE, RELATED_ID = "related_type", "related_id"
+
+
+@functools.cache
+def related_links() -> tuple[EntityType, ...]:
+    """Every entity type that links to a record of any type (``related_type`` +
+    ``related_id``, no foreign key: tasks, notes): a purge clears those links too."""
+    from switchboard_api.entities import ENTITY_TYPES  # noqa: PLC0415 - as above
+
+    return tuple(
+        other
+        for other in ENTITY_TYPES.values()
+        if {RELATED_TYPE, RELATED_ID} <= set(other.model.__table__.columns.keys())
+    )

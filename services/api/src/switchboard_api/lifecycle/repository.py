@@ -253,10 +253,21 @@ class LifecycleRepository:
         stmt = delete(self.table).where(*conditions).returning(*c)
         return await self._write(stmt)
 
-    async def referencing(self, column: str, record_id: uuid.UUID) -> list[Row]:
-        """The records (live or trashed) whose ``column`` refers to ``record_id``, locked."""
+    async def referencing(
+        self,
+        column: str,
+        record_id: uuid.UUID,
+        *,
+        type_column: str | None = None,
+        type_name: str = "",
+    ) -> list[Row]:
+        """The records (live or trashed) whose ``column`` refers to ``record_id``, locked
+        (and, for a link to any type, whose ``type_column`` names ``type_name``)."""
         c = self.table.c
-        stmt = select(self.table).where(c[column] == record_id).order_by(c.id).with_for_update()
+        match = c[column] == record_id
+        if type_column is not None:
+            match = match & (c[type_column] == type_name)
+        stmt = select(self.table).where(match).order_by(c.id).with_for_update()
         return [dict(r) for r in (await self.session.execute(stmt)).mappings().all()]
 
     async def expired_trash(self, cutoff: datetime, limit: int) -> list[uuid.UUID]:

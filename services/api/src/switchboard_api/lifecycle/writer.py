@@ -29,7 +29,13 @@ from switchboard_api.errors import ServiceUnavailable
 from switchboard_api.events.recorder import record_event
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
 from switchboard_api.lifecycle.changes import diff, snapshot, to_read
-from switchboard_api.lifecycle.erasure import erase_purged, references_to
+from switchboard_api.lifecycle.erasure import (
+    RELATED_ID,
+    RELATED_TYPE,
+    erase_purged,
+    references_to,
+    related_links,
+)
 from switchboard_api.lifecycle.registry import EntityType, RecordChange
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.platform.unit_of_work import UnitOfWork
@@ -157,6 +163,13 @@ class RecordWriter:
             writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
             for dependent in await writer.repo.referencing(column, record_id):
                 await writer.update(dependent, {column: None})
+        for entity in related_links():  # links to a record of any type have no foreign key
+            writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
+            linked = await writer.repo.referencing(
+                RELATED_ID, record_id, type_column=RELATED_TYPE, type_name=self.entity.name
+            )
+            for dependent in linked:
+                await writer.update(dependent, {RELATED_TYPE: None, RELATED_ID: None})
 
     # The system's writes: values compared with the stored row, who and when added.
 
