@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -131,3 +132,66 @@ def test_other_routes_conform_to_the_schema(base_url: str, token: str) -> None:
 def test_the_document_loads_and_has_our_routes(base_url: str) -> None:
     document = httpx.get(f"{base_url}/api/openapi.json").json()
     assert "/api/v1/contacts/{record_id}" in document["paths"]
+
+
+# Hostile text for every plain string of every request body: NUL, very long, right-to-left
+# with emoji (lone surrogates cannot be sent as UTF-8 by the client; test_hostile_input.py
+# sends them escaped). Schemathesis generates the rest of each body around them.
+HOSTILE_TEXT = "hostile-text"
+schemathesis.openapi.format(
+    HOSTILE_TEXT,
+    st.sampled_from(["a\x00b", "\x00", "Ж" * 10_000, "שלום مرحبا 👋🏽 Привет"]) | st.text(),
+)
+
+
+def _with_hostile_strings(node: Any) -> None:
+    """Mark every plain string schema (no format, enum or pattern) as hostile text."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node):
+            node["format"] = HOSTILE_TEXT
+            node.pop("maxLength", None)  # over-long text is part of the attack
+            node.pop("minLength", None)
+        for child in node.values():
+            _with_hostile_strings(child)
+    elif isinstance(node, list):
+        for child in node:
+            _with_hostile_strings(child)
+
+
+def test_hostile_strings_in_every_body_never_answer_5xx(base_url: str, token: str) -> None:
+    document = httpx.get(f"{base_url}/api/openapi.json").json()
+    _with_hostile_strings(document["components"])
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                _with_hostile_strings(operation.get("requestBody", {}))
+    schema = schemathesis.openapi.from_dict(document).exclude(path_regex=SKIPPED)
+    failures: list[str] = []
+    bodies = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() not in {"POST", "PATCH", "PUT"} or operation.body is None:
+            continue
+        bodies += 1
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=10,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        def run(case: Any) -> None:
+            case.call_and_validate(
+                base_url=base_url,
+                headers={"Authorization": f"Bearer {token}"},
+                checks=[not_a_server_error],
+            )
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}"[:2000])
+    assert bodies > 10, bodies
+    assert not failures, "\n\n".join(failures)
