@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from switchboard_api.settings import ApiSettings
 
@@ -24,6 +25,14 @@ async def api_url(api_settings: ApiSettings) -> AsyncIterator[str]:
     """Base URL of an in-process API (``create_app``) on a free port."""
     async with running_api(api_settings) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
+    """A small engine on the suite's database, for reading and arranging rows directly."""
+    engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(scope="module")

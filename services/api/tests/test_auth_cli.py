@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from switchboard_api.db.users import User
@@ -29,13 +29,6 @@ def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture(scope="module")
-async def engine() -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(get_settings().database_url.get_secret_value())
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,13 @@ both enforced before a call record exists or the PBX hears of the call."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.settings import ApiSettings
 
-from fixtures.auth import UserFactory, running_api, user_factory
+from fixtures.auth import UserFactory
 from fixtures.lifecycle import actor
 from fixtures.telephony import call_row, random_extension
 
@@ -20,9 +18,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def settings() -> ApiSettings:
+def settings(settings: ApiSettings) -> ApiSettings:
     # A PBX that does not answer: every allowed dial ends 503 at once, and nobody is rung.
-    return get_settings().model_copy(
+    return settings.model_copy(
         update={
             "mango_base_url": "http://127.0.0.1:9/vpbx",
             "telephony_dial_prefixes": "+7,+37517",
@@ -30,25 +28,6 @@ def settings() -> ApiSettings:
             "telephony_dial_window_seconds": 300,
         }
     )
-
-
-@pytest.fixture(scope="module")
-async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
-
-
-@pytest.fixture(scope="module")
-async def api_url(settings: ApiSettings) -> AsyncIterator[str]:
-    async with running_api(settings) as url:
-        yield url
 
 
 async def _give_extension(engine: AsyncEngine, user_id: object) -> None:
@@ -60,9 +39,9 @@ async def _give_extension(engine: AsyncEngine, user_id: object) -> None:
 
 
 async def test_destinations_outside_the_policy_are_403(
-    api_url: str, users: UserFactory, engine: AsyncEngine
+    api_url: str, employees: UserFactory, engine: AsyncEngine
 ) -> None:
-    async with actor(api_url, users, "agent") as agent:
+    async with actor(api_url, employees, "agent") as agent:
         await _give_extension(engine, agent.user.id)
         for number in ("+12025550143", "+375291234567", "+4915123456789"):
             response = await agent.http.post(DIAL, json={"to_number": number})
@@ -77,9 +56,12 @@ async def test_destinations_outside_the_policy_are_403(
 
 
 async def test_each_user_has_a_dial_limit(
-    api_url: str, users: UserFactory, engine: AsyncEngine
+    api_url: str, employees: UserFactory, engine: AsyncEngine
 ) -> None:
-    async with actor(api_url, users, "agent") as agent, actor(api_url, users, "agent") as other:
+    async with (
+        actor(api_url, employees, "agent") as agent,
+        actor(api_url, employees, "agent") as other,
+    ):
         for person in (agent, other):
             await _give_extension(engine, person.user.id)
         for _ in range(3):

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings
@@ -52,13 +52,6 @@ def api_url() -> str:
 async def sim() -> AsyncIterator[Simulator]:
     async with simulator() as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def _contact(engine: AsyncEngine, number: str) -> uuid.UUID:

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from saq import Queue, Worker
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources, open_resources
@@ -94,13 +94,6 @@ async def sim() -> AsyncIterator[Simulator]:
 async def users() -> AsyncIterator[UserFactory]:
     async with user_factory(get_settings()) as factory:
         yield factory
-
-
-@pytest.fixture(scope="module")
-async def engine() -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(get_settings().database_url.get_secret_value(), pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.mango_fold import fold_mango
@@ -57,13 +57,6 @@ def settings(settings: ApiSettings) -> ApiSettings:
 async def api(settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_api(settings) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         yield http
-
-
-@pytest.fixture(scope="module")
-async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(scope="module")
