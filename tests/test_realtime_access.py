@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -19,9 +19,8 @@ import pytest
 
 from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
-from switchboard_shared.settings import load_settings
 
-from fixtures.auth import UserFactory, user_factory
+from fixtures.auth import UserFactory
 from realtime_support.jsclient import JsClient, Line, ensure_node_modules
 from realtime_support.people import Person, harness_config, sign_in_person
 
@@ -29,28 +28,9 @@ THROWN_OUT_WITHIN = 5.0
 NEW_PASSWORD = "a-brand-new-password-1"
 
 
-@pytest.fixture(scope="module")
-def rt_settings() -> RealtimeSettings:
-    return load_settings(RealtimeSettings)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def node_modules() -> None:
     ensure_node_modules()
-
-
-@pytest.fixture(scope="module")
-async def users(api_settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(api_settings) as factory:
-        yield factory
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[JsClient]]:
-    started: list[JsClient] = []
-    yield started
-    for client in started:
-        await client.close()
 
 
 class Admin:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,9 +21,8 @@ import pytest
 from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
 from switchboard_shared.pusher import sign_request
-from switchboard_shared.settings import load_settings
 
-from fixtures.auth import UserFactory, user_factory
+from fixtures.auth import UserFactory
 from realtime_support.jsclient import JsClient, ensure_node_modules
 from realtime_support.people import Person, api, harness_config, sign_in_person, unique_name
 
@@ -32,29 +30,9 @@ from realtime_support.people import Person, api, harness_config, sign_in_person,
 EVENT_WAIT = 10.0
 
 
-@pytest.fixture(scope="module")
-def rt_settings() -> RealtimeSettings:
-    return load_settings(RealtimeSettings)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def node_modules() -> None:
     ensure_node_modules()
-
-
-@pytest.fixture(scope="module")
-async def users(api_settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(api_settings) as factory:
-        yield factory
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[JsClient]]:
-    """Harness processes started by a test; all closed after it."""
-    started: list[JsClient] = []
-    yield started
-    for client in started:
-        await client.close()
 
 
 async def person(

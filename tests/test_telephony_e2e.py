@@ -19,7 +19,7 @@ from switchboard_api.realtime.channels import check_socket_id
 from switchboard_api.settings import ApiSettings
 from switchboard_shared.pusher import channel_auth
 
-from fixtures.auth import Employee, UserFactory, api_token, client, user_factory
+from fixtures.auth import Employee, UserFactory, api_token, client
 from fixtures.telephony import (
     Simulator,
     call_row,
@@ -36,12 +36,6 @@ async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(settings.database_url.get_secret_value(), pool_size=2)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def users(settings: ApiSettings) -> AsyncIterator[UserFactory]:
-    async with user_factory(settings) as factory:
-        yield factory
 
 
 @pytest.fixture(scope="module")
