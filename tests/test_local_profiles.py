@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
 from launcher import check_ports_free  # noqa: E402
-from profiles import External, Ports, profile  # noqa: E402
+from profiles import MAX_TEST_SLOT, External, Ports, profile  # noqa: E402
 from programs import weed_command  # noqa: E402
 from provision import ProvisionError  # noqa: E402
 
@@ -33,6 +33,26 @@ def test_the_run_profiles_derived_admin_grpc_port_is_not_a_test_port() -> None:
     """The clash that made `make test` fail while `make run` was up (18129 in both)."""
     run_admin_grpc = profile("run").ports.all()["s3 admin.port.grpc"]
     assert run_admin_grpc not in profile("test").ports.all().values()
+
+
+def test_each_test_slot_has_ports_no_other_slot_or_the_run_profile_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken = set(profile("run").ports.all().values())
+    for slot in range(MAX_TEST_SLOT + 1):
+        monkeypatch.setenv("SB_TEST_SLOT", str(slot))
+        ports = set(profile("test").ports.all().values())
+        assert not ports & taken, f"slot {slot} shares {sorted(ports & taken)}"
+        taken |= ports
+
+
+@pytest.mark.parametrize("bad", ["-1", "10", "two"])
+def test_a_test_slot_out_of_range_is_refused_with_its_value(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("SB_TEST_SLOT", bad)
+    with pytest.raises(SystemExit, match=repr(bad)):
+        profile("test")
 
 
 @pytest.mark.parametrize("name", ["run", "test"])

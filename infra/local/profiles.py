@@ -68,6 +68,13 @@ class Ports:
             "s3": {f"s3 {name}": port for name, port in self.weed().items()},
         }
 
+    def shifted(self, offset: int) -> Ports:
+        """The same layout moved up by ``offset``."""
+        return Ports(
+            *(getattr(self, f) + offset for f in ("nginx", "api", "realtime", "pbxsim")),
+            *(getattr(self, f) + offset for f in ("postgres", "redis", "weed_base")),
+        )
+
     def all(self) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
         return {name: port for group in self.by_process().values() for name, port in group.items()}
@@ -117,9 +124,27 @@ class Profile:
         return f"http://localhost:{self.ports.nginx}"
 
 
+# Checkouts on one machine each take a test slot (SB_TEST_SLOT=1..9) to run their test stacks
+# side by side: slot k moves every test port up by k * 100, clear of the other slots and of
+# the run profile. Slot 0 (the default) is what CI and a lone checkout use.
+TEST_SLOT_STRIDE = 100
+MAX_TEST_SLOT = 9
+
+
+def test_slot() -> int:
+    """The test slot SB_TEST_SLOT names (0 when unset)."""
+    raw = os.environ.get("SB_TEST_SLOT", "").strip() or "0"
+    if not raw.isdigit() or int(raw) > MAX_TEST_SLOT:
+        raise SystemExit(f"SB_TEST_SLOT must be a number from 0 to {MAX_TEST_SLOT}, not {raw!r}")
+    return int(raw)
+
+
 def profile(name: str) -> Profile:
-    """The named profile."""
-    return Profile(name, PORTS[name])
+    """The named profile (the test profile on this checkout's test slot)."""
+    ports = PORTS[name]
+    if name == "test":
+        ports = ports.shifted(test_slot() * TEST_SLOT_STRIDE)
+    return Profile(name, ports)
 
 
 @dataclass(frozen=True)
