@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.users import User
 from switchboard_api.settings import get_settings
 
@@ -62,6 +63,7 @@ async def test_create_admin_then_sign_in(engine: AsyncEngine, base_url: str) -> 
         )
         assert again.returncode == 1
         assert "already exists" in again.stderr
+        await _assert_created_by_the_system(engine, email)
         async with client(base_url) as http:
             response = await http.post(LOGIN, json={"email": email, "password": password})
             assert response.status_code == 200, response.text
@@ -69,6 +71,28 @@ async def test_create_admin_then_sign_in(engine: AsyncEngine, base_url: str) -> 
     finally:
         async with engine.begin() as conn:
             await conn.execute(delete(User).where(User.email == email))
+
+
+async def _assert_created_by_the_system(engine: AsyncEngine, email: str) -> None:
+    """The account went through the one writer: one ``created`` event at version 1 with no
+    actor, carrying the fields given and never the password or its hash."""
+    async with engine.connect() as conn:
+        user_id = (await conn.execute(select(User.id).where(User.email == email))).scalar_one()
+        events = (
+            await conn.execute(
+                select(
+                    EntityEvent.action,
+                    EntityEvent.version,
+                    EntityEvent.actor_id,
+                    EntityEvent.changes,
+                ).where(EntityEvent.entity_type == "users", EntityEvent.entity_id == user_id)
+            )
+        ).all()
+    assert [(e.action, e.version, e.actor_id) for e in events] == [("created", 1, None)]
+    changes = events[0].changes
+    assert changes["email"] == {"before": None, "after": email}
+    assert changes["role"]["after"] == "admin"
+    assert "password" not in repr(changes)
 
 
 def test_create_admin_refuses_bad_input() -> None:

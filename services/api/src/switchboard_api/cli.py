@@ -100,7 +100,7 @@ async def _wait_migrated(deadline_seconds: float) -> bool:
 
 async def _seed_demo() -> None:
     async with open_resources(get_settings()) as res, unit_of_work(res) as uow:
-        names = await run_seed(uow.session, res.settings)
+        names = await run_seed(uow, res.settings)
     log.info("demo data ready (%s)", ", ".join(names) or "no seed steps registered")
 
 

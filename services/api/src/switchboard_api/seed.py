@@ -1,21 +1,24 @@
 """The demo data ``make run`` loads: a registry of idempotent seed steps.
 
 Each domain registers a step with :func:`seed_step`; steps run in registration order in one
-transaction and must be safe to run again (they check before they insert).
+transaction (one unit of work, so records go through the one writer) and must be safe to
+run again (they check before they insert).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from switchboard_api.settings import ApiSettings
 
+if TYPE_CHECKING:
+    from switchboard_api.platform.unit_of_work import UnitOfWork
+
 log = logging.getLogger("switchboard_api.seed")
 
-SeedStep = Callable[[AsyncSession, ApiSettings], Awaitable[None]]
+SeedStep = Callable[["UnitOfWork", ApiSettings], Awaitable[None]]
 _STEPS: list[tuple[str, SeedStep]] = []
 
 
@@ -34,11 +37,11 @@ def registered_steps() -> list[tuple[str, SeedStep]]:
     return list(_STEPS)
 
 
-async def run_seed(session: AsyncSession, settings: ApiSettings) -> list[str]:
-    """Run every registered step in the session's transaction; returns their names."""
+async def run_seed(uow: UnitOfWork, settings: ApiSettings) -> list[str]:
+    """Run every registered step in the unit of work's transaction; returns their names."""
     names = []
     for name, step in _STEPS:
-        await step(session, settings)
+        await step(uow, settings)
         names.append(name)
         log.info("seed step %s done", name)
     return names

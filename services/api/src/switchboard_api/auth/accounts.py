@@ -1,5 +1,6 @@
 """Creating accounts outside the HTTP API (first admin, demo users), with the same rules
-and the same history as a create through the users lifecycle."""
+and through the same writer as a create through the users lifecycle: the ``created`` event,
+the cache, and the users hooks (the PBX member sync) are the same."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import uuid
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.auth import repository
 from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from switchboard_api.auth.permissions import Role
-from switchboard_api.events.recorder import record_event
+from switchboard_api.lifecycle.deps import record_cache
+from switchboard_api.lifecycle.writer import RecordWriter
+from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.users.entity import USERS
 
 
 class AccountError(ValueError):
@@ -48,10 +51,11 @@ def check_account(account: NewAccount) -> NewAccount:
     return NewAccount(email, full_name, account.role, account.password, account.extension)
 
 
-async def create_account(session: AsyncSession, account: NewAccount) -> uuid.UUID:
-    """Insert the user and its ``created`` event (actor: the system) in the caller's
-    transaction; refuses an email or extension already in use."""
+async def create_account(uow: UnitOfWork, account: NewAccount) -> uuid.UUID:
+    """Write the user (actor: the system) in the unit of work's transaction; refuses an email
+    or extension already in use. Once it commits, the users hooks run as for any create."""
     account = check_account(account)
+    session = uow.session
     if await repository.email_taken(session, account.email):
         raise AccountError(f"a user with email {account.email} already exists")
     if account.extension and await repository.extension_taken(session, account.extension):
@@ -63,14 +67,9 @@ async def create_account(session: AsyncSession, account: NewAccount) -> uuid.UUI
         "extension": account.extension,
         "is_active": True,
     }
-    user_id = await repository.insert_account(session, values, hash_password(account.password))
-    await record_event(
-        session,
-        entity_type="users",
-        entity_id=user_id,
-        action="created",
-        actor_id=None,
-        version=1,
-        changes={k: {"before": None, "after": v} for k, v in values.items()},
+    writer = RecordWriter(USERS, uow, record_cache(uow.resources))
+    written = await writer.insert(
+        {**values, "password_hash": hash_password(account.password)}, raw=set(values)
     )
+    user_id: uuid.UUID = written.row["id"]
     return user_id

@@ -43,7 +43,7 @@ def _read_password(from_stdin: bool) -> str:
 
 async def _create_admin(account: NewAccount) -> None:
     async with open_resources(get_settings()) as res, unit_of_work(res) as uow:
-        await create_account(uow.session, account)
+        await create_account(uow, account)
 
 
 def create_admin(args: argparse.Namespace) -> int:

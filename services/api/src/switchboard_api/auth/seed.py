@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from switchboard_api.auth.accounts import NewAccount, create_account
 from switchboard_api.auth.permissions import Role
 from switchboard_api.auth.repository import email_taken
+from switchboard_api.platform.unit_of_work import UnitOfWork
 from switchboard_api.seed import seed_step
 from switchboard_api.settings import ApiSettings
 
@@ -28,10 +27,10 @@ DEMO_ACCOUNTS = (
 
 
 @seed_step("users")
-async def seed_demo_users(session: AsyncSession, settings: ApiSettings) -> None:
+async def seed_demo_users(uow: UnitOfWork, settings: ApiSettings) -> None:
     """Create the demo accounts that do not exist yet (safe to run again)."""
     for email, full_name, role, extension in DEMO_ACCOUNTS:
-        if await email_taken(session, email):
+        if await email_taken(uow.session, email):
             continue
-        await create_account(session, NewAccount(email, full_name, role, DEMO_PASSWORD, extension))
+        await create_account(uow, NewAccount(email, full_name, role, DEMO_PASSWORD, extension))
         log.info("demo %s %s created", role, email)
