@@ -13,13 +13,13 @@ import uvloop
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from switchboard_api import app as _app  # noqa: F401 - importing the app registers seed steps
 from switchboard_api.auth.cli import add_commands as add_auth_commands
 from switchboard_api.auth.cli import run_command as run_auth_command
 from switchboard_api.health.checks import check_readiness
+from switchboard_api.platform.database_state import applied_migrations
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.platform.unit_of_work import unit_of_work
 from switchboard_api.seed import run_seed
@@ -75,13 +75,7 @@ async def _wait_ready(deadline_seconds: float) -> bool:
 async def _schema_is_current(res: Resources) -> bool:
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     try:
-        async with res.engine.connect() as conn:
-            # Before the first migration there is no table: asked first, so that waiting
-            # for it does not log an error in PostgreSQL twice a second.
-            if await conn.scalar(text("SELECT to_regclass('alembic_version')")) is None:
-                return False
-            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
-            applied = {str(r[0]) for r in rows}
+        applied = await applied_migrations(res.engine)
     except DBAPIError:  # not reachable yet, or the table went away meanwhile
         return False
     return applied == heads

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import msgspec
-from sqlalchemy import text
 
+from switchboard_api.platform.database_state import server_version
 from switchboard_api.platform.resources import Resources
 
 
@@ -27,9 +27,8 @@ class Readiness(msgspec.Struct, kw_only=True):
 
 
 async def _postgres(res: Resources) -> str:
-    async with res.engine.connect() as conn:
-        version = (await conn.execute(text("SHOW server_version"))).scalar_one()
-    major = int(str(version).split(".")[0])
+    version = await server_version(res.engine)
+    major = int(version.split(".")[0])
     if major < 16:
         raise RuntimeError(f"PostgreSQL {version} is older than the required 16")
     return f"PostgreSQL {version}"
