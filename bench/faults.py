@@ -294,18 +294,23 @@ def nginx_write_seconds(start: float, end: float) -> list[float]:
     return found
 
 
+async def feed_head(http: httpx.AsyncClient, token: str) -> int:
+    """The events feed's head offset now."""
+    response = await http.get(
+        "/api/v1/events",
+        params={"after": 0, "limit": 1},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    head: int = response.json()["head"]
+    return head
+
+
 async def burst(
     tokens: list[str], count: int, start_after: int | None, load: Load, label: str
 ) -> str:
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=BASE, timeout=120, limits=limits) as http:
-        head = (
-            await http.get(
-                "/api/v1/events",
-                params={"after": 0, "limit": 1},
-                headers={"authorization": f"Bearer {tokens[0]}"},
-            )
-        ).json()["head"]
+        head = await feed_head(http, tokens[0])
         clients = [BurstClient(tokens[n % len(tokens)], head) for n in range(count)]
         gate = asyncio.Semaphore(50)
 
@@ -315,13 +320,7 @@ async def burst(
 
         await asyncio.gather(*(first_join(c) for c in clients))
         await asyncio.sleep(3)
-        head = (
-            await http.get(
-                "/api/v1/events",
-                params={"after": 0, "limit": 1},
-                headers={"authorization": f"Bearer {tokens[0]}"},
-            )
-        ).json()["head"]
+        head = await feed_head(http, tokens[0])
         for c in clients:
             # Where each tab resumes: a caught-up tab has moved with every live message
             # (so it is at the head); the other is still where it loaded the page.
