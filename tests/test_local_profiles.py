@@ -35,15 +35,16 @@ def test_the_run_profiles_derived_admin_grpc_port_is_not_a_test_port() -> None:
     assert run_admin_grpc not in profile("test").ports.all().values()
 
 
-def test_each_test_slot_has_ports_no_other_slot_or_the_run_profile_uses(
+def test_each_test_slot_and_its_companion_have_ports_no_other_stack_uses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     taken = set(profile("run").ports.all().values())
     for slot in range(MAX_TEST_SLOT + 1):
         monkeypatch.setenv("SB_TEST_SLOT", str(slot))
-        ports = set(profile("test").ports.all().values())
-        assert not ports & taken, f"slot {slot} shares {sorted(ports & taken)}"
-        taken |= ports
+        for name in ("test", "test-companion"):
+            ports = set(profile(name).ports.all().values())
+            assert not ports & taken, f"slot {slot} {name} shares {sorted(ports & taken)}"
+            taken |= ports
 
 
 @pytest.mark.parametrize("bad", ["-1", "10", "two"])

@@ -292,19 +292,52 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
         stop_supervisor(p, sup)
 
 
+# The suites that kill and restart the stack's own processes (or wait out its recovery) run
+# on a companion stack beside the rest, with the browser tests after them: the main suite's
+# stack is never restarted under it, and the slow waits overlap with its work.
+COMPANION_SUITES = (
+    "tests/test_faults.py",
+    "tests/test_supervision.py",
+    "tests/test_realtime_e2e_recovery.py",
+    "tests/test_realtime_e2e_slow.py",
+)
+
+
+def _fresh_state(p: Profile) -> None:
+    for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
+        shutil.rmtree(p.state / fresh, ignore_errors=True)
+
+
+def _stack_tools() -> list[str]:
+    # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
+    return ["node", "npm", *(["chromium"] if has_client() else [])]
+
+
+def _web_suite(env: dict[str, str], out: IO[str] | None = None) -> int:
+    # The Python suite fails logins on purpose from this address (limits, fuzzing); the
+    # browser suite starts with clean login counters, as a new office would.
+    reset_login_limits(env["API_REDIS_URL"])
+    return run_tests(env, out)
+
+
 def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
-    """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
+    """``make test``: fresh test-profile stack(s), the suite, then stop everything.
+
+    The whole suite (no pytest arguments, own services) runs on two stacks at once: see
+    :data:`COMPANION_SUITES`. A chosen subset, or ``test-web``, runs on one.
+    """
     p = profile("test")
     ext = External.from_env()
-    with hold_profile_lock(p, wait=True):  # one test stack at a time
+    whole = python and web and not pytest_args and ext == External(None, None, None)
+    with hold_profile_lock(p, wait=True):  # one test stack per slot at a time
         _raise_on_sigterm()
         check_ports_free(p, ext)
-        for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
-            shutil.rmtree(p.state / fresh, ignore_errors=True)
-        # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
-        tools = ["node", "npm", *(["chromium"] if has_client() else [])]
+        _fresh_state(p)
+        tools = _stack_tools()
         ensure_programs(*tools)
         ensure_built(strict=web)
+        if whole:
+            return _whole_suite(p, ext, tools)
         with running_stack(p, ext, tools) as env:
             code = 0
             if python:
@@ -312,11 +345,32 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
                 code = subprocess.call(pytest, cwd=ROOT, env=env)
             if not web:
                 return code
-            # The Python suite fails logins on purpose from this address (limits, fuzzing);
-            # the browser suite starts with clean login counters, as a new office would.
-            reset_login_limits(env["API_REDIS_URL"])
-            web_code = run_tests(env)
-            return code or web_code
+            return code or _web_suite(env)
+
+
+def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
+    """The main suite on ``p`` while the companion suites and the browser tests run on the
+    companion stack; the companion's output is printed once the main suite is done."""
+    companion = profile("test-companion")
+    _fresh_state(companion)
+    companion.logs.mkdir(parents=True, exist_ok=True)
+    report = companion.logs / "suite.log"
+    ignored = [f"--ignore={suite}" for suite in COMPANION_SUITES]
+    with running_stack(p, ext, tools) as env:
+        main = subprocess.Popen([sys.executable, "-m", "pytest", *ignored], cwd=ROOT, env=env)
+        try:
+            with report.open("w") as out, running_stack(companion, ext, tools) as cenv:
+                pytest = [sys.executable, "-m", "pytest", *COMPANION_SUITES]
+                side = subprocess.call(pytest, cwd=ROOT, env=cenv, stdout=out, stderr=out)
+                side = _web_suite(cenv, out) or side
+        except BaseException:
+            main.terminate()
+            raise
+        finally:
+            code = main.wait()
+    print(f"\n=== companion stack: {' '.join(COMPANION_SUITES)}, then the web client ===")
+    print(report.read_text(errors="replace"), flush=True)
+    return code or side
 
 
 def cmd_bench(args: Sequence[str]) -> int:

@@ -139,8 +139,16 @@ def test_slot() -> int:
     return int(raw)
 
 
+# The whole suite runs on two test stacks at once: the companion takes the suites that kill
+# and restart the stack's own processes, and the browser tests. +40 puts each of its ports
+# between the slot's own and the next slot's.
+COMPANION_OFFSET = 40
+
+
 def profile(name: str) -> Profile:
-    """The named profile (the test profile on this checkout's test slot)."""
+    """The named profile (the test profiles on this checkout's test slot)."""
+    if name == "test-companion":
+        return Profile(name, profile("test").ports.shifted(COMPANION_OFFSET))
     ports = PORTS[name]
     if name == "test":
         ports = ports.shifted(test_slot() * TEST_SLOT_STRIDE)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from profiles import ROOT
 from toolchain import program
@@ -114,16 +115,23 @@ def _install_and_build() -> None:
         _npm(["run", "build"])
 
 
-def run_tests(env: Mapping[str, str]) -> int:
-    """Run the client's unit and end-to-end tests; the first failure's exit code."""
+def run_tests(env: Mapping[str, str], out: IO[str] | None = None) -> int:
+    """Run the client's unit and end-to-end tests; the first failure's exit code (their
+    output goes to ``out``, else to this process's own)."""
     if not has_client():
         return 0
     available = scripts()
     for script in ("test:unit", "test:e2e"):
         if script not in available:
             continue
-        print(f"\n=== web: npm run {script} ===", flush=True)
-        code = subprocess.call([_npm_binary(), "run", script], cwd=WEB, env=dict(env))
+        print(f"\n=== web: npm run {script} ===", file=out or sys.stdout, flush=True)
+        code = subprocess.call(
+            [_npm_binary(), "run", script],
+            cwd=WEB,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
         if code != 0:
             return code
     return 0
