@@ -46,9 +46,12 @@ async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> 
         try:
             async with resources.s3_client() as s3:
                 answer = await s3.get_object(Bucket=bucket, Key=row["storage_key"])
-                async with answer["Body"] as body:
-                    while chunk := await body.read(CHUNK):
+                body = answer["Body"]
+                try:
+                    async for chunk in body.iter_chunks(CHUNK):
                         sink.write(chunk)
+                finally:
+                    body.close()
         finally:
             sink.close()
         values["checksum_sha256"] = sink.digest.hexdigest()
