@@ -99,7 +99,13 @@ async def _post_form(form: dict[str, Any], data: bytes, **field_changes: str) ->
 
 
 async def _uploaded(
-    actor: Actor, parent: dict[str, Any], *, name: str, data: bytes, content_type: str, kind: str = "deals"
+    actor: Actor,
+    parent: dict[str, Any],
+    *,
+    name: str,
+    data: bytes,
+    content_type: str,
+    kind: str = "deals",
 ) -> dict[str, Any]:
     attachment, form = await _start(
         actor, parent, name=name, data=data, content_type=content_type, kind=kind
@@ -178,7 +184,9 @@ async def test_html_is_never_shown_inline(agent: Actor, settings: ApiSettings) -
     assert shown.headers["content-type"] == "application/octet-stream"
 
 
-async def test_s3_refuses_a_larger_file_and_another_type(agent: Actor, engine: AsyncEngine, resources: Resources) -> None:
+async def test_s3_refuses_a_larger_file_and_another_type(
+    agent: Actor, engine: AsyncEngine, resources: Resources
+) -> None:
     deal = await _record(agent)
     attachment, form = await _start(
         agent, deal, name="scan.pdf", data=PDF, content_type="application/pdf"
@@ -210,7 +218,9 @@ async def test_completing_a_different_object_is_422_naming_the_field(
     field: str,
 ) -> None:
     deal = await _record(agent)
-    attachment, _ = await _start(agent, deal, name="a.pdf", data=PDF, content_type="application/pdf")
+    attachment, _ = await _start(
+        agent, deal, name="a.pdf", data=PDF, content_type="application/pdf"
+    )
     async with resources.s3_client() as s3:  # what a forged upload could leave there
         await s3.put_object(
             Bucket=resources.settings.s3_bucket,
