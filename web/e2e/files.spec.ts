@@ -12,11 +12,11 @@ test("files: upload two with progress, preview, download, trash and restore; a s
   browser,
 }) => {
   const a = await signedIn(browser, USERS.agent1);
-  const contact = await createContact(a.page, { name: `Файлы ${unique()}` });
+  const contact = await createContact(a.page, { name: `Клиент ${unique()}` });
   const b = await signedIn(browser, USERS.agent2, `/contacts/${contact.id}`);
   await expect.poll(() => realtime.subscribed(b.page, "private-attachments")).toBe(true);
   await a.page.goto(`/contacts/${contact.id}`);
-  await expect(a.page.getByRole("heading", { name: "Файлы" })).toBeVisible();
+  await expect(a.page.getByRole("heading", { name: "Файлы", exact: true })).toBeVisible();
 
   // Hold the bytes on their way to S3 for a moment, so each upload's progress bar is seen.
   let release: () => void = () => undefined;
@@ -70,7 +70,7 @@ test("files: upload two with progress, preview, download, trash and restore; a s
 
 test("files: a type not accepted is refused for that file alone", async ({ browser }) => {
   const a = await signedIn(browser, USERS.agent1);
-  const contact = await createContact(a.page, { name: `Файлы ${unique()}` });
+  const contact = await createContact(a.page, { name: `Клиент ${unique()}` });
   await a.page.goto(`/contacts/${contact.id}`);
   await a.page.locator('input[type="file"]').setInputFiles([
     { name: "script.html", mimeType: "text/html", buffer: Buffer.from("<script></script>") },
