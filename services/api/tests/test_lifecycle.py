@@ -22,9 +22,12 @@ def test_every_registered_type_has_a_sample() -> None:
 
 
 async def _create(actor: Actor, entity_type: str, word: str) -> dict[str, Any]:
-    response = await actor.http.post(
-        f"/api/v1/{entity_type}", json=SAMPLES[entity_type].create(word)
-    )
+    sample = SAMPLES[entity_type]
+    body = sample.create(word)
+    if sample.parent is not None:  # a record that belongs to another: that one first
+        parent = await _create(actor, sample.parent, unique("parent"))
+        body |= {"parent_type": sample.parent, "parent_id": parent["id"]}
+    response = await actor.http.post(f"/api/v1/{entity_type}", json=body)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     assert response.headers["etag"] == '"1"'

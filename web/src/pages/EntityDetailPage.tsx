@@ -34,6 +34,7 @@ import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { CHANGE_EVENT, parseChange } from "../realtime/events";
 import { RecordingPlayer, RecordingRemoved } from "../telephony/RecordingPlayer";
 import { recordingView } from "../telephony/recording";
+import { FilesSection, hasFiles } from "../files/FilesSection";
 import { CallsSection, NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
 
 export function EntityDetailPage({ type }: { type: string }) {
@@ -178,6 +179,7 @@ export function EntityDetailPage({ type }: { type: string }) {
             {type === "contacts" && <CallsSection contactId={id} />}
             {def.hasNotes && <NotesSection type={type} id={id} />}
             {(type === "contacts" || type === "deals") && <TasksSection type={type} id={id} />}
+            {hasFiles(type) && !trashed && <FilesSection type={type} id={id} />}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from litestar import Router
 
+from switchboard_api.attachments.entity import ATTACHMENTS
+from switchboard_api.attachments.routes import attachments_router
 from switchboard_api.calls.entity import CALLS
 from switchboard_api.calls.routes import calls_router
 from switchboard_api.contacts.entity import CONTACTS
@@ -25,7 +27,17 @@ from switchboard_api.users.entity import USERS
 
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
-    for entity in (USERS, CONTACTS, DEALS, TASKS, NOTES, NUMBER_LISTS, CALLS, PHONE_LINES)
+    for entity in (
+        USERS,
+        CONTACTS,
+        DEALS,
+        TASKS,
+        NOTES,
+        NUMBER_LISTS,
+        CALLS,
+        PHONE_LINES,
+        ATTACHMENTS,
+    )
 }
 """The registry: entity type name -> its description."""
 
@@ -36,6 +48,7 @@ def entity_routers() -> list[Router]:
         CONTACTS.name: contacts_router,
         NUMBER_LISTS.name: number_lists_router,
         CALLS.name: calls_router,
+        ATTACHMENTS.name: attachments_router,
     }
     return [
         custom[name]() if name in custom else lifecycle_router(entity)

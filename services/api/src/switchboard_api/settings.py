@@ -221,6 +221,35 @@ class ApiSettings(BaseSettings):
             "81.88.80.132,81.88.80.133,81.88.82.36,81.88.82.44,81.88.82.45); empty = any."
         ),
     )
+    attachments_max_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1, description="Largest file one attachment may hold."
+    )
+    attachments_allowed_types: str = Field(
+        default=(
+            "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+            "audio/mpeg,audio/wav,application/zip,application/msword,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.ms-excel,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+        description="Comma-separated content types a file may be uploaded as.",
+    )
+    attachments_per_record: int = Field(
+        default=100, ge=1, description="Files one record may hold (trashed ones count)."
+    )
+    attachments_upload_seconds: int = Field(
+        default=900, ge=10, le=86_400, description="Lifetime of a presigned upload form."
+    )
+    attachments_url_seconds: int = Field(
+        default=300, ge=10, le=86_400, description="Lifetime of a file download link."
+    )
+    attachments_stale_hours: int = Field(
+        default=24, ge=1, description="Hours after which an upload never completed is removed."
+    )
+    attachments_cleanup_cron: str = Field(
+        default="29 * * * *",
+        description="When the worker removes uploads never completed (cron, UTC).",
+    )
     telephony_recording_hosts: str = Field(
         default="",
         description=(
@@ -275,6 +304,15 @@ class ApiSettings(BaseSettings):
         default="*/5 * * * *",
         description="When the worker reconciles PBX members, lines and lists (cron, UTC).",
     )
+
+    @property
+    def attachment_types(self) -> frozenset[str]:
+        """The allowed content types of files, as a set."""
+        return frozenset(
+            part.strip().lower()
+            for part in self.attachments_allowed_types.split(",")
+            if part.strip()
+        )
 
     @field_validator("telephony_dial_prefixes")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from switchboard_api.db.api_tokens import ApiToken
+from switchboard_api.db.attachments import Attachment
 from switchboard_api.db.base import Base
 from switchboard_api.db.calls import Call
 from switchboard_api.db.contacts import Contact
@@ -18,6 +19,7 @@ from switchboard_api.db.users import User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "Base",
     "Call",
     "Contact",

@@ -96,3 +96,19 @@ def related_links() -> tuple[EntityType, ...]:
         for other in ENTITY_TYPES.values()
         if {RELATED_TYPE, RELATED_ID} <= set(other.model.__table__.columns.keys())
     )
+
+
+PARENT_TYPE, PARENT_ID = "parent_type", "parent_id"
+
+
+@functools.cache
+def owned_records() -> tuple[EntityType, ...]:
+    """Every entity type whose records belong to one record of any type (``parent_type`` +
+    ``parent_id``: files): deleting the parent for good deletes them with it."""
+    from switchboard_api.entities import ENTITY_TYPES  # noqa: PLC0415 - as above
+
+    return tuple(
+        other
+        for other in ENTITY_TYPES.values()
+        if {PARENT_TYPE, PARENT_ID} <= set(other.model.__table__.columns.keys())
+    )

@@ -297,14 +297,17 @@ def _create_handler(entity: EntityType) -> Any:
     )(_hints(create_record, data=_json_body(entity.create), **{"return": Response[entity.read]}))  # type: ignore[name-defined]
 
 
-def lifecycle_router(entity: EntityType, extra: list[Any] | None = None) -> Router:
-    """Every lifecycle route of ``entity`` under ``/v1/<name>`` (plus type-specific ones)."""
+def lifecycle_router(
+    entity: EntityType, extra: list[Any] | None = None, *, create: Any | None = None
+) -> Router:
+    """Every lifecycle route of ``entity`` under ``/v1/<name>`` (plus type-specific ones);
+    ``create``: the type's own create route, if a new record is more than its fields."""
     return Router(
         path=f"/v1/{entity.name}",
         route_handlers=[
             _list_handler(entity, trashed=False),
             _list_handler(entity, trashed=True),
-            _create_handler(entity),
+            create if create is not None else _create_handler(entity),
             *_record_handlers(entity),
             *(extra or []),
         ],

@@ -30,9 +30,12 @@ from switchboard_api.events.recorder import record_event
 from switchboard_api.lifecycle.cache import CacheUnavailable, RecordCache
 from switchboard_api.lifecycle.changes import diff, snapshot, to_read
 from switchboard_api.lifecycle.erasure import (
+    PARENT_ID,
+    PARENT_TYPE,
     RELATED_ID,
     RELATED_TYPE,
     erase_purged,
+    owned_records,
     references_to,
     related_links,
 )
@@ -158,7 +161,8 @@ class RecordWriter:
 
     async def _release_dependents(self, record_id: uuid.UUID) -> None:
         """Before the delete (whose foreign keys would clear them silently): every record
-        referring to it loses the reference as a write of its own (version, event, cache)."""
+        referring to it loses the reference as a write of its own (version, event, cache);
+        every record belonging to it is trashed and purged with it."""
         for entity, column in references_to(self.repo.table):
             writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
             for dependent in await writer.repo.referencing(column, record_id):
@@ -170,6 +174,14 @@ class RecordWriter:
             )
             for dependent in linked:
                 await writer.update(dependent, {RELATED_TYPE: None, RELATED_ID: None})
+        for entity in owned_records():  # what belongs to it (files) goes with it
+            writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
+            owned = await writer.repo.referencing(
+                PARENT_ID, record_id, type_column=PARENT_TYPE, type_name=self.entity.name
+            )
+            for child in owned:
+                # Only a trashed record is purged: a live one is trashed first.
+                await writer.purge(child if child["deleted_at"] else await writer.trash(child, {}))
 
     # The system's writes: values compared with the stored row, who and when added.
 

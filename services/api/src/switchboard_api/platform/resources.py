@@ -58,6 +58,19 @@ class Resources:
             ),
         )
 
+    def public_s3_client(self) -> Any:
+        """An S3 client for signing links browsers follow: bound to the public origin
+        (``s3_public_url``), since nginx forwards ``/<bucket>/`` to S3 keeping the path and
+        Host, so the signature S3 checks is the one computed here. It never connects."""
+        return self.s3_session.client(
+            "s3",
+            endpoint_url=self.settings.s3_public_url,
+            region_name=self.settings.s3_region,
+            aws_access_key_id=self.settings.s3_access_key.get_secret_value(),
+            aws_secret_access_key=self.settings.s3_secret_key.get_secret_value(),
+            config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+
 
 @asynccontextmanager
 async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from botocore.config import Config as BotoConfig
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.calls.entity import CALLS
@@ -157,17 +156,7 @@ async def playback_url(resources: Resources, principal: Principal, call_id: uuid
     if row is None or row["recording_key"] is None:
         raise NotFound(f"call {call_id} has no stored recording")
     settings = resources.settings
-    # Signed for the public origin: nginx forwards /<bucket>/ to S3 keeping Host, so the
-    # signature S3 checks is the one computed here.
-    client = resources.s3_session.client(
-        "s3",
-        endpoint_url=settings.s3_public_url,
-        region_name=settings.s3_region,
-        aws_access_key_id=settings.s3_access_key.get_secret_value(),
-        aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
-        config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
-    async with client as s3:
+    async with resources.public_s3_client() as s3:
         url: str = await s3.generate_presigned_url(
             "get_object",
             Params={

@@ -8,6 +8,8 @@ from typing import Any
 
 from saq import CronJob
 
+from switchboard_api.attachments.jobs import JOB_FUNCTIONS as ATTACHMENT_JOBS
+from switchboard_api.attachments.jobs import attachments_remove_stale
 from switchboard_api.erasure.objects import erase_pending_objects
 from switchboard_api.lifecycle.purge import purge_trash
 from switchboard_api.realtime.termination import realtime_terminate_user
@@ -32,7 +34,13 @@ class RetryingCronJob(CronJob[WorkerContext]):
 
 def functions() -> Collection[Any]:
     """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
-    return [purge_trash, erase_pending_objects, realtime_terminate_user, *TELEPHONY_JOBS]
+    return [
+        purge_trash,
+        erase_pending_objects,
+        realtime_terminate_user,
+        *TELEPHONY_JOBS,
+        *ATTACHMENT_JOBS,
+    ]
 
 
 def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
@@ -50,5 +58,11 @@ def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
         ),
         RetryingCronJob(
             telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8
+        ),
+        RetryingCronJob(
+            attachments_remove_stale,
+            cron=settings.attachments_cleanup_cron,
+            timeout=600,
+            retries=5,
         ),
     ]

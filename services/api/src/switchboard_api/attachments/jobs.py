@@ -1,0 +1,111 @@
+"""The worker's jobs for files: measuring a completed file (checksum, image size, thumbnail)
+and removing uploads never completed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from switchboard_api.attachments import repository as repo
+from switchboard_api.attachments.entity import ATTACHMENTS, thumbnail_key_for
+from switchboard_api.attachments.measuring import (
+    IMAGE_TYPES,
+    HashingFile,
+    ImageFacts,
+    image_facts,
+    temporary_directory,
+)
+from switchboard_api.lifecycle.deps import record_cache
+from switchboard_api.lifecycle.repository import LifecycleRepository
+from switchboard_api.lifecycle.writer import RecordWriter
+from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import read_session, unit_of_work
+from switchboard_api.worker.context import WorkerContext
+
+log = logging.getLogger("switchboard_api.attachments")
+
+CHUNK = 1024 * 1024
+STALE_BATCH = 100
+
+
+async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> str:
+    """Hash the file (and for an image: measure it, store its thumbnail) and write what was
+    found to its record; returns what happened."""
+    async with read_session(resources.sessionmaker) as session:
+        row = await LifecycleRepository(session, ATTACHMENTS).get(attachment_id)
+    if row is None or row["status"] != "ready":
+        return "gone or not completed"
+    if row["checksum_sha256"] is not None:
+        return "already measured"
+    bucket = resources.settings.s3_bucket
+    values: dict[str, object] = {}
+    with temporary_directory() as tmp:
+        sink = HashingFile(tmp)
+        try:
+            async with resources.s3_client() as s3:
+                answer = await s3.get_object(Bucket=bucket, Key=row["storage_key"])
+                body = answer["Body"]
+                try:
+                    async for chunk in body.iter_chunks(CHUNK):
+                        sink.write(chunk)
+                finally:
+                    body.close()
+        finally:
+            sink.close()
+        values["checksum_sha256"] = sink.digest.hexdigest()
+        facts: ImageFacts | None = None
+        if row["content_type"] in IMAGE_TYPES:  # decoding is CPU work: off the event loop
+            facts = await asyncio.to_thread(image_facts, sink.path)
+    if facts is not None:
+        key = thumbnail_key_for(row["storage_key"])
+        async with resources.s3_client() as s3:
+            await s3.put_object(
+                Bucket=bucket, Key=key, Body=facts.thumbnail, ContentType="image/jpeg"
+            )
+        values |= {"width": facts.width, "height": facts.height, "thumbnail_key": key}
+    async with unit_of_work(resources) as uow:
+        writer = RecordWriter(ATTACHMENTS, uow, record_cache(resources))
+        current = await writer.get(attachment_id, lock=True)
+        if current is None:  # purged meanwhile: its objects (thumbnail too) are erased below
+            return "purged meanwhile"
+        await writer.update(current, values)
+    return "measured"
+
+
+async def attachments_inspect(ctx: WorkerContext, *, attachment_id: str) -> str:
+    """The worker's job: :func:`inspect_attachment`."""
+    return await inspect_attachment(ctx["resources"], uuid.UUID(attachment_id))
+
+
+async def remove_stale_uploads(resources: Resources, now: datetime | None = None) -> int:
+    """Trash and purge every file still pending ``attachments_stale_hours`` after it was
+    started (its object, if any arrived, is erased with it); how many were removed."""
+    hours = resources.settings.attachments_stale_hours
+    cutoff = (now or datetime.now(UTC)) - timedelta(hours=hours)
+    total = 0
+    while True:
+        async with unit_of_work(resources) as uow:
+            writer = RecordWriter(ATTACHMENTS, uow, record_cache(resources))
+            stale = await repo.stale_uploads(uow.session, cutoff, STALE_BATCH)
+            for attachment_id in stale:
+                current = await writer.get(attachment_id, lock=True)
+                if current is None:
+                    continue
+                trashed = current if current["deleted_at"] else await writer.trash(current, {})
+                await writer.purge(trashed)
+        total += len(stale)
+        if len(stale) < STALE_BATCH:
+            return total
+
+
+async def attachments_remove_stale(ctx: WorkerContext) -> int:
+    """The worker's job (cron): :func:`remove_stale_uploads` now."""
+    removed = await remove_stale_uploads(ctx["resources"])
+    log.info("stale uploads: %d removed", removed)
+    return removed
+
+
+JOB_FUNCTIONS = (attachments_inspect, attachments_remove_stale)
+"""Registered with the worker (``switchboard_api.worker.registry``)."""

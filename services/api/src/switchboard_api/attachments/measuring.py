@@ -1,0 +1,80 @@
+"""Measuring a completed file: its SHA-256 (streamed, never whole in memory) and, for an
+image, its size in pixels and a JPEG thumbnail stored beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from PIL import Image, UnidentifiedImageError
+
+THUMBNAIL_PIXELS = 256
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# Pillow refuses larger images as decompression bombs; 50 megapixels covers any photo.
+Image.MAX_IMAGE_PIXELS = 50_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """An image's size and its thumbnail (JPEG bytes)."""
+
+    width: int
+    height: int
+    thumbnail: bytes
+
+
+def square_thumbnail(image: Image.Image, pixels: int) -> bytes:
+    """The image cropped to its centre square and scaled to ``pixels`` a side, as JPEG."""
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    square = square.resize((min(pixels, side), min(pixels, side)), Image.Resampling.LANCZOS)
+    return _jpeg(square)
+
+
+def fitted_thumbnail(image: Image.Image, pixels: int) -> bytes:
+    """The whole image scaled to fit ``pixels`` a side, as JPEG."""
+    copy = image.copy()
+    copy.thumbnail((pixels, pixels), Image.Resampling.LANCZOS)
+    return _jpeg(copy)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+def image_facts(path: Path) -> ImageFacts | None:
+    """Size and thumbnail of the image at ``path``; None if it is not a readable image."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return ImageFacts(image.width, image.height, fitted_thumbnail(image, THUMBNAIL_PIXELS))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        return None
+
+
+class HashingFile:
+    """A temporary file that hashes what is written to it."""
+
+    def __init__(self, directory: str) -> None:
+        self.path = Path(directory) / "file"
+        self.digest = hashlib.sha256()
+        self._out: IO[bytes] = self.path.open("wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        self._out.write(chunk)
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def temporary_directory() -> tempfile.TemporaryDirectory[str]:
+    """Where a file being measured is kept (deleted afterwards)."""
+    return tempfile.TemporaryDirectory(prefix="sb-attachment-")

@@ -1,0 +1,68 @@
+"""Attachment schemas: Attachment / AttachmentCreate / AttachmentUpdate, and the upload form."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from switchboard_api.lifecycle.schemas import RecordFields
+
+ParentType = Literal["contacts", "deals", "tasks", "notes", "calls"]
+FileName = Annotated[str, Meta(min_length=1, max_length=255)]
+ContentType = Annotated[
+    str, Meta(min_length=3, max_length=127, pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
+]
+AttachmentStatus = Literal["pending", "ready"]
+
+
+class Attachment(RecordFields, kw_only=True):
+    """A file tied to one record. ``pending`` until its upload is completed; the checksum,
+    image size and thumbnail appear once the worker has measured it."""
+
+    parent_type: ParentType
+    parent_id: uuid.UUID
+    name: str
+    size: int
+    content_type: str
+    status: AttachmentStatus
+    checksum_sha256: str | None
+    width: int | None
+    height: int | None
+    uploaded_at: datetime | None
+    has_thumbnail: bool
+
+
+class AttachmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A file about to be uploaded: the record it belongs to and what the upload will be."""
+
+    parent_type: ParentType
+    parent_id: uuid.UUID
+    name: FileName
+    size: Annotated[int, Meta(ge=1)]
+    content_type: ContentType
+
+
+class AttachmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Changes to a file: only its name."""
+
+    name: FileName | UnsetType = UNSET
+
+
+class UploadForm(msgspec.Struct, kw_only=True):
+    """A presigned POST: send ``fields`` then the file (as the form field ``file``, last) as
+    ``multipart/form-data`` to ``url`` before ``expires_at``. S3 refuses any other key, a
+    larger or smaller file than promised, or another content type."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+class AttachmentList(msgspec.Struct, kw_only=True):
+    """The files of one record, newest first."""
+
+    items: list[Attachment]

@@ -1,0 +1,199 @@
+"""What may happen to files: starting an upload, completing it, links to read it, the files
+of a record. A file is read through its parent: the parent type's read permission, and the
+parent still live (trashing the parent hides its files; restoring it shows them again)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard_api.attachments import repository as repo
+from switchboard_api.attachments.entity import ATTACHMENTS
+from switchboard_api.attachments.schemas import (
+    Attachment,
+    AttachmentCreate,
+    AttachmentList,
+    UploadForm,
+)
+from switchboard_api.attachments.storage import download_url, stored_object, upload_form
+from switchboard_api.auth.permissions import Action, require
+from switchboard_api.auth.principal import Principal
+from switchboard_api.calls.entity import CALLS
+from switchboard_api.contacts.entity import CONTACTS
+from switchboard_api.deals.entity import DEALS
+from switchboard_api.errors import Conflict, NotFound
+from switchboard_api.lifecycle.changes import to_read
+from switchboard_api.lifecycle.deps import lifecycle_service, record_cache
+from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.lifecycle.repository import LifecycleRepository, Row
+from switchboard_api.lifecycle.service import Saved
+from switchboard_api.lifecycle.validation import invalid
+from switchboard_api.lifecycle.writer import RecordWriter
+from switchboard_api.notes.entity import NOTES
+from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork, read_session
+from switchboard_api.tasks.entity import TASKS
+
+PARENTS: dict[str, EntityType] = {e.name: e for e in (CONTACTS, DEALS, TASKS, NOTES, CALLS)}
+"""The entity types a file may belong to."""
+
+INSPECT_JOB = "attachments_inspect"
+LIST_LIMIT = 500
+
+
+async def readable_parent(
+    session: AsyncSession,
+    principal: Principal,
+    parent_type: str,
+    parent_id: uuid.UUID,
+    *,
+    lock: bool = False,
+) -> Row:
+    """The parent record if the caller may read it (403) and it is live (404 otherwise)."""
+    require(principal, parent_type, Action.READ)
+    row = await LifecycleRepository(session, PARENTS[parent_type]).get(parent_id, lock=lock)
+    if row is None or row["deleted_at"] is not None:
+        raise NotFound(f"no live {parent_type} record {parent_id}")
+    return row
+
+
+class AttachmentService:
+    """The writes of files for one caller, in the request's unit of work."""
+
+    def __init__(self, resources: Resources, uow: UnitOfWork, principal: Principal) -> None:
+        self.resources = resources
+        self.uow = uow
+        self.principal = principal
+
+    async def create(self, data: AttachmentCreate) -> Saved:
+        """A pending file on a live record the caller may read, within the record's file
+        limit; its bytes go to S3 with the form :meth:`upload_form` hands out."""
+        require(self.principal, ATTACHMENTS.name, Action.CREATE)
+        session, settings = self.uow.session, self.resources.settings
+        # Locked: two uploads to one record cannot both pass the limit.
+        await readable_parent(session, self.principal, data.parent_type, data.parent_id, lock=True)
+        held = await repo.count_for_parent(session, data.parent_type, data.parent_id)
+        if held >= settings.attachments_per_record:
+            raise Conflict(
+                f"{data.parent_type} {data.parent_id} holds {held} files, the most allowed"
+            )
+        return await lifecycle_service(
+            ATTACHMENTS, self.resources, self.uow, self.principal
+        ).create(data)
+
+    async def upload_form(self, record_id: uuid.UUID) -> UploadForm:
+        """The presigned POST form for a pending file (asked again once one expires); 409
+        once the file is completed."""
+        require(self.principal, ATTACHMENTS.name, Action.CREATE)
+        current = await self._live(record_id, lock=False)
+        if current["status"] != "pending":
+            raise Conflict(f"attachment {record_id} is already uploaded")
+        return await upload_form(
+            self.resources,
+            current["storage_key"],
+            size=current["size"],
+            content_type=current["content_type"],
+        )
+
+    async def _live(self, record_id: uuid.UUID, *, lock: bool) -> Row:
+        """The live file, if the caller may read its live parent (403/404 otherwise)."""
+        session = self.uow.session
+        current = await LifecycleRepository(session, ATTACHMENTS).get(record_id, lock=lock)
+        if current is None or current["deleted_at"] is not None:
+            raise NotFound(f"no live attachments record {record_id}")
+        await readable_parent(session, self.principal, current["parent_type"], current["parent_id"])
+        return current
+
+    async def complete(self, record_id: uuid.UUID) -> Saved:
+        """Mark a pending file uploaded once S3 holds its object with the promised size and
+        type (409 if nothing arrived, 422 naming what differs); then queue its measuring."""
+        require(self.principal, ATTACHMENTS.name, Action.UPDATE)
+        writer = RecordWriter(
+            ATTACHMENTS,
+            self.uow,
+            record_cache(self.resources),
+            actor=self.principal.user_id,
+            actor_session=self.principal.session_id,
+        )
+        current = await self._live(record_id, lock=True)
+        if current["status"] == "ready":  # completed already: a repeat is harmless
+            return _saved(current)
+        stored = await stored_object(self.resources, current["storage_key"])
+        if stored is None:
+            raise Conflict(f"no file has been uploaded for attachment {record_id} yet")
+        if stored.size != current["size"]:
+            raise invalid("size", f"{stored.size} bytes arrived, {current['size']} were promised")
+        if stored.content_type != current["content_type"]:
+            raise invalid("content_type", f"the file arrived as {stored.content_type}")
+        row = await writer.update(current, {"status": "ready", "uploaded_at": datetime.now(UTC)})
+        self.uow.enqueue(
+            INSPECT_JOB, key=f"inspect-attachment:{record_id}", attachment_id=str(record_id)
+        )
+        return _saved(row)
+
+
+def _read(row: Row) -> Attachment:
+    record = to_read(ATTACHMENTS, row)
+    assert isinstance(record, Attachment)  # the type's read schema
+    return record
+
+
+def _saved(row: Row) -> Saved:
+    return Saved(record=to_read(ATTACHMENTS, row), version=row["version"], id=row["id"])
+
+
+async def _readable_file(resources: Resources, principal: Principal, record_id: uuid.UUID) -> Row:
+    """A completed, live file whose parent the caller may read (403) and is live (404)."""
+    require(principal, ATTACHMENTS.name, Action.READ)
+    async with read_session(resources.sessionmaker) as session:
+        row = await LifecycleRepository(session, ATTACHMENTS).get(record_id)
+        if row is None or row["deleted_at"] is not None or row["status"] != "ready":
+            raise NotFound(f"no downloadable attachments record {record_id}")
+        await readable_parent(session, principal, row["parent_type"], row["parent_id"])
+    return row
+
+
+async def file_link(
+    resources: Resources, principal: Principal, record_id: uuid.UUID, *, inline: bool
+) -> str:
+    """A short-lived link to the file, saved under its own name (shown in the browser if
+    asked and its type is safe to show)."""
+    row = await _readable_file(resources, principal, record_id)
+    return await download_url(
+        resources,
+        row["storage_key"],
+        name=row["name"],
+        content_type=row["content_type"],
+        inline=inline,
+    )
+
+
+async def thumbnail_link(resources: Resources, principal: Principal, record_id: uuid.UUID) -> str:
+    """A short-lived link to the file's thumbnail (a JPEG); 404 if it has none (yet)."""
+    row = await _readable_file(resources, principal, record_id)
+    if row["thumbnail_key"] is None:
+        raise NotFound(f"attachment {record_id} has no thumbnail")
+    name = f"{row['name'].rsplit('.', 1)[0]}.jpg"
+    return await download_url(
+        resources, row["thumbnail_key"], name=name, content_type="image/jpeg", inline=True
+    )
+
+
+async def files_of(
+    resources: Resources,
+    principal: Principal,
+    parent_type: str,
+    parent_id: uuid.UUID,
+    *,
+    trashed: bool,
+) -> AttachmentList:
+    """The completed files of a live record the caller may read (its trash if asked)."""
+    require(principal, ATTACHMENTS.name, Action.READ)
+    async with read_session(resources.sessionmaker) as session:
+        await readable_parent(session, principal, parent_type, parent_id)
+        rows = await repo.list_for_parent(
+            session, parent_type, parent_id, trashed=trashed, limit=LIST_LIMIT
+        )
+    return AttachmentList(items=[_read(row) for row in rows])

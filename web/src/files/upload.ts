@@ -1,0 +1,135 @@
+/**
+ * Uploading one file: the API makes a pending attachment and hands out a presigned POST form;
+ * the bytes go straight to S3 (through nginx, never through the API) with XMLHttpRequest so
+ * the progress can be shown and the upload cancelled; then the API completes it.
+ */
+import { ApiError, api } from "../api/client";
+import type { Schemas } from "../api/schema";
+
+export type Attachment = Schemas["Attachment"];
+export type UploadForm = Schemas["UploadForm"];
+
+export class UploadCancelled extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "UploadCancelled";
+  }
+}
+
+/** S3 refused the bytes (its XML answer carries a code such as EntityTooLarge). */
+export class StorageRefused extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string) {
+    super(code || `HTTP ${status}`);
+    this.name = "StorageRefused";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function s3Code(xml: string): string {
+  return /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? "";
+}
+
+/** POST the form and then the file to S3; `onProgress` gets 0..1; `signal` aborts it. */
+export function postToStorage(
+  form: UploadForm,
+  file: Blob,
+  onProgress: (fraction: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const body = new FormData();
+    for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
+    body.append("file", file); // S3 reads the fields before the file: it must come last
+    const abort = () => xhr.abort();
+    signal.addEventListener("abort", abort, { once: true });
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      signal.removeEventListener("abort", abort);
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else reject(new StorageRefused(xhr.status, s3Code(xhr.responseText)));
+    };
+    xhr.onerror = () => reject(new StorageRefused(0, "NetworkError"));
+    xhr.onabort = () => reject(new UploadCancelled());
+    // A POST policy's signature covers the policy, not the host: the form goes to the bucket's
+    // path on this origin (nginx forwards it to S3), so no cross-origin request is made even
+    // when the API names the storage by another spelling of this host.
+    xhr.open("POST", new URL(form.url, window.location.href).pathname);
+    xhr.send(body);
+  });
+}
+
+export interface UploadTarget {
+  parentType: string;
+  parentId: string;
+}
+
+/** The whole flow for one file; a cancelled or failed upload leaves its pending attachment
+ * in the trash (the worker removes it for good after a day). */
+export async function uploadFile(
+  target: UploadTarget,
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal: AbortSignal,
+): Promise<Attachment> {
+  const created = await api.post<Attachment>("/api/v1/attachments", {
+    parent_type: target.parentType,
+    parent_id: target.parentId,
+    name: file.name,
+    size: file.size,
+    content_type: file.type || "application/octet-stream",
+  });
+  const id = created.data.id;
+  try {
+    const form = await api.post<UploadForm>(`/api/v1/attachments/${id}/upload`);
+    await postToStorage(form.data, file, onProgress, signal);
+    return (await api.post<Attachment>(`/api/v1/attachments/${id}/complete`)).data;
+  } catch (error) {
+    await api.delete(`/api/v1/attachments/${id}`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The i18n key (and values) of why one file was not uploaded. */
+export function uploadErrorKey(error: unknown): { key: string; values?: Record<string, unknown> } {
+  if (error instanceof UploadCancelled) return { key: "files.cancelled" };
+  if (error instanceof ApiError) {
+    const fields = error.fieldErrors();
+    if ("size" in fields) return { key: "files.tooLarge" };
+    if ("content_type" in fields) return { key: "files.typeNotAllowed" };
+    if (error.status === 409) return { key: "files.tooMany" };
+    return { key: "files.failed", values: { detail: error.message } };
+  }
+  if (error instanceof StorageRefused) {
+    if (error.code === "EntityTooLarge") return { key: "files.tooLarge" };
+    return { key: "files.failed", values: { detail: error.message } };
+  }
+  return { key: "files.failed", values: { detail: String(error) } };
+}
+
+/** "1.5 MB"-style sizes (decimal units, as file managers show them). */
+export function formatSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** Whether the browser may show the file itself (the API serves only these inline). */
+export function previewKind(contentType: string): "image" | "pdf" | "audio" | null {
+  if (["image/jpeg", "image/png", "image/gif", "image/webp"].includes(contentType)) return "image";
+  if (contentType === "application/pdf") return "pdf";
+  if (contentType === "audio/mpeg" || contentType === "audio/wav") return "audio";
+  return null;
+}
