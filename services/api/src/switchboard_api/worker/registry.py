@@ -10,6 +10,7 @@ from saq import CronJob
 
 from switchboard_api.erasure.objects import erase_pending_objects
 from switchboard_api.lifecycle.purge import purge_trash
+from switchboard_api.notifications.jobs import notifications_due_tasks
 from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.recording_retention import telephony_expire_recordings
@@ -32,7 +33,13 @@ class RetryingCronJob(CronJob[WorkerContext]):
 
 def functions() -> Collection[Any]:
     """Job functions that may be enqueued by name (``queue.enqueue("purge_trash")``)."""
-    return [purge_trash, erase_pending_objects, realtime_terminate_user, *TELEPHONY_JOBS]
+    return [
+        purge_trash,
+        erase_pending_objects,
+        notifications_due_tasks,
+        realtime_terminate_user,
+        *TELEPHONY_JOBS,
+    ]
 
 
 def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
@@ -47,6 +54,12 @@ def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
             cron=settings.telephony_recording_retention_cron,
             timeout=1800,
             retries=5,
+        ),
+        RetryingCronJob(
+            notifications_due_tasks,
+            cron=settings.notifications_due_scan_cron,
+            timeout=120,
+            retries=2,
         ),
         RetryingCronJob(
             telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8
