@@ -10,13 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from switchboard_api.db.calls import Call
+from switchboard_api.calls.entity import CALLS
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.writer import RecordWriter
-from switchboard_api.calls.entity import CALLS
 from switchboard_api.notifications.jobs import notify_due_tasks
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.platform.unit_of_work import unit_of_work
@@ -47,7 +45,8 @@ async def _mine(who: Actor, **params: Any) -> list[dict[str, Any]]:
 
 async def _about(who: Actor, record_id: str, kind: str | None = None) -> list[dict[str, Any]]:
     return [
-        n for n in await _mine(who)
+        n
+        for n in await _mine(who)
         if n["record_id"] == record_id and (kind is None or n["kind"] == kind)
     ]
 
@@ -66,8 +65,10 @@ async def test_task_assigned_by_someone_else_notifies(supervisor: Actor, agent: 
     before = (await agent.http.get("/api/v1/notifications/unread-count")).json()["unread"]
     task = await _task(supervisor, agent)
     [told] = await _about(agent, task["id"])
-    assert told["kind"] == "task_assigned" and told["title"] == task["title"]
-    assert told["actor_id"] == str(supervisor.user.id) and told["read_at"] is None
+    assert told["kind"] == "task_assigned"
+    assert told["title"] == task["title"]
+    assert told["actor_id"] == str(supervisor.user.id)
+    assert told["read_at"] is None
     assert told["record_type"] == "tasks"
     after = (await agent.http.get("/api/v1/notifications/unread-count")).json()["unread"]
     assert after == before + 1
@@ -107,7 +108,9 @@ async def test_due_soon_and_overdue_once_each(
     done = await _task(supervisor, agent, due_at=due.isoformat(), status="done")
 
     assert await notify_due_tasks(resources, now) >= 1
-    assert [n["kind"] for n in await _about(agent, task["id"], "task_due_soon")] == ["task_due_soon"]
+    assert [n["kind"] for n in await _about(agent, task["id"], "task_due_soon")] == [
+        "task_due_soon"
+    ]
     await notify_due_tasks(resources, now + timedelta(seconds=30))  # a rerun: nothing again
     assert len(await _about(agent, task["id"], "task_due_soon")) == 1
     assert await _about(agent, later["id"], "task_due_soon") == []
@@ -171,8 +174,12 @@ async def test_missed_call_notifies_the_extension_and_the_owner(
         assert told["title"] == contact["name"]
     answered = await supervisor.http.post(
         "/api/v1/calls",
-        json={"direction": "inbound", "status": "completed", "contact_id": contact["id"],
-              "employee_id": str(agent.user.id)},
+        json={
+            "direction": "inbound",
+            "status": "completed",
+            "contact_id": contact["id"],
+            "employee_id": str(agent.user.id),
+        },
     )
     assert answered.status_code == 201
     assert len(await _about(agent, contact["id"], "missed_call")) == 1
@@ -183,8 +190,11 @@ async def test_recording_stored_notifies_the_employee(
 ) -> None:
     call = await supervisor.http.post(
         "/api/v1/calls",
-        json={"direction": "outbound", "to_number": "+74951234567",
-              "employee_id": str(agent.user.id)},
+        json={
+            "direction": "outbound",
+            "to_number": "+74951234567",
+            "employee_id": str(agent.user.id),
+        },
     )
     call_id = uuid.UUID(call.json()["id"])
     async with unit_of_work(resources) as uow:  # as the recording ingest stores it
@@ -200,7 +210,8 @@ async def test_switched_off_kinds_are_not_created(supervisor: Actor, agent2: Act
     off = await agent2.http.put(
         "/api/v1/notifications/preferences", json={"disabled_kinds": ["task_assigned"]}
     )
-    assert off.status_code == 200 and off.json() == {"disabled_kinds": ["task_assigned"]}
+    assert off.status_code == 200
+    assert off.json() == {"disabled_kinds": ["task_assigned"]}
     task = await _task(supervisor, agent2)
     assert await _about(agent2, task["id"]) == []
     on = await agent2.http.put("/api/v1/notifications/preferences", json={"disabled_kinds": []})
@@ -209,7 +220,8 @@ async def test_switched_off_kinds_are_not_created(supervisor: Actor, agent2: Act
     bad = await agent2.http.put(
         "/api/v1/notifications/preferences", json={"disabled_kinds": ["everything"]}
     )
-    assert bad.status_code == 400 and "disabled_kinds" in bad.text
+    assert bad.status_code == 400
+    assert "disabled_kinds" in bad.text
 
 
 async def test_mark_one_and_all_read_only_ones_own(
@@ -221,11 +233,13 @@ async def test_mark_one_and_all_read_only_ones_own(
     foreign = await agent2.http.post(f"/api/v1/notifications/{told['id']}/read")
     assert foreign.status_code == 404
     marked = await agent.http.post(f"/api/v1/notifications/{told['id']}/read")
-    assert marked.status_code == 200 and marked.json()["marked"] == 1
+    assert marked.status_code == 200
+    assert marked.json()["marked"] == 1
     again = await agent.http.post(f"/api/v1/notifications/{told['id']}/read")
     assert again.json()["marked"] == 0
     unread = await _mine(agent, unread_only="true")
-    assert told["id"] not in {n["id"] for n in unread} and unread
+    assert told["id"] not in {n["id"] for n in unread}
+    assert unread
     everything = await agent.http.post("/api/v1/notifications/read-all")
     assert everything.json() == {"marked": len(unread), "unread": 0}
     assert (await agent.http.get("/api/v1/notifications/unread-count")).json() == {"unread": 0}
@@ -246,4 +260,19 @@ async def test_pages_newest_first(supervisor: Actor, agent2: Actor) -> None:
     assert len(seen) == len(set(seen)) >= 5
     assert [s[:32] for s in seen] == sorted((s[:32] for s in seen), reverse=True)
     bad = await agent2.http.get("/api/v1/notifications", params={"cursor": "x"})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "cursor"
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_deleting_a_record_for_good_takes_its_notifications(
+    admin: Actor, agent: Actor
+) -> None:
+    task = await _task(admin, agent)
+    assert len(await _about(agent, task["id"])) == 1
+    trashed = await admin.http.delete(f"/api/v1/tasks/{task['id']}")
+    assert trashed.status_code == 200
+    purged = await admin.http.delete(
+        f"/api/v1/tasks/{task['id']}/permanent", headers={"If-Match": trashed.headers["ETag"]}
+    )
+    assert purged.status_code == 204, purged.text
+    assert await _about(agent, task["id"]) == []

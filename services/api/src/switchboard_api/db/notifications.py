@@ -22,7 +22,9 @@ class Notification(Base):
         UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe"),
         Index("ix_notifications_user_created", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
-        Index("ix_notifications_record", "record_type", "record_id"),
+        # a record deleted for good takes the notifications quoting it along
+        Index("ix_notifications_record", "record_id"),
+        Index("ix_notifications_source", "source_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
@@ -36,6 +38,8 @@ class Notification(Base):
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     record_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     record_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    #: The record whose change caused it (the task, the note, the call).
+    source_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     literal,
     not_,
+    or_,
     select,
     tuple_,
     update,
@@ -79,6 +80,7 @@ class NotificationRepository:
             literal(new.body),
             literal(new.record_type, String),
             literal(new.record_id),
+            literal(new.source_id),
             literal(new.actor_id),
             literal(new.dedupe_key[:200], String),
         ).where(U.c.id.in_(list(set(recipients))), _wanted(kind, U.c.id))
@@ -89,6 +91,7 @@ class NotificationRepository:
             "body",
             "record_type",
             "record_id",
+            "source_id",
             "actor_id",
             "dedupe_key",
         ]
@@ -115,6 +118,7 @@ class NotificationRepository:
                 T.c.title,
                 literal("tasks", String),
                 T.c.id,
+                T.c.id,
                 due_key,
             )
             .join(U, U.c.id == T.c.assignee_id)
@@ -127,7 +131,15 @@ class NotificationRepository:
                 _wanted(literal(kind, String), T.c.assignee_id),
             )
         )
-        columns = ["user_id", "kind", "title", "record_type", "record_id", "dedupe_key"]
+        columns = [
+            "user_id",
+            "kind",
+            "title",
+            "record_type",
+            "record_id",
+            "source_id",
+            "dedupe_key",
+        ]
         return await self._rows(_returning(pg_insert(N).from_select(columns, source)))
 
     async def page(
@@ -195,9 +207,9 @@ class NotificationRepository:
         stmt = select(U.c.full_name).where(U.c.id == user_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def forget_record(self, record_type: str, record_id: uuid.UUID) -> None:
-        """Delete every notification about a record deleted for good (their titles quote
-        it; ``ix_notifications_record``)."""
+    async def forget_record(self, record_id: uuid.UUID) -> None:
+        """Delete every notification about, or caused by, a record deleted for good (their
+        titles quote it; ``ix_notifications_record``, ``ix_notifications_source``)."""
         await self.session.execute(
-            delete(N).where(N.c.record_type == record_type, N.c.record_id == record_id)
+            delete(N).where(or_(N.c.record_id == record_id, N.c.source_id == record_id))
         )

@@ -72,4 +72,5 @@ class NewNotification(msgspec.Struct, kw_only=True):
     body: str | None = None
     record_type: str | None = None
     record_id: uuid.UUID | None = None
+    source_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None

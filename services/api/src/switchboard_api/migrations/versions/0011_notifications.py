@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("record_type", sa.String(32), nullable=True),
         sa.Column("record_id", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("source_id", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("actor_id", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("dedupe_key", sa.String(200), nullable=False),
         sa.Column(
@@ -61,7 +62,8 @@ def upgrade() -> None:
         ["user_id"],
         postgresql_where=sa.text("read_at IS NULL"),
     )
-    op.create_index("ix_notifications_record", "notifications", ["record_type", "record_id"])
+    op.create_index("ix_notifications_record", "notifications", ["record_id"])
+    op.create_index("ix_notifications_source", "notifications", ["source_id"])
     op.create_table(
         "notification_preferences",
         sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
@@ -112,6 +114,7 @@ def downgrade() -> None:
     op.drop_index("ix_tasks_due_open", table_name="tasks")
     op.drop_index("ix_tasks_timeline", table_name="tasks")
     op.drop_table("notification_preferences")
+    op.drop_index("ix_notifications_source", table_name="notifications")
     op.drop_index("ix_notifications_record", table_name="notifications")
     op.drop_index("ix_notifications_unread", table_name="notifications")
     op.drop_index("ix_notifications_user_created", table_name="notifications")
