@@ -143,6 +143,8 @@ async def timeline_bench(base_url: str, engine: AsyncEngine, tag: str) -> bool:
         )
         report("third page (by cursor)", await latencies(
             lambda: http.get(url, params={"limit": 50, "cursor": deep}), REQUESTS // 2))  # fmt: skip
+        report("for scale: 50 notes, list", await latencies(
+            lambda: http.get("/api/v1/notes", params={"limit": 50}), REQUESTS // 2))  # fmt: skip
         report("calls only", await latencies(
             lambda: http.get(url, params={"limit": 50, "kind": "call"}), REQUESTS // 2))  # fmt: skip
     ok = p95 < TARGET_P95_MS
