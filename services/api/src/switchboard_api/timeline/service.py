@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard_api.auth.permissions import Action, can, require
 from switchboard_api.auth.principal import Principal
 from switchboard_api.calls.entity import CALLS
-from switchboard_api.db.notes import Note as NoteRow
-from switchboard_api.db.tasks import Task as TaskRow
 from switchboard_api.errors import BadRequest, FieldError, Forbidden, NotFound
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.registry import EntityType
@@ -26,7 +24,7 @@ from switchboard_api.lifecycle.schemas import HistoryEntry
 from switchboard_api.notes.entity import NOTES
 from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.tasks.entity import TASKS
-from switchboard_api.timeline.repository import After, TimelineRepository
+from switchboard_api.timeline.repository import After, TimelineRepository, TimelineRow
 from switchboard_api.timeline.schemas import KINDS, Kind, TimelineItem, TimelinePage
 
 #: The entity type whose read permission a kind needs (``change``: the record's own type).
@@ -78,11 +76,6 @@ def _after(kind: Kind, cursor: _Cursor | None) -> After | None:
     return After(cursor.at, inclusive=kind < cursor.kind)
 
 
-def _sort_key(item: TimelineItem) -> tuple[datetime, str, str]:
-    # Event ids are numbers: padded so their text sorts as they do.
-    return (item.at, item.kind, item.id.rjust(20, "0") if item.kind == "change" else item.id)
-
-
 class TimelineReader:
     """The timeline of contacts and deals for one caller."""
 
@@ -122,58 +115,26 @@ class TimelineReader:
         async with read_session(self.sessionmaker) as session:
             if await LifecycleRepository(session, entity).get(record_id) is None:
                 raise NotFound(f"no {entity.name} record {record_id}")
-            repo = TimelineRepository(session)
-            items = await self._items(
-                repo, (entity.name, record_id), kinds=shown, cursor=after, limit=limit + 1
+            keysets: dict[str, After | None] = {kind: _after(kind, after) for kind in shown}
+            rows = await TimelineRepository(session).page(
+                (entity.name, record_id), shown, keysets, limit + 1
             )
-        items.sort(key=_sort_key, reverse=True)
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            next_cursor = encode_cursor(items[-1])
+        items = [_item(row) for row in rows[:limit]]
+        next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
         return TimelinePage(items=items, next_cursor=next_cursor)
 
-    async def _items(
-        self,
-        repo: TimelineRepository,
-        record: tuple[str, uuid.UUID],
-        *,
-        kinds: list[Kind],
-        cursor: _Cursor | None,
-        limit: int,
-    ) -> list[TimelineItem]:
-        items: list[TimelineItem] = []
-        if "call" in kinds and record[0] == "contacts":
-            for row in await repo.calls(record[1], _after("call", cursor), limit):
-                call: Any = to_read(CALLS, row)
-                items.append(
-                    TimelineItem(kind="call", id=str(row["id"]), at=row["created_at"], call=call)
-                )
-        if "note" in kinds:
-            for row in await repo.related(NoteRow, record, _after("note", cursor), limit):
-                note: Any = to_read(NOTES, row)
-                items.append(
-                    TimelineItem(kind="note", id=str(row["id"]), at=row["created_at"], note=note)
-                )
-        if "task" in kinds:
-            for row in await repo.related(TaskRow, record, _after("task", cursor), limit):
-                task: Any = to_read(TASKS, row)
-                items.append(
-                    TimelineItem(kind="task", id=str(row["id"]), at=row["created_at"], task=task)
-                )
-        if "change" in kinds:
-            for event in await repo.changes(record, _after("change", cursor), limit):
-                entry = HistoryEntry(
-                    id=event.id,
-                    action=event.action,
-                    version=event.version,
-                    actor_id=event.actor_id,
-                    occurred_at=event.occurred_at,
-                    changes=event.changes,
-                )
-                items.append(
-                    TimelineItem(
-                        kind="change", id=str(event.id), at=event.occurred_at, change=entry
-                    )
-                )
-        return items
+
+_READ: dict[str, EntityType] = {"call": CALLS, "note": NOTES, "task": TASKS}
+
+
+def _item(row: TimelineRow) -> TimelineItem:
+    """An item from its stored row (the read schema drops stored-only columns)."""
+    doc = msgspec.json.decode(row.doc)
+    kind: Kind = msgspec.convert(row.kind, Kind)
+    item_id = (row.key.lstrip("0") or "0") if kind == "change" else row.key
+    item = TimelineItem(kind=kind, id=item_id, at=row.at)
+    if kind == "change":
+        item.change = msgspec.convert(doc, HistoryEntry, strict=False)
+    else:
+        setattr(item, kind, to_read(_READ[kind], doc))
+    return item
