@@ -11,7 +11,7 @@ import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Schemas } from "../api/schema";
-import type { HistoryEntry } from "../entities/api";
+import { keys, type HistoryEntry } from "../entities/api";
 import { formatDateTime, formatPhone } from "../lib/format";
 import { useRealtime } from "../realtime/RealtimeProvider";
 import { RecordingPlayer } from "../telephony/RecordingPlayer";
@@ -25,7 +25,9 @@ type Kind = Item["kind"];
 const KINDS: Kind[] = ["call", "note", "task", "change"];
 const LIVE_TYPES = new Set(["calls", "notes", "tasks"]);
 
-const timelineKey = (type: string, id: string) => ["timeline", type, id] as const;
+// Under the record's history key: whatever refreshes its history (a save, a change event)
+// refreshes its timeline too.
+const timelineKey = (type: string, id: string) => [...keys.history(type, id), "timeline"] as const;
 
 const ICONS: Record<Kind, JSX.Element> = {
   call: <IconPhone size={12} />,
