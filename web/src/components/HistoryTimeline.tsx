@@ -35,7 +35,7 @@ function short(value: unknown, none: string): string {
 
 const HIDDEN = new Set(["deleted_at", "deleted_by", "phone_numbers", "search_text"]);
 
-function Entry({ entry }: { entry: HistoryEntry }) {
+export function HistoryEntryView({ entry }: { entry: HistoryEntry }) {
   const { t } = useTranslation();
   const none = t("common.none");
   const changes = Object.entries(entry.changes ?? {}).filter(([f]) => !HIDDEN.has(f));
@@ -82,7 +82,7 @@ export function HistoryTimeline({ type, id }: { type: string; id: string }) {
       <Timeline bulletSize={22} lineWidth={2} active={ordered.length}>
         {ordered.map((entry) => (
           <Timeline.Item key={entry.id} bullet={ICONS[entry.action]} data-action={entry.action}>
-            <Entry entry={entry} />
+            <HistoryEntryView entry={entry} />
           </Timeline.Item>
         ))}
       </Timeline>

@@ -24,6 +24,7 @@ import { can } from "../auth/permissions";
 import { ApiErrorAlert, errorText } from "../components/ApiErrorAlert";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FieldValue } from "../components/FieldValue";
+import { ActivityTimeline } from "../components/ActivityTimeline";
 import { HistoryTimeline } from "../components/HistoryTimeline";
 import { UserName } from "../components/People";
 import { PresenceAvatars } from "../components/PresenceAvatars";
@@ -184,7 +185,11 @@ export function EntityDetailPage({ type }: { type: string }) {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Paper withBorder p="md" radius="md">
-            <HistoryTimeline type={type} id={id} />
+            {type === "contacts" || type === "deals" ? (
+              <ActivityTimeline type={type} id={id} />
+            ) : (
+              <HistoryTimeline type={type} id={id} />
+            )}
           </Paper>
         </Grid.Col>
       </Grid>

@@ -34,6 +34,7 @@ import { can } from "../auth/permissions";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { UserAvatar } from "../components/People";
 import { useRealtime } from "../realtime/RealtimeProvider";
+import { NotificationBell } from "../notifications/NotificationBell";
 import { IncomingCall } from "../telephony/IncomingCall";
 import { useMissedCalls } from "../telephony/missed";
 
@@ -125,6 +126,7 @@ export function Layout() {
           </Group>
           <Group gap="md" wrap="nowrap">
             <ConnectionStatus />
+            <NotificationBell />
             {unseen > 0 && (
               <Tooltip label={t("calls.missedBadge", { count: unseen })}>
                 <Indicator label={unseen} size={16} color="red" offset={4}>

@@ -1,6 +1,6 @@
 /** Sections a detail page adds for its type: notes and tasks about the record, list entries. */
 import { useState } from "react";
-import { ActionIcon, Anchor, Button, Group, Paper, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { ActionIcon, Anchor, Button, Group, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -11,6 +11,8 @@ import { useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { errorText } from "../components/ApiErrorAlert";
 import { OptionBadge } from "../components/FieldValue";
+import { MentionText } from "../components/MentionText";
+import { MentionTextarea } from "../components/MentionTextarea";
 import { UserName } from "../components/People";
 import { keys, useCreate, useEntityList, type Page } from "../entities/api";
 import type { EntityRecord } from "../entities/registry";
@@ -39,13 +41,11 @@ export function NotesSection({ type, id }: { type: string; id: string }) {
       </Title>
       {can(me.role, "notes", "create") && (
         <Stack gap="xs" mb="sm">
-          <Textarea
-            aria-label={t("record.addNote")}
+          <MentionTextarea
+            label={t("record.addNote")}
             placeholder={t("record.notePlaceholder")}
             value={body}
-            onChange={(e) => setBody(e.currentTarget.value)}
-            autosize
-            minRows={2}
+            onChange={setBody}
           />
           <Button size="xs" w="fit-content" onClick={add} loading={create.isPending} disabled={!body.trim()}>
             {t("record.addNote")}
@@ -55,9 +55,7 @@ export function NotesSection({ type, id }: { type: string; id: string }) {
       <Stack gap="xs">
         {items.map((note) => (
           <Paper key={note.id} withBorder p="xs" radius="sm">
-            <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-              {String(note.body)}
-            </Text>
+            <MentionText body={String(note.body)} />
             <Group gap={6} mt={4}>
               <Text size="xs" c="dimmed">
                 <UserName id={note.author_id as string | null} /> · {formatDateTime(note.created_at)}

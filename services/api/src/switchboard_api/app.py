@@ -22,6 +22,7 @@ from switchboard_api.errors import EXCEPTION_HANDLERS
 from switchboard_api.events.controllers import list_events
 from switchboard_api.health.controllers import healthz, readyz
 from switchboard_api.lifecycle.fastpath import install_fast_path
+from switchboard_api.notifications.routes import notifications_router
 from switchboard_api.platform.access_log import mask_access_log_queries
 from switchboard_api.platform.docs import docs_assets_router, docs_render_plugin
 from switchboard_api.platform.request_input import (
@@ -53,6 +54,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         AuthController,
         UserTokensController,
         mango_webhooks_router(),
+        notifications_router(),
         list_events,
         realtime_auth,
         realtime_user_auth,

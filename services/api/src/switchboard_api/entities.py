@@ -16,6 +16,7 @@ from switchboard_api.calls.routes import calls_router
 from switchboard_api.contacts.entity import CONTACTS
 from switchboard_api.contacts.routes import contacts_router
 from switchboard_api.deals.entity import DEALS
+from switchboard_api.deals.routes import deals_router
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.routes import lifecycle_router
 from switchboard_api.notes.entity import NOTES
@@ -49,6 +50,7 @@ def entity_routers() -> list[Router]:
         NUMBER_LISTS.name: number_lists_router,
         CALLS.name: calls_router,
         ATTACHMENTS.name: attachments_router,
+        DEALS.name: deals_router,
     }
     return [
         custom[name]() if name in custom else lifecycle_router(entity)

@@ -87,6 +87,22 @@ class ApiSettings(BaseSettings):
             "left (cron, UTC)."
         ),
     )
+    notifications_due_lead_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long before a task's due time its assignee is told it is due soon.",
+    )
+    notifications_overdue_window_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 365,
+        description="How far back the due-time scan looks for tasks that became overdue.",
+    )
+    notifications_due_scan_cron: str = Field(
+        default="* * * * *",
+        description="When the worker looks for tasks due soon or overdue (cron, UTC).",
+    )
     worker_queue: str = Field(
         default="switchboard", description="Name of the worker's SAQ job queue in Redis."
     )

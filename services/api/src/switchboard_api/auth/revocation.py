@@ -31,7 +31,7 @@ def ends_access(written: RecordChange) -> bool:
 async def end_access_when_written(written: RecordChange) -> None:
     """The users type's ``on_written`` hook. An admin resetting their own password keeps
     the session they did it from (as a password change does) and their open pages."""
-    if not ends_access(written):
+    if written.action == "created" or not ends_access(written):
         return
     user_id: uuid.UUID = written.after["id"]
     keep = written.actor_session if written.actor == user_id else None

@@ -10,6 +10,7 @@ from switchboard_api.calls.schemas import Call, CallCreate, CallUpdate, Directio
 from switchboard_api.db.calls import Call as CallRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import normalize_phone
+from switchboard_api.notifications.rules import call_written
 
 MANUAL_PROVIDER = "manual"
 """``provider`` of calls logged by hand."""
@@ -49,5 +50,6 @@ CALLS = EntityType(
     prepare=prepare_call,
     redacted=frozenset(),
     stored_objects=call_objects,
+    on_written=call_written,  # missed calls and stored recordings are announced
 )
 """Calls in the generic lifecycle."""

@@ -16,6 +16,7 @@ from switchboard_api.contacts.service import PhoneLookup, lookup_by_phone
 from switchboard_api.lifecycle.http import problems
 from switchboard_api.lifecycle.routes import lifecycle_router
 from switchboard_api.platform.resources import Resources
+from switchboard_api.timeline.routes import timeline_handler
 
 
 @get(
@@ -38,4 +39,4 @@ async def lookup_contacts(
 
 def contacts_router() -> Router:
     """Every contacts route."""
-    return lifecycle_router(CONTACTS, extra=[lookup_contacts])
+    return lifecycle_router(CONTACTS, extra=[lookup_contacts, timeline_handler(CONTACTS)])

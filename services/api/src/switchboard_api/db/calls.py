@@ -51,6 +51,14 @@ class Call(LifecycleColumns, Base):
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
         Index("ix_calls_created_at", "created_at", "id"),
+        # a contact's timeline: its live calls, newest first
+        Index(
+            "ix_calls_timeline",
+            "contact_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_calls_started_at", "started_at", "id"),
         Index("ix_calls_recording_id", "provider", "recording_id"),
     )

@@ -24,6 +24,8 @@ class EntityEvent(Base):
     __tablename__ = "entity_events"
     __table_args__ = (
         Index("ix_entity_events_entity", "entity_type", "entity_id", "id"),
+        # a record's timeline: its changes by time
+        Index("ix_entity_events_timeline", "entity_type", "entity_id", "occurred_at", "id"),
         Index("ix_entity_events_unsequenced", "id", postgresql_where=text('"offset" IS NULL')),
         Index(
             "ix_entity_events_unpublished",

@@ -11,6 +11,7 @@ from switchboard_api.db.deals import Deal
 from switchboard_api.db.erasure import Erasure, PendingObjectDeletion
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.notes import Note
+from switchboard_api.db.notifications import Notification, NotificationPreference
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.db.phone_lines import PhoneLine
 from switchboard_api.db.tasks import Task
@@ -27,6 +28,8 @@ __all__ = [
     "EntityEvent",
     "Erasure",
     "Note",
+    "Notification",
+    "NotificationPreference",
     "NumberList",
     "NumberListEntry",
     "PbxMember",

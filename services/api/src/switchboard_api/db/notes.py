@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +25,15 @@ class Note(LifecycleColumns, Base):
         ),
         Index("ix_notes_related", "related_type", "related_id"),
         Index("ix_notes_created_at", "created_at", "id"),
+        # a record's timeline: its live notes, newest first
+        Index(
+            "ix_notes_timeline",
+            "related_type",
+            "related_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     body: Mapped[str] = mapped_column(Text, nullable=False)

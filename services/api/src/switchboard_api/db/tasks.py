@@ -31,6 +31,24 @@ class Task(LifecycleColumns, Base):
         ),
         Index("ix_tasks_related", "related_type", "related_id"),
         Index("ix_tasks_created_at", "created_at", "id"),
+        # a record's timeline: its live tasks, newest first
+        Index(
+            "ix_tasks_timeline",
+            "related_type",
+            "related_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # the due-time scan of the notifications job: only tasks still to do
+        Index(
+            "ix_tasks_due_open",
+            "due_at",
+            postgresql_where=text(
+                "status IN ('open', 'in_progress') AND deleted_at IS NULL"
+                " AND assignee_id IS NOT NULL"
+            ),
+        ),
     )
 
     title: Mapped[str] = mapped_column(String(200), nullable=False)

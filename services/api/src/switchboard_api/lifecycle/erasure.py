@@ -1,5 +1,6 @@
 """What deleting a record for good erases besides its row: the field values of its events,
-its S3 objects (queued for deletion, retried until S3 confirms), and the audit line saying
+its S3 objects (queued for deletion, retried until S3 confirms), the notifications
+quoting it, and the audit line saying
 what was erased, by whom and when (never the values)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Table
 from switchboard_api.erasure import repository as repo
 from switchboard_api.erasure.objects import schedule_object_deletion
 from switchboard_api.lifecycle.registry import EntityType
+from switchboard_api.notifications.repository import NotificationRepository
 from switchboard_api.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger("switchboard_api.erasure")
@@ -59,8 +61,9 @@ async def erase_purged(
     uow: UnitOfWork, entity: EntityType, row: Mapping[str, Any], actor: uuid.UUID | None
 ) -> None:
     """Everything a record deleted for good (``row``, as it was) leaves behind: its events'
-    values, its S3 objects; audited."""
+    values, the notifications about it, its S3 objects; audited."""
     await repo.redact_events(uow.session, entity.name, row["id"])
+    await NotificationRepository(uow.session).forget_record(row["id"])
     keys = entity.stored_objects(row) if entity.stored_objects is not None else []
     await erase_objects(uow, entity, row["id"], keys, reason="purge", actor=actor)
 

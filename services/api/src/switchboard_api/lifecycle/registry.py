@@ -47,11 +47,11 @@ class WriteContext:
 
 @dataclass(frozen=True, slots=True)
 class RecordChange:
-    """A new version of a record, inside the transaction that wrote it: what a type's
+    """A new version of a record (or a new record), inside the transaction that wrote it: what a type's
     ``on_written`` hook may act on (more writes in ``uow``, after-commit effects on it)."""
 
-    action: str  # "updated", "trashed", "restored"
-    before: Mapping[str, Any]  # the stored row as it was (every column)
+    action: str  # "created", "updated", "trashed", "restored"
+    before: Mapping[str, Any]  # the stored row as it was (every column; empty if created)
     after: Mapping[str, Any]  # the stored row as written
     actor: uuid.UUID | None  # who made the change (None: the system)
     actor_session: str | None  # the session they made it from, if any
@@ -94,7 +94,7 @@ class EntityType:
     redacted: frozenset[str] = frozenset()
     on_change: Callable[[UnitOfWork, uuid.UUID], None] | None = None
     guard: GuardHook | None = None
-    #: Runs in the write's transaction after each new version of an existing record.
+    #: Runs in the write's transaction after each new version of a record (its first too).
     on_written: Callable[[RecordChange], Awaitable[None]] | None = None
     #: The S3 keys a stored record owns (recordings, files): deleted with it for good.
     stored_objects: Callable[[Mapping[str, Any]], list[str]] | None = None

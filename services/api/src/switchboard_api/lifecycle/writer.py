@@ -90,6 +90,9 @@ class RecordWriter:
         record = to_read(self.entity, row)
         changes = diff(self.entity, None, snapshot(record), set(values) if raw is None else raw)
         await self._event("created", row, changes)
+        if self.entity.on_written is not None:
+            change = RecordChange("created", {}, row, self.actor, self.actor_session, self.uow)
+            await self.entity.on_written(change)
         self._changed(row["id"])
         return Written(row, record)
 

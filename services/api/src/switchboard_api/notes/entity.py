@@ -9,6 +9,7 @@ from switchboard_api.db.notes import Note as NoteRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.related import check_related_pair
 from switchboard_api.notes.schemas import Note, NoteCreate, NoteUpdate, RelatedType
+from switchboard_api.notifications.rules import note_written
 
 
 def prepare_note(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
@@ -30,5 +31,6 @@ NOTES = EntityType(
         Filter("related_id", uuid.UUID, "Only notes about this record."),
     ),
     prepare=prepare_note,
+    on_written=note_written,  # the mentioned are told
 )
 """Notes in the generic lifecycle."""

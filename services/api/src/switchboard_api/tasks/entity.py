@@ -8,6 +8,7 @@ from datetime import datetime
 from switchboard_api.db.tasks import Task as TaskRow
 from switchboard_api.lifecycle.registry import EntityType, Filter
 from switchboard_api.lifecycle.related import check_related_pair
+from switchboard_api.notifications.rules import task_written
 from switchboard_api.tasks.schemas import (
     Priority,
     RelatedType,
@@ -46,5 +47,6 @@ TASKS = EntityType(
         ),
     ),
     prepare=check_related_pair,
+    on_written=task_written,  # the assignee is told
 )
 """Tasks in the generic lifecycle."""

@@ -12,6 +12,7 @@ from switchboard_api.attachments.jobs import JOB_FUNCTIONS as ATTACHMENT_JOBS
 from switchboard_api.attachments.jobs import attachments_remove_stale
 from switchboard_api.erasure.objects import erase_pending_objects
 from switchboard_api.lifecycle.purge import purge_trash
+from switchboard_api.notifications.jobs import notifications_due_tasks
 from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.recording_retention import telephony_expire_recordings
@@ -37,6 +38,7 @@ def functions() -> Collection[Any]:
     return [
         purge_trash,
         erase_pending_objects,
+        notifications_due_tasks,
         realtime_terminate_user,
         *TELEPHONY_JOBS,
         *ATTACHMENT_JOBS,
@@ -55,6 +57,12 @@ def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
             cron=settings.telephony_recording_retention_cron,
             timeout=1800,
             retries=5,
+        ),
+        RetryingCronJob(
+            notifications_due_tasks,
+            cron=settings.notifications_due_scan_cron,
+            timeout=120,
+            retries=2,
         ),
         RetryingCronJob(
             telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8

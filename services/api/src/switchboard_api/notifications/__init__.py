@@ -1,0 +1,1 @@
+"""Notifications: what each employee is told, stored per user and delivered live."""

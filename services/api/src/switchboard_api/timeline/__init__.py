@@ -1,0 +1,1 @@
+"""The activity timeline: a contact's or deal's calls, notes, tasks and changes, merged."""
