@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from switchboard_api.call_outcomes.entity import CALL_OUTCOMES
 from switchboard_api.calls.entity import CALLS
 from switchboard_api.calls.routes import calls_router
 from switchboard_api.contacts.entity import CONTACTS
@@ -25,7 +26,17 @@ from switchboard_api.users.entity import USERS
 
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
-    for entity in (USERS, CONTACTS, DEALS, TASKS, NOTES, NUMBER_LISTS, CALLS, PHONE_LINES)
+    for entity in (
+        USERS,
+        CONTACTS,
+        DEALS,
+        TASKS,
+        NOTES,
+        NUMBER_LISTS,
+        CALLS,
+        PHONE_LINES,
+        CALL_OUTCOMES,
+    )
 }
 """The registry: entity type name -> its description."""
 

@@ -46,6 +46,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "number_lists": ALL,
         "calls": ALL,
         "phone_lines": ALL,
+        "call_outcomes": ALL,
     },
     Role.SUPERVISOR: {
         "users": READ_ONLY,
@@ -56,6 +57,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "number_lists": ALL,
         "calls": ALL,
         "phone_lines": READ_ONLY,
+        "call_outcomes": READ_ONLY,
     },
     Role.AGENT: {
         "users": READ_ONLY,
@@ -66,6 +68,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "number_lists": READ_ONLY,
         "calls": WORK,
         "phone_lines": READ_ONLY,
+        "call_outcomes": READ_ONLY,
     },
 }
 

@@ -14,7 +14,7 @@ from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.recording_retention import telephony_expire_recordings
 from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
-from switchboard_api.telephony.worker_jobs import telephony_reconcile
+from switchboard_api.telephony.worker_jobs import telephony_reconcile, telephony_reconcile_history
 from switchboard_api.worker.context import WorkerContext
 
 
@@ -50,5 +50,11 @@ def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
         ),
         RetryingCronJob(
             telephony_reconcile, cron=settings.telephony_sync_cron, timeout=600, retries=8
+        ),
+        RetryingCronJob(
+            telephony_reconcile_history,
+            cron=settings.telephony_history_cron,
+            timeout=1800,
+            retries=5,
         ),
     ]
