@@ -11,14 +11,17 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings
+from switchboard_api.telephony.worker_jobs import telephony_reconcile_history
+from switchboard_api.worker.context import WorkerContext
 
 from fixtures.auth import Employee, UserFactory, api_token, client
 from fixtures.telephony import (
@@ -123,7 +126,8 @@ async def test_missed_call_task_goes_to_the_owner_once_and_an_outbound_answer_cl
     due_in = task["due_at"] - before
     assert timedelta(minutes=14) < due_in < timedelta(minutes=16), due_in
     missed = await call_row(engine, from_number=f"+{number}", status="missed")
-    assert missed is not None and missed["contact_id"] == contact_id
+    assert missed is not None
+    assert missed["contact_id"] == contact_id
 
     # Whoever calls the number back and is answered closes it, with the reason in history.
     run = await sim.play(
@@ -131,7 +135,8 @@ async def test_missed_call_task_goes_to_the_owner_once_and_an_outbound_answer_cl
         record=False, delivery=FAST,
     )  # fmt: skip
     answered = await call_row(engine, provider_call_id=run["entry_id"])
-    assert answered is not None and answered["status"] == "completed"
+    assert answered is not None
+    assert answered["status"] == "completed"
     [closed] = await _callback_tasks(engine, number)
     assert closed["status"] == "done"
     assert closed["closed_reason"] is not None
@@ -179,7 +184,9 @@ async def test_no_owner_nor_responsible_goes_to_a_supervisor_and_unknown_numbers
     stranger = random_mobile()
     run = await _missed(sim, stranger, extension=extension)
     call = await call_row(engine, provider_call_id=run["entry_id"])
-    assert call is not None and call["status"] == "missed" and call["contact_id"] is None
+    assert call is not None
+    assert call["status"] == "missed"
+    assert call["contact_id"] is None
     assert await _callback_tasks(engine, stranger) == []
 
 
@@ -329,7 +336,8 @@ async def test_reconciliation_creates_only_the_calls_webhooks_lost_and_is_idempo
         1,
     )
     assert (second.json()["created"], second.json()["existing"]) == (0, 2)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date_to"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "date_to"
     created = await call_row(engine, provider_call_id=lost["entry_id"])
     assert created is not None
     assert (created["status"], created["direction"], created["is_final"]) == (
@@ -341,7 +349,8 @@ async def test_reconciliation_creates_only_the_calls_webhooks_lost_and_is_idempo
     assert created["contact_id"] == contact_id
     assert created["started_at"] == datetime.fromtimestamp(start, UTC)
     after = await call_row(engine, provider_call_id=delivered["entry_id"])
-    assert after is not None and after["version"] == kept["version"]  # left as it was
+    assert after is not None
+    assert after["version"] == kept["version"]
     # Created through the same fold: the missed call from a contact got its call-back task.
     [task] = await _callback_tasks(engine, number)
     assert task["assignee_id"] == owner.id
@@ -361,3 +370,20 @@ async def test_only_admins_reconcile(base_url: str, users: UserFactory) -> None:
         async with await _http_as(base_url, await users.create(role)) as http:
             response = await http.post("/api/v1/telephony/call-history/reconcile", json=period)
         assert response.status_code == 403, (role, response.text)
+
+
+async def test_the_nightly_job_reconciles_the_last_days(
+    settings: ApiSettings, engine: AsyncEngine, users: UserFactory, sim: Simulator
+) -> None:
+    extension = random_extension()
+    await users.create("agent", extension=extension)
+    lost = await sim.play(number=random_mobile(), extension=extension, talk_seconds=2,
+                          ring_seconds=1, record=False,
+                          delivery={"lost": True})  # fmt: skip
+    assert await call_row(engine, provider_call_id=lost["entry_id"]) is None
+    async with open_resources(settings) as resources:
+        report = await telephony_reconcile_history(cast(WorkerContext, {"resources": resources}))
+    assert report["created"] >= 1
+    call = await call_row(engine, provider_call_id=lost["entry_id"])
+    assert call is not None
+    assert (call["status"], call["talk_seconds"], call["is_final"]) == ("completed", 2, True)

@@ -57,7 +57,8 @@ async def test_columns_follow_the_request_and_bad_requests_are_refused(
 ) -> None:
     run = await simulator.play(number="79160000004", started_at=1_600_000_000, record=False)
     response = await _report(
-        simulator, {"date_from": 1_600_000_000, "date_to": 1_600_000_100, "fields": "entry_id,start"}
+        simulator,
+        {"date_from": 1_600_000_000, "date_to": 1_600_000_100, "fields": "entry_id,start"},
     )
     assert await response.text() == f"{run['entry_id']};1600000000\n"
     unknown = await simulator.mango("stats/result", {"key": "nope"})
