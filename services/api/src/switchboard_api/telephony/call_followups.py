@@ -119,6 +119,8 @@ class CallFollowUps:
         """Ask the employee who took an answered call to wrap it up (after commit)."""
         if call["employee_id"] is None or call["wrapped_up_at"] is not None:
             return
+        if call["direction"] == "internal":
+            return  # a colleague, not a customer: nothing to wrap up
         contact = deal = None
         if call["contact_id"] is not None:
             contact = await LifecycleRepository(self.session, CONTACTS).get(call["contact_id"])
