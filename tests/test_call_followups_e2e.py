@@ -387,3 +387,20 @@ async def test_the_nightly_job_reconciles_the_last_days(
     call = await call_row(engine, provider_call_id=lost["entry_id"])
     assert call is not None
     assert (call["status"], call["talk_seconds"], call["is_final"]) == ("completed", 2, True)
+
+
+async def test_admins_edit_the_outcome_list_everyone_reads_it(
+    base_url: str, users: UserFactory
+) -> None:
+    name = f"Outcome {secrets.token_hex(4)}"
+    async with await _http_as(base_url, await users.create("admin")) as admin:
+        created = await admin.post("/api/v1/call_outcomes", json={"name": name, "position": 9})
+        assert created.status_code == 201, created.text
+        empty = await admin.post("/api/v1/call_outcomes", json={"name": ""})
+        assert empty.status_code in (400, 422)
+    for role in ("agent", "supervisor"):
+        async with await _http_as(base_url, await users.create(role)) as http:
+            listed = (await http.get("/api/v1/call_outcomes", params={"limit": 100})).json()
+            assert name in [o["name"] for o in listed["items"]]
+            refused = await http.post("/api/v1/call_outcomes", json={"name": "Mine"})
+            assert refused.status_code == 403, (role, refused.text)
