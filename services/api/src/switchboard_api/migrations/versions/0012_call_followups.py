@@ -67,7 +67,8 @@ def upgrade() -> None:
         [
             {"name": name, "position": i}
             for i, name in enumerate(
-                ("Interested", "Call back later", "Not interested", "Wrong number")
+                # The product speaks Russian by default; admins rename or add their own.
+                ("Заинтересован", "Перезвонить позже", "Не интересно", "Ошиблись номером")
             )
         ],
     )
