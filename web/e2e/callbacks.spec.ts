@@ -99,7 +99,8 @@ test("an answered call prompts its wrap-up, saved against the call", async ({ br
   await expect(dialog).toHaveCount(0, { timeout: 10_000 });
 
   const calls = await apiCall<Page_>(anton.page, "GET", `/api/v1/calls?contact_id=${contact.id}`);
-  const call = calls.data.items[0]!;
+  expect(calls.data.items).toHaveLength(1);
+  const [call] = calls.data.items;
   expect(call.outcome_id).toBeTruthy();
   expect(call.deal_id).toBe(deal.data.id);
   const task = await apiCall<Record_>(anton.page, "GET", `/api/v1/tasks/${String(call.follow_up_task_id)}`);
