@@ -3,6 +3,7 @@ import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
 import { asText, formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import { DueCountdown } from "../telephony/DueCountdown";
 import { PhoneLink } from "../telephony/PhoneLink";
 import { RecordLink, UserName } from "./People";
 
@@ -23,6 +24,7 @@ const STATUS_COLORS: Record<string, string> = {
   missed: "red",
   failed: "red",
 };
+const OPEN_STATUSES = new Set(["open", "in_progress"]);
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
 export function OptionBadge({ name, value }: { name: string; value: unknown }) {
@@ -55,7 +57,16 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
     case "date":
       return value ? <>{formatDate(value)}</> : none;
     case "datetime":
-      return value ? <>{formatDateTime(value)}</> : none;
+      if (!value) return none;
+      // An open call-back task counts down to its due time (the missed-call loop's promise).
+      if (field.name === "due_at" && record.callback_number && OPEN_STATUSES.has(asText(record.status)))
+        return (
+          <>
+            {formatDateTime(value)}
+            <DueCountdown dueAt={asText(value)} />
+          </>
+        );
+      return <>{formatDateTime(value)}</>;
     case "money":
       return <>{formatMoney(value, record.currency)}</>;
     case "duration":

@@ -166,6 +166,8 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "status", kind: "select", options: TASK_STATUS, initial: "open" },
       { name: "priority", kind: "select", options: PRIORITY, initial: "normal" },
       { name: "related", kind: "related" },
+      { name: "callback_number", kind: "phone", readOnly: true },
+      { name: "closed_reason", kind: "textarea", readOnly: true },
     ],
     filters: [
       { name: "status", kind: "select", options: TASK_STATUS },

@@ -183,6 +183,19 @@ export const en = {
   },
   deals: { board: "Pipeline", moveTo: "Move to", total: "{{count}} deals · {{sum}}", moved: "Moved to {{stage}}" },
   tasks: { mine: "Mine", due: "Due today", overdue: "Overdue", all: "All", overdueBadge: "overdue" },
+  callbacks: { dueIn: "call back in {{time}}", overdueBy: "overdue by {{time}}" },
+  wrapUp: {
+    title: "Call wrap-up",
+    contact: "Contact: {{name}}",
+    deal: "Deal: {{title}}",
+    outcome: "Outcome",
+    note: "Note",
+    followUp: "Next step (task)",
+    followUpDue: "Task due",
+    later: "Later",
+    save: "Save",
+    saved: "Call wrap-up saved",
+  },
   calls: {
     log: "Call log",
     missed: "Missed",
@@ -221,6 +234,8 @@ export const en = {
     recentContacts: "Recent contacts",
   },
   fields: {
+    callback_number: "Call back number",
+    closed_reason: "Closed because",
     entries: "Numbers",
     list_name: "List name",
     recording_status: "Recording",

@@ -190,6 +190,19 @@ export const ru: Messages = {
     moved: "Перенесено: {{stage}}",
   },
   tasks: { mine: "Мои", due: "На сегодня", overdue: "Просроченные", all: "Все", overdueBadge: "просрочена" },
+  callbacks: { dueIn: "перезвонить через {{time}}", overdueBy: "просрочено на {{time}}" },
+  wrapUp: {
+    title: "Итоги звонка",
+    contact: "Контакт: {{name}}",
+    deal: "Сделка: {{title}}",
+    outcome: "Результат",
+    note: "Заметка",
+    followUp: "Следующий шаг (задача)",
+    followUpDue: "Срок задачи",
+    later: "Позже",
+    save: "Сохранить",
+    saved: "Итоги звонка сохранены",
+  },
   calls: {
     log: "Журнал звонков",
     missed: "Пропущенные",
@@ -228,6 +241,8 @@ export const ru: Messages = {
     recentContacts: "Недавние контакты",
   },
   fields: {
+    callback_number: "Перезвонить на номер",
+    closed_reason: "Причина закрытия",
     entries: "Номера",
     list_name: "Название",
     recording_status: "Запись",

@@ -4,7 +4,7 @@
  *   `call.incoming` {call_id, from_number, line_number, started_at, contact: {id, name, company} | null}
  * (telephony/notify.py; the API has already matched the number, so `contact` is null only for
  * an unknown caller). The popup closes when the call record (private-calls) says the call is
- * over, or after a while.
+ * over, or after a while. The wrap-up dialog after an answered call is mounted with it.
  */
 import { useEffect, useState } from "react";
 import { Button, CloseButton, Group, Paper, Stack, Text, ThemeIcon, Transition } from "@mantine/core";
@@ -16,6 +16,7 @@ import type { Schemas } from "../api/schema";
 import { useMe } from "../auth/AuthProvider";
 import { formatPhone } from "../lib/format";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
+import { WrapUpDialog } from "./WrapUpDialog";
 
 export interface IncomingCallEvent {
   call_id: string;
@@ -87,87 +88,90 @@ export function IncomingCall() {
   const contact = call?.contact ?? null;
 
   return (
-    <Transition mounted={call !== null} transition="slide-left" duration={200}>
-      {(styles) => (
-        <Paper
-          style={{
-            ...styles,
-            position: "fixed",
-            top: 72,
-            right: 16,
-            zIndex: 400,
-            width: "min(360px, calc(100vw - 32px))",
-          }}
-          shadow="xl"
-          withBorder
-          p="md"
-          radius="md"
-          role="region"
-          aria-live="assertive"
-          aria-label={t("calls.incoming")}
-          data-testid="incoming-call"
-        >
-          {call && (
-            <Stack gap="xs">
-              <Group justify="space-between" wrap="nowrap">
-                <Group gap="sm" wrap="nowrap">
-                  <ThemeIcon
-                    color={call.missed ? "red" : "green"}
-                    radius="xl"
-                    size="lg"
-                    className={call.missed ? undefined : "sb-ringing"}
-                  >
-                    <IconPhoneIncoming size={18} />
-                  </ThemeIcon>
-                  <div>
-                    <Text fw={700} c={call.missed ? "red" : undefined}>
-                      {call.missed ? t("calls.missedCall") : t("calls.incoming")}
-                    </Text>
-                    <Text size="sm" ff="monospace">
-                      {formatPhone(call.from_number)}
-                    </Text>
-                  </div>
+    <>
+      <WrapUpDialog />
+      <Transition mounted={call !== null} transition="slide-left" duration={200}>
+        {(styles) => (
+          <Paper
+            style={{
+              ...styles,
+              position: "fixed",
+              top: 72,
+              right: 16,
+              zIndex: 400,
+              width: "min(360px, calc(100vw - 32px))",
+            }}
+            shadow="xl"
+            withBorder
+            p="md"
+            radius="md"
+            role="region"
+            aria-live="assertive"
+            aria-label={t("calls.incoming")}
+            data-testid="incoming-call"
+          >
+            {call && (
+              <Stack gap="xs">
+                <Group justify="space-between" wrap="nowrap">
+                  <Group gap="sm" wrap="nowrap">
+                    <ThemeIcon
+                      color={call.missed ? "red" : "green"}
+                      radius="xl"
+                      size="lg"
+                      className={call.missed ? undefined : "sb-ringing"}
+                    >
+                      <IconPhoneIncoming size={18} />
+                    </ThemeIcon>
+                    <div>
+                      <Text fw={700} c={call.missed ? "red" : undefined}>
+                        {call.missed ? t("calls.missedCall") : t("calls.incoming")}
+                      </Text>
+                      <Text size="sm" ff="monospace">
+                        {formatPhone(call.from_number)}
+                      </Text>
+                    </div>
+                  </Group>
+                  <CloseButton aria-label={t("calls.dismiss")} onClick={() => setCall(null)} />
                 </Group>
-                <CloseButton aria-label={t("calls.dismiss")} onClick={() => setCall(null)} />
-              </Group>
-              {contact ? (
-                <Text size="lg" fw={600} data-testid="incoming-contact">
-                  {contact.name}
-                  {contact.company && (
-                    <Text span c="dimmed" size="sm">
-                      {" "}
-                      · {contact.company}
-                    </Text>
-                  )}
-                </Text>
-              ) : (
-                <Text c="dimmed">{t("calls.unknown")}</Text>
-              )}
-              {call.line_number && (
-                <Text size="xs" c="dimmed">
-                  {t("calls.line", { number: formatPhone(call.line_number) })}
-                </Text>
-              )}
-              <Group gap="xs">
                 {contact ? (
-                  <Button size="xs" component={Link} to={`/contacts/${contact.id}`} onClick={() => setCall(null)}>
-                    {t("calls.openContact")}
-                  </Button>
+                  <Text size="lg" fw={600} data-testid="incoming-contact">
+                    {contact.name}
+                    {contact.company && (
+                      <Text span c="dimmed" size="sm">
+                        {" "}
+                        · {contact.company}
+                      </Text>
+                    )}
+                  </Text>
                 ) : (
-                  <Button
-                    size="xs"
-                    component={Link}
-                    to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
-                    onClick={() => setCall(null)}
-                  >
-                    {t("calls.createContact")}
-                  </Button>
+                  <Text c="dimmed">{t("calls.unknown")}</Text>
                 )}
-              </Group>
-            </Stack>
-          )}
-        </Paper>
-      )}
-    </Transition>
+                {call.line_number && (
+                  <Text size="xs" c="dimmed">
+                    {t("calls.line", { number: formatPhone(call.line_number) })}
+                  </Text>
+                )}
+                <Group gap="xs">
+                  {contact ? (
+                    <Button size="xs" component={Link} to={`/contacts/${contact.id}`} onClick={() => setCall(null)}>
+                      {t("calls.openContact")}
+                    </Button>
+                  ) : (
+                    <Button
+                      size="xs"
+                      component={Link}
+                      to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
+                      onClick={() => setCall(null)}
+                    >
+                      {t("calls.createContact")}
+                    </Button>
+                  )}
+                </Group>
+              </Stack>
+            )}
+          </Paper>
+        )}
+      </Transition>
+    </>
   );
 }

@@ -38,6 +38,7 @@ from switchboard_api.realtime.controllers import (
     realtime_user_auth,
 )
 from switchboard_api.settings import ApiSettings, get_settings
+from switchboard_api.telephony.history_routes import call_history_router
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 from switchboard_shared.runtime import freeze_startup_heap
 
@@ -55,6 +56,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         UserTokensController,
         mango_webhooks_router(),
         notifications_router(),
+        call_history_router(),
         list_events,
         realtime_auth,
         realtime_user_auth,

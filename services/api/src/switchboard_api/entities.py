@@ -11,6 +11,7 @@ from litestar import Router
 
 from switchboard_api.attachments.entity import ATTACHMENTS
 from switchboard_api.attachments.routes import attachments_router
+from switchboard_api.call_outcomes.entity import CALL_OUTCOMES
 from switchboard_api.calls.entity import CALLS
 from switchboard_api.calls.routes import calls_router
 from switchboard_api.contacts.entity import CONTACTS
@@ -38,6 +39,7 @@ ENTITY_TYPES: dict[str, EntityType] = {
         CALLS,
         PHONE_LINES,
         ATTACHMENTS,
+        CALL_OUTCOMES,
     )
 }
 """The registry: entity type name -> its description."""

@@ -291,7 +291,31 @@ class ApiSettings(BaseSettings):
         default="/usr/bin/ffprobe", description="The ffprobe binary that measures recordings."
     )
     telephony_missed_call_tasks: bool = Field(
-        default=False, description="Create a call-back task for every missed inbound call."
+        default=True,
+        description="Create a call-back task for a missed call from a known contact (closed "
+        "by itself once a call with that number is answered).",
+    )
+    telephony_callback_due_minutes: int = Field(
+        default=15, ge=1, le=10_080, description="Minutes after a missed call its call-back is due."
+    )
+    telephony_history_cron: str = Field(
+        default="17 2 * * *",
+        description="When the worker reconciles the previous days' calls with the PBX's call "
+        "history (cron, UTC).",
+    )
+    telephony_history_days: int = Field(
+        default=2,
+        ge=1,
+        le=31,
+        description="Days back the nightly call-history reconciliation covers.",
+    )
+    mango_stats_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait between polls of a PBX call-history report not ready yet.",
+    )
+    mango_stats_wait_seconds: float = Field(
+        default=120.0, gt=0, description="How long to wait for a PBX call-history report."
     )
     telephony_dial_prefixes: str = Field(
         default="+7",

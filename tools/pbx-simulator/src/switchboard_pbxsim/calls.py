@@ -25,7 +25,7 @@ from switchboard_pbxsim.scenarios import (
 )
 from switchboard_pbxsim.script import CallScript, DeliveryPlan
 from switchboard_pbxsim.settings import PbxSimSettings
-from switchboard_shared.mango import CallbackCommand, CommandResult, ResultCode
+from switchboard_shared.mango import CallbackCommand, CommandResult, ResultCode, SummaryEvent
 
 
 def _hold_record_added(
@@ -56,6 +56,8 @@ class CallRun:
     recording_seconds: float | None
     recording_ready_at: float | None
     deliveries: list[Delivery]
+    final: SummaryEvent | None = None
+    """The call as the PBX's history reports it (None: it never became a call)."""
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def summary(self) -> dict[str, Any]:
@@ -142,7 +144,9 @@ class CallPlayer:
             id=secrets.token_hex(8), script=script, entry_id=timeline.entry_id,
             call_ids=timeline.call_ids, recording_id=timeline.recording_id,
             recording_seconds=timeline.recording_seconds, recording_ready_at=ready_at,
-            deliveries=schedule(webhooks, plan, gap),
+            deliveries=[] if plan.lost else schedule(webhooks, plan, gap),
+            final=next((w.payload for w in timeline.webhooks
+                          if isinstance(w.payload, SummaryEvent)), None),
         )  # fmt: skip
         self.runs[run.id] = run
         self._spawn(self._deliver(run))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from switchboard_pbxsim.calls import CallPlayer
 from switchboard_pbxsim.directory import Directory
+from switchboard_pbxsim.history import CallHistory
 from switchboard_pbxsim.recordings import RecordingStore
 from switchboard_pbxsim.settings import PbxSimSettings
 
@@ -20,6 +21,7 @@ class Simulator:
     directory: Directory
     recordings: RecordingStore
     player: CallPlayer
+    history: CallHistory = field(default_factory=CallHistory)
 
 
 SIMULATOR = web.AppKey("simulator", Simulator)

@@ -25,6 +25,8 @@ class DeliveryPlan(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Extra seconds before webhook N (0-based index in realistic order): it arrives late."""
     seed: int | None = None
     """Seed of the ``shuffled`` order, for a reproducible run."""
+    lost: bool = False
+    """Deliver none of the webhooks (they were lost): the call is only in the call history."""
 
 
 class CallScript(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -27,6 +27,8 @@ from switchboard_shared.mango import (
     RecordingLinkQuery,
     ResultCode,
     SigningError,
+    StatsKey,
+    StatsRequest,
     UsersReply,
     UsersRequest,
     decode_payload,
@@ -197,6 +199,21 @@ async def bw_delete(sim: Simulator, body: BwNumberDelete, _r: web.Request) -> we
     return mango_reply(OK)
 
 
+@endpoint(StatsRequest)
+async def stats_request(sim: Simulator, body: StatsRequest, _r: web.Request) -> web.Response:
+    """``stats/request``: a report of the calls of a period, fetched later by its key."""
+    return mango_reply(StatsKey(key=sim.history.request(body)))
+
+
+@endpoint(StatsKey)
+async def stats_result(sim: Simulator, body: StatsKey, _r: web.Request) -> web.Response:
+    """``stats/result``: the report as ``;``-separated CSV (404 for an unknown key)."""
+    report = sim.history.result(body.key, list(sim.player.runs.values()))
+    if report is None:
+        return mango_reply({"result": ResultCode.OBJECT_NOT_FOUND}, status=404)
+    return web.Response(text=report, content_type="text/csv", charset="utf-8")
+
+
 ROUTES: dict[str, Callable[[web.Request], Awaitable[Any]]] = {
     "commands/callback": callback,
     "queries/recording/post": recording_post,
@@ -209,6 +226,8 @@ ROUTES: dict[str, Callable[[web.Request], Awaitable[Any]]] = {
     "bwlists/numbers": bw_numbers,
     "bwlists/number/add": bw_add,
     "bwlists/number/delete": bw_delete,
+    "stats/request": stats_request,
+    "stats/result": stats_result,
 }
 
 

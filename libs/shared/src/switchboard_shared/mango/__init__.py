@@ -50,6 +50,13 @@ from switchboard_shared.mango.signing import (
     verify,
     verify_form,
 )
+from switchboard_shared.mango.stats import (
+    HISTORY_FIELDS,
+    StatsKey,
+    StatsRequest,
+    read_history,
+    write_history,
+)
 from switchboard_shared.mango.webhooks import (
     WEBHOOK_PATHS,
     CallDirection,
@@ -65,6 +72,7 @@ from switchboard_shared.mango.webhooks import (
 )
 
 __all__ = [
+    "HISTORY_FIELDS",
     "WEBHOOK_PATHS",
     "BadSignatureError",
     "BwList",
@@ -100,6 +108,8 @@ __all__ = [
     "ResultReply",
     "SignedForm",
     "SigningError",
+    "StatsKey",
+    "StatsRequest",
     "SummaryEvent",
     "UnknownKeyError",
     "UserGeneral",
@@ -112,8 +122,10 @@ __all__ = [
     "decode_payload",
     "encode_json",
     "parse_form",
+    "read_history",
     "sign",
     "sign_recording_link",
     "verify",
     "verify_form",
+    "write_history",
 ]

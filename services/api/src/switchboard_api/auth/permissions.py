@@ -47,6 +47,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "calls": ALL,
         "phone_lines": ALL,
         "attachments": ALL,
+        "call_outcomes": ALL,
     },
     Role.SUPERVISOR: {
         "users": READ_ONLY,
@@ -58,6 +59,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "calls": ALL,
         "phone_lines": READ_ONLY,
         "attachments": ALL,
+        "call_outcomes": READ_ONLY,
     },
     Role.AGENT: {
         "users": READ_ONLY,
@@ -69,6 +71,7 @@ MATRIX: dict[Role, dict[str, frozenset[Action]]] = {
         "calls": WORK,
         "phone_lines": READ_ONLY,
         "attachments": WORK,
+        "call_outcomes": READ_ONLY,
     },
 }
 

@@ -15,11 +15,13 @@ from switchboard_api.auth.guards import entity_route
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.calls.entity import CALLS
-from switchboard_api.calls.schemas import Call, DialRequest
+from switchboard_api.calls.schemas import Call, DialRequest, WrapUpRequest
+from switchboard_api.calls.wrap_up import wrap_up_call
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.http import ETAG_HEADER, LOCATION_HEADER, etag, problems
 from switchboard_api.lifecycle.routes import lifecycle_router
 from switchboard_api.platform.resources import Resources
+from switchboard_api.platform.unit_of_work import UnitOfWork
 from switchboard_api.telephony.dial import PROVIDER_PROBLEMS, dial
 from switchboard_api.telephony.dial_policy import DIAL_LIMITED
 from switchboard_api.telephony.recordings import playback_url
@@ -77,6 +79,33 @@ async def call_recording(
     return Redirect(url, status_code=HTTP_302_FOUND, headers={"Cache-Control": "no-store"})
 
 
+@post(
+    "/{record_id:uuid}/wrap-up",
+    name="calls:wrap_up",
+    summary="Wrap up an answered call",
+    description=(
+        "Records the call's outcome (one of `/api/v1/call_outcomes`), an optional note and an "
+        "optional follow-up task assigned to the caller, all linked to the call, its contact "
+        "and the contact's open deal. Agents may wrap up only the calls they took. 409 if the "
+        "call was not answered, has not ended or is already wrapped up."
+    ),
+    status_code=HTTP_201_CREATED,
+    opt=entity_route(CALLS.name, Action.UPDATE),
+    response_headers=[ETAG_HEADER],
+    responses=problems(403, 404, 409, 422),
+)
+async def wrap_up(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    record_id: FromPath[uuid.UUID],
+    data: JSONBody[WrapUpRequest],
+) -> Response[Call]:
+    """Wrap the call up."""
+    row = await wrap_up_call(uow, principal, record_id, data)
+    record: Any = to_read(CALLS, row)
+    return Response(record, status_code=HTTP_201_CREATED, headers={"ETag": etag(row["version"])})
+
+
 def calls_router() -> Router:
     """Every calls route."""
-    return lifecycle_router(CALLS, extra=[dial_call, call_recording])
+    return lifecycle_router(CALLS, extra=[dial_call, call_recording, wrap_up])

@@ -48,6 +48,12 @@ class Call(RecordFields, kw_only=True):
     recording_content_type: str | None
     recording_duration: float | None
     summary: str | None
+    outcome_id: uuid.UUID | None
+    deal_id: uuid.UUID | None
+    """The contact's open deal the wrap-up linked the call to."""
+    wrap_up_note_id: uuid.UUID | None
+    follow_up_task_id: uuid.UUID | None
+    wrapped_up_at: datetime | None
 
 
 class CallCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -82,3 +88,20 @@ class DialRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     to_number: PhoneText
     line_number: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+
+
+class FollowUp(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The follow-up task a wrap-up creates (assigned to whoever wraps up)."""
+
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    due_at: datetime | None = None
+    description: Annotated[str, Meta(max_length=10_000)] | None = None
+
+
+class WrapUpRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """After an answered call: its outcome, a note and a follow-up task, all linked to the
+    call, its contact and the contact's open deal."""
+
+    outcome_id: uuid.UUID
+    note: Annotated[str, Meta(min_length=1, max_length=10_000)] | None = None
+    follow_up: FollowUp | None = None

@@ -61,6 +61,7 @@ class Call(LifecycleColumns, Base):
         ),
         Index("ix_calls_started_at", "started_at", "id"),
         Index("ix_calls_recording_id", "provider", "recording_id"),
+        Index("ix_calls_deal_id", "deal_id"),
     )
 
     provider: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -100,6 +101,20 @@ class Call(LifecycleColumns, Base):
     recording_content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     recording_duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     summary: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    outcome_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("call_outcomes.id", ondelete="SET NULL"), nullable=True
+    )
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deals.id", ondelete="SET NULL"), nullable=True
+    )
+    """The contact's open deal the wrap-up linked the call to."""
+    wrap_up_note_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("notes.id", ondelete="SET NULL"), nullable=True
+    )
+    follow_up_task_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True
+    )
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     search_text: Mapped[str] = search_text_column(
         "coalesce(summary, '') || ' ' || coalesce(from_number, '') || ' '"
         " || coalesce(to_number, '') || ' '"

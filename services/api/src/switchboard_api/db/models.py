@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.db.attachments import Attachment
 from switchboard_api.db.base import Base
+from switchboard_api.db.call_outcomes import CallOutcome
 from switchboard_api.db.calls import Call
 from switchboard_api.db.contacts import Contact
 from switchboard_api.db.deals import Deal
@@ -23,6 +24,7 @@ __all__ = [
     "Attachment",
     "Base",
     "Call",
+    "CallOutcome",
     "Contact",
     "Deal",
     "EntityEvent",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+import uuid
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard_api.db.base import Base, LifecycleColumns
@@ -32,4 +35,8 @@ class PhoneLine(LifecycleColumns, Base):
     region: Mapped[str | None] = mapped_column(String(32), nullable=True)
     schema_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     comment: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    responsible_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    """Who calls back a missed call on this line when the caller's contact has no owner."""
     search_text: Mapped[str] = search_text_column("number || ' ' || coalesce(name, '')")

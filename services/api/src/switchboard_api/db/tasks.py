@@ -49,6 +49,15 @@ class Task(LifecycleColumns, Base):
                 " AND assignee_id IS NOT NULL"
             ),
         ),
+        Index(
+            "uq_tasks_open_callback_number",
+            "callback_number",
+            unique=True,
+            postgresql_where=text(
+                "callback_number IS NOT NULL AND deleted_at IS NULL"
+                " AND status IN ('open', 'in_progress')"
+            ),
+        ),
     )
 
     title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -63,4 +72,8 @@ class Task(LifecycleColumns, Base):
     )
     related_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     related_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    callback_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """E.164 number a call-back task is for (set by the missed-call loop, which closes it)."""
+    closed_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    """Why the system closed the task (e.g. the answered call that made it moot)."""
     search_text: Mapped[str] = search_text_column("title || ' ' || coalesce(description, '')")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import msgspec
@@ -24,6 +25,8 @@ class PhoneLine(RecordFields, kw_only=True):
     region: str | None
     schema_name: str | None
     comment: str | None
+    responsible_id: uuid.UUID | None
+    """Who calls back a missed call on this line when the caller's contact has no owner."""
 
 
 class PhoneLineCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -32,10 +35,12 @@ class PhoneLineCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     number: Number
     name: OptText = None
     comment: Comment = None
+    responsible_id: uuid.UUID | None = None
 
 
 class PhoneLineUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Changes to a line's label."""
+    """Changes to a line's label and its responsible employee."""
 
     name: OptText | UnsetType = UNSET
     comment: Comment | UnsetType = UNSET
+    responsible_id: uuid.UUID | UnsetType | None = UNSET

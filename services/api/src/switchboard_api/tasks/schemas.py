@@ -29,6 +29,11 @@ class Task(RecordFields, kw_only=True):
     priority: Priority
     related_type: RelatedType | None
     related_id: uuid.UUID | None
+    callback_number: str | None
+    """E.164 number of a call-back task (the missed-call loop sets it and closes the task
+    once a call with that number is answered)."""
+    closed_reason: str | None
+    """Why the system closed the task, if it did."""
 
 
 class TaskCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

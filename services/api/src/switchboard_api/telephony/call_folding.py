@@ -7,7 +7,6 @@ import logging
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from switchboard_api.calls.entity import CALLS
@@ -22,6 +21,7 @@ from switchboard_api.platform.unit_of_work import UnitOfWork
 from switchboard_api.settings import ApiSettings
 from switchboard_api.tasks.entity import TASKS
 from switchboard_api.telephony import repository as repo
+from switchboard_api.telephony.call_followups import CallFollowUps
 from switchboard_api.telephony.facts import CallFacts
 from switchboard_api.telephony.mango_fold import fold_mango
 from switchboard_api.telephony.notify import IncomingCall, PopupContact, publish_popup
@@ -83,7 +83,7 @@ class CallFolder:
         self.provider = provider
         cache = record_cache(resources)
         self.calls = RecordWriter(CALLS, uow, cache)
-        self.tasks = RecordWriter(TASKS, uow, cache)
+        self.followups = CallFollowUps(uow, RecordWriter(TASKS, uow, cache))
 
     async def receive(self, event: Incoming) -> None:
         """Store the event once and bring its call up to date (a repeat changes nothing)."""
@@ -110,6 +110,19 @@ class CallFolder:
             await self._recording_added(row, event.recording_id)
         if event.rings_extension and event.rings_extension in facts.ringing_extensions:
             await self._popup(row, event.rings_extension)
+
+    async def receive_missing(self, event: Incoming) -> bool:
+        """A call only the provider's history reports: folded from ``event`` (its summary)
+        unless we have the call by now, which is then left as it is. Whether it was new."""
+        await self._lock(event)
+        if await self._locate(event.entry_id, None) is not None:
+            return False
+        await self.receive(event)
+        call = await self._locate(event.entry_id, None)
+        if call is not None and event.recording_id and call["recording_id"] is None:
+            call = await self.calls.update(call, {"recording_id": event.recording_id})
+            await self._recording_added(call, event.recording_id)
+        return True
 
     async def _lock(self, event: Incoming) -> None:
         keys = {f"e:{event.entry_id}"} if event.entry_id else set()
@@ -164,10 +177,21 @@ class CallFolder:
             row = (await self.calls.insert({"provider": self.provider, **values})).row
         else:
             row = await self.calls.update(call, values)
-        became_final = row["is_final"] and not (call and call["is_final"])
-        if became_final and row["status"] == "missed":
-            await self._missed(row)
+        await self._follow_up(call, row)
         return row, facts
+
+    async def _follow_up(self, before: Row | None, row: Row) -> None:
+        """The missed-call loop and the wrap-up prompt, each once per call."""
+        became_final = row["is_final"] and not (before and before["is_final"])
+        became_answered = row["answered_at"] is not None and (
+            before is None or before["answered_at"] is None
+        )
+        if became_answered:
+            await self.followups.close_call_backs(row)
+        if became_final and row["status"] == "missed":
+            await self.followups.call_back(row)
+        if became_final and row["status"] == "completed" and row["answered_at"] is not None:
+            await self.followups.prompt_wrap_up(row)
 
     async def _values(self, facts: CallFacts, current: Row | None) -> dict[str, Any]:
         region = self.settings.default_phone_region
@@ -222,22 +246,6 @@ class CallFolder:
         if row is None:
             return None
         return PopupContact(id=row["id"], name=row["name"], company=row["company"])
-
-    async def _missed(self, call: Row) -> None:
-        if not self.settings.telephony_missed_call_tasks:
-            return
-        who = call["from_number"] or call["from_extension"] or "unknown number"
-        await self.tasks.insert(
-            {
-                "title": f"Call back {who}",
-                "description": "Missed call; created automatically.",
-                "due_at": datetime.now(UTC) + timedelta(hours=1),
-                "assignee_id": call["employee_id"],
-                "priority": "high",
-                "related_type": "calls",
-                "related_id": call["id"],
-            }
-        )
 
 
 def ingest_options(provider: str, recording_id: str, settings: ApiSettings) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -11,6 +13,7 @@ import msgspec
 
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.provider_interface import (
+    HistoryCall,
     Line,
     ListNumber,
     ListType,
@@ -21,6 +24,7 @@ from switchboard_api.telephony.provider_interface import (
     RecordingNotReady,
 )
 from switchboard_shared.mango import (
+    HISTORY_FIELDS,
     BwNumberAdd,
     BwNumberDelete,
     BwNumbersReply,
@@ -34,10 +38,13 @@ from switchboard_shared.mango import (
     PayloadError,
     RecordingLinkQuery,
     ResultCode,
+    StatsKey,
+    StatsRequest,
     UsersReply,
     UsersRequest,
     build_form,
     decode_payload,
+    read_history,
 )
 
 log = logging.getLogger("switchboard_api.telephony.mango")
@@ -62,6 +69,28 @@ def _code_of(body: bytes) -> int | None:
     return None
 
 
+def _int(text: str) -> int:
+    return int(text) if text.strip().isdigit() else 0
+
+
+def _history_call(row: dict[str, str]) -> HistoryCall:
+    """One line of Mango's call history (``records`` may list several: ``[a,b]``)."""
+    records = [r for r in row["records"].strip("[]").split(",") if r.strip()]
+    return HistoryCall(
+        entry_id=row["entry_id"],
+        started_at=_int(row["start"]),
+        ended_at=_int(row["finish"]),
+        answered_at=_int(row["answer"]),
+        from_extension=row["from_extension"] or None,
+        from_number=row["from_number"] or None,
+        to_extension=row["to_extension"] or None,
+        to_number=row["to_number"] or None,
+        line_number=row["line_number"] or None,
+        disconnect_reason=_int(row["disconnect_reason"]),
+        recording_id=records[0].strip() if records else None,
+    )
+
+
 class MangoProvider:
     """:class:`~switchboard_api.telephony.provider_interface.TelephonyProvider` for Mango Office."""
 
@@ -76,6 +105,8 @@ class MangoProvider:
         salt: str,
         access_role_id: int,
         extra_recording_hosts: frozenset[str] = frozenset(),
+        stats_poll_seconds: float = 5.0,
+        stats_wait_seconds: float = 120.0,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/") + "/"
@@ -83,6 +114,8 @@ class MangoProvider:
         self._salt = salt
         self._role = access_role_id
         self._hosts = frozenset({urlsplit(self._base).hostname or ""}) | extra_recording_hosts
+        self._stats_poll = stats_poll_seconds
+        self._stats_wait = stats_wait_seconds
 
     @classmethod
     def from_settings(cls, settings: ApiSettings, http: httpx.AsyncClient) -> MangoProvider:
@@ -97,6 +130,8 @@ class MangoProvider:
             salt=settings.mango_api_salt.get_secret_value(),
             access_role_id=settings.mango_access_role_id,
             extra_recording_hosts=extra,
+            stats_poll_seconds=settings.mango_stats_poll_seconds,
+            stats_wait_seconds=settings.mango_stats_wait_seconds,
         )
 
     def recording_hosts(self) -> frozenset[str]:
@@ -212,6 +247,25 @@ class MangoProvider:
             line_number=line_number,
         )
         await self._call("commands/callback", command, dict)
+
+    async def call_history(self, date_from: int, date_to: int) -> list[HistoryCall]:
+        """``stats/request``, then ``stats/result`` polled until the report is ready."""
+        request = StatsRequest(
+            date_from=date_from, date_to=date_to, fields=",".join(HISTORY_FIELDS)
+        )
+        key = (await self._call("stats/request", request, StatsKey)).key
+        deadline = time.monotonic() + self._stats_wait
+        while True:
+            response = await self._post("stats/result", StatsKey(key=key))
+            if response.status_code == 200:
+                return [_history_call(row) for row in read_history(response.text)]
+            if response.status_code != 204:
+                raise self._refusal(
+                    "stats/result", response.status_code, _code_of(response.content)
+                )
+            if time.monotonic() >= deadline:
+                raise ProviderUnavailable(f"Mango call history {key} not ready in time")
+            await asyncio.sleep(self._stats_poll)
 
     async def list_numbers(self) -> list[ListNumber]:
         """``bwlists/numbers/``: both lists."""

@@ -82,6 +82,24 @@ class ListNumber:
     comment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryCall:
+    """One call of the provider's call history; times are Unix seconds (``answered_at`` 0:
+    never answered), numbers and extensions as the provider writes them."""
+
+    entry_id: str
+    started_at: int
+    ended_at: int
+    answered_at: int
+    from_extension: str | None = None
+    from_number: str | None = None
+    to_extension: str | None = None
+    to_number: str | None = None
+    line_number: str | None = None
+    disconnect_reason: int = 0
+    recording_id: str | None = None
+
+
 class TelephonyProvider(Protocol):
     """A cloud PBX: members, lines, recordings, click-to-call and number lists.
 
@@ -124,6 +142,10 @@ class TelephonyProvider(Protocol):
     ) -> None:
         """Click-to-call: ring ``extension``, then dial ``to_number``; the outcome arrives
         later as a webhook carrying ``command_id``."""
+        ...
+
+    async def call_history(self, date_from: int, date_to: int) -> list[HistoryCall]:
+        """The calls that started between two Unix times, as the provider recorded them."""
         ...
 
     async def list_numbers(self) -> list[ListNumber] | None:

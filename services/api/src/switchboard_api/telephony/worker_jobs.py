@@ -9,10 +9,13 @@ import logging
 import uuid
 from typing import Any
 
+import msgspec
+
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.telephony import repository as repo
 from switchboard_api.telephony.call_folding import INGEST_JOB, ingest_options
+from switchboard_api.telephony.call_history import last_days, reconcile_calls
 from switchboard_api.telephony.pbx_sync import sync_lines, sync_lists, sync_member
 from switchboard_api.telephony.provider_registry import make_provider, provider_http
 from switchboard_api.telephony.recording_retention import telephony_expire_recordings
@@ -79,11 +82,23 @@ async def telephony_reconcile(ctx: WorkerContext) -> dict[str, Any]:
     return report
 
 
+async def telephony_reconcile_history(ctx: WorkerContext) -> dict[str, Any]:
+    """The nightly safety net for lost webhooks: the last days' calls from the PBX's call
+    history, the missing ones created."""
+    resources = ctx["resources"]
+    settings = resources.settings
+    start, end = last_days(settings.telephony_history_days)
+    async with provider_http(settings) as http:
+        report = await reconcile_calls(resources, make_provider(settings, http), start, end)
+    return msgspec.to_builtins(report)  # type: ignore[no-any-return]
+
+
 JOB_FUNCTIONS = (
     telephony_ingest_recording,
     telephony_expire_recordings,
     telephony_sync_member,
     telephony_sync_lists,
     telephony_reconcile,
+    telephony_reconcile_history,
 )
 """Registered with the worker (``switchboard_api.worker.registry``)."""

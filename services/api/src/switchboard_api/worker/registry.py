@@ -17,7 +17,7 @@ from switchboard_api.realtime.termination import realtime_terminate_user
 from switchboard_api.settings import ApiSettings
 from switchboard_api.telephony.recording_retention import telephony_expire_recordings
 from switchboard_api.telephony.worker_jobs import JOB_FUNCTIONS as TELEPHONY_JOBS
-from switchboard_api.telephony.worker_jobs import telephony_reconcile
+from switchboard_api.telephony.worker_jobs import telephony_reconcile, telephony_reconcile_history
 from switchboard_api.worker.context import WorkerContext
 
 
@@ -71,6 +71,12 @@ def cron_jobs(settings: ApiSettings) -> list[CronJob[WorkerContext]]:
             attachments_remove_stale,
             cron=settings.attachments_cleanup_cron,
             timeout=600,
+            retries=5,
+        ),
+        RetryingCronJob(
+            telephony_reconcile_history,
+            cron=settings.telephony_history_cron,
+            timeout=1800,
             retries=5,
         ),
     ]
