@@ -36,6 +36,7 @@ from switchboard_api.realtime.controllers import (
     realtime_config,
     realtime_user_auth,
 )
+from switchboard_api.search.routes import search
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
 from switchboard_shared.runtime import freeze_startup_heap
@@ -57,6 +58,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         realtime_auth,
         realtime_user_auth,
         realtime_config,
+        search,
     ]
 
 
