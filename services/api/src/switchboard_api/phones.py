@@ -35,7 +35,7 @@ def phone_search_patterns(text: str, default_region: str) -> list[str]:
     (``+7916123``) or with the region's national prefix, as people in Russia type numbers
     (``8916123``, ``8 (916) 123-45-67``), becomes the start of an E.164 number
     (``+7916123``): a prefix, since a ``+`` only starts a number. Any other run of digits
-    (``123-45``) may stand anywhere in a number."""
+    (``916 123``, ``123-45``) may stand anywhere in a number, or follow the country code."""
     stripped = text.strip()
     digits = "".join(ch for ch in stripped if ch.isdigit())
     if len(digits) < 3 or not set(stripped) <= _PHONE_CHARS:
@@ -44,7 +44,8 @@ def phone_search_patterns(text: str, default_region: str) -> list[str]:
         return [f"+{digits}"]
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(default_region)
     national_prefix = metadata.national_prefix if metadata is not None else None
+    country_code = phonenumbers.country_code_for_region(default_region)
     if national_prefix and digits.startswith(national_prefix):
-        country_code = phonenumbers.country_code_for_region(default_region)
         return [f"+{country_code}{digits[len(national_prefix) :]}"]
-    return [digits]
+    # Digits without a prefix: anywhere in a number, or its start after the country code.
+    return [digits, f"+{country_code}{digits}"]

@@ -148,11 +148,12 @@ SIMILARITY_MIN_LENGTH = 4
 
 
 def text_matches(column: Any, term: str) -> ColumnElement[bool]:
-    """``column`` holds ``term`` (lower-cased) as a substring or, for a term long enough, a
-    word resembling it (pg_trgm's word similarity); both served by a trigram GIN index."""
+    """``column`` holds ``term`` (lower-cased) as a substring or, for a word long enough and
+    without digits, a word resembling it (pg_trgm's word similarity); both served by a
+    trigram GIN index."""
     contains: ColumnElement[bool] = column.like(like_pattern(term))
-    if len(term) < SIMILARITY_MIN_LENGTH:
-        return contains
+    if len(term) < SIMILARITY_MIN_LENGTH or any(ch.isdigit() for ch in term):
+        return contains  # typos in numbers and addresses are not what trigrams catch
     return or_(contains, column.op("%>")(term))
 
 

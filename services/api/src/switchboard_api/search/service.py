@@ -46,6 +46,7 @@ async def search_everything(
     readable = [kind for kind in SEARCHED_TYPES if can(principal.role, kind, Action.READ)]
     async with read_session(sessionmaker) as session:
         repository = SearchRepository(session)
+        await repository.prefer_indexes()
         for kind in readable:
             rows = await repository.find(kind, terms, limit)
             if rows:
