@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard_api.phones import InvalidPhone, phone_search_digits, to_e164
+from switchboard_api.phones import InvalidPhone, phone_search_patterns, to_e164
 
 from fixtures.lifecycle import Actor, unique
 
@@ -35,10 +35,27 @@ def test_invalid_numbers_are_refused(bad: str) -> None:
         to_e164(bad, "RU")
 
 
-def test_search_digits() -> None:
-    assert phone_search_digits("912 345") == "912345"
-    assert phone_search_digits("Ivan") is None
-    assert phone_search_digits("12") is None
+@pytest.mark.parametrize(
+    ("typed", "patterns"),
+    [
+        ("8916123", ["+7916123"]),  # the national prefix, as people in Russia type numbers
+        ("89161234567", ["+79161234567"]),
+        ("8 (916) 123-45-67", ["+79161234567"]),
+        ("+7916123", ["+7916123"]),
+        ("+7 (916) 123", ["+7916123"]),
+        ("916 123", ["916123", "+7916123"]),  # no prefix: anywhere, or after the country code
+        ("123-45", ["12345", "+712345"]),
+        ("Ivan", []),
+        ("12", []),
+        ("8 916 Ivan", []),
+    ],
+)
+def test_search_patterns(typed: str, patterns: list[str]) -> None:
+    assert phone_search_patterns(typed, "RU") == patterns
+
+
+def test_search_patterns_follow_the_region() -> None:
+    assert phone_search_patterns("030 1234", "DE") == ["+49301234"]
 
 
 async def test_lookup_finds_a_contact_by_any_format(admin: Actor) -> None:

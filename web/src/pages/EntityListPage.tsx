@@ -50,6 +50,27 @@ function columnField(def: EntityDef, name: string): FieldDef {
   return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
 }
 
+/** A text filter applied as you type (once the typing settles), no Enter needed. */
+function TextFilter({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string | null;
+  onChange: (value: string | null) => void;
+}) {
+  const [text, setText] = useState(value ?? "");
+  const [debounced] = useDebouncedValue(text.trim(), 300);
+  useEffect(() => {
+    if ((value ?? "") !== debounced) onChange(debounced || null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed text settles
+  }, [debounced]);
+  return (
+    <TextInput label={label} type="search" value={text} onChange={(e) => setText(e.currentTarget.value)} w={180} />
+  );
+}
+
 function Filters({
   def,
   params,
@@ -103,16 +124,7 @@ function Filters({
             />
           );
         }
-        return (
-          <TextInput
-            key={filter.name}
-            label={label}
-            defaultValue={value ?? ""}
-            onBlur={(e) => set(filter.name, e.currentTarget.value || null)}
-            onKeyDown={(e) => e.key === "Enter" && set(filter.name, e.currentTarget.value || null)}
-            w={180}
-          />
-        );
+        return <TextFilter key={filter.name} label={label} value={value} onChange={(v) => set(filter.name, v)} />;
       })}
     </>
   );
@@ -197,6 +209,8 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   };
 
   const columns = def.columns.map((name) => columnField(def, name));
+  // An empty page under a search or a filter means "nothing matches", not "nothing exists".
+  const narrowed = Boolean(query.q) || visibleFilters.filters.some((f) => params.get(f.name));
   const heading = title ?? (trashed ? t("list.trashTitle", { type: t(`nav.${type}`) }) : t(`nav.${type}`));
   return (
     <Stack gap="md">
@@ -332,7 +346,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
       )}
       {!list.isPending && records.length === 0 && !list.error && (
         <Text c="dimmed" ta="center" py="xl">
-          {trashed ? t("list.emptyTrash") : t("list.empty")}
+          {narrowed ? t("list.nothingFound") : trashed ? t("list.emptyTrash") : t("list.empty")}
         </Text>
       )}
       {list.hasNextPage && (

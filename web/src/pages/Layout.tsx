@@ -32,6 +32,7 @@ import { useTranslation } from "react-i18next";
 import { useAuth, useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { LanguageSwitch } from "../components/LanguageSwitch";
+import { SearchPalette } from "../components/SearchPalette";
 import { UserAvatar } from "../components/People";
 import { useRealtime } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "../notifications/NotificationBell";
@@ -125,6 +126,7 @@ export function Layout() {
             </UnstyledButton>
           </Group>
           <Group gap="md" wrap="nowrap">
+            <SearchPalette />
             <ConnectionStatus />
             <NotificationBell />
             {unseen > 0 && (

@@ -37,6 +37,7 @@ from switchboard_api.realtime.controllers import (
     realtime_config,
     realtime_user_auth,
 )
+from switchboard_api.search.routes import search
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.history_routes import call_history_router
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
@@ -61,6 +62,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         realtime_auth,
         realtime_user_auth,
         realtime_config,
+        search,
     ]
 
 

@@ -27,12 +27,25 @@ def to_e164(text: str, default_region: str) -> str:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
-def phone_search_digits(text: str) -> str | None:
-    """The digits of a search term that looks like (part of) a phone number, else None.
+def phone_search_patterns(text: str, default_region: str) -> list[str]:
+    """What a search term that looks like (part of) a phone number matches in stored text,
+    else an empty list.
 
-    Search matches stored E.164 numbers, so ``912 345`` must become ``912345``."""
+    Stored numbers are E.164 (``+79161234567``). A term written with its country code
+    (``+7916123``) or with the region's national prefix, as people in Russia type numbers
+    (``8916123``, ``8 (916) 123-45-67``), becomes the start of an E.164 number
+    (``+7916123``): a prefix, since a ``+`` only starts a number. Any other run of digits
+    (``916 123``, ``123-45``) may stand anywhere in a number, or follow the country code."""
     stripped = text.strip()
     digits = "".join(ch for ch in stripped if ch.isdigit())
-    if len(digits) >= 3 and set(stripped) <= _PHONE_CHARS:
-        return digits
-    return None
+    if len(digits) < 3 or not set(stripped) <= _PHONE_CHARS:
+        return []
+    if stripped.startswith("+"):
+        return [f"+{digits}"]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(default_region)
+    national_prefix = metadata.national_prefix if metadata is not None else None
+    country_code = phonenumbers.country_code_for_region(default_region)
+    if national_prefix and digits.startswith(national_prefix):
+        return [f"+{country_code}{digits[len(national_prefix) :]}"]
+    # Digits without a prefix: anywhere in a number, or its start after the country code.
+    return [digits, f"+{country_code}{digits}"]

@@ -1245,6 +1245,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search every type from one box
+         * @description Live contacts, deals, tasks, notes, calls and employees matching `q`, grouped by type (only the types the caller may read, only those with hits). Names, companies, e-mails and text match as substrings or, from four characters on, with typos (trigram word similarity); a phone number matches in any common spelling: `8 (916) 123-45-67`, `89161234567`, `+7916123`, `123-45`.
+         */
+        get: operations["ApiV1SearchSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -2189,6 +2209,26 @@ export interface components {
         /** RealtimeConfig */
         RealtimeConfig: {
             key: string;
+        };
+        /** SearchGroup */
+        SearchGroup: {
+            items: components["schemas"]["SearchHit"][];
+            /** @enum {string} */
+            type: "contacts" | "deals" | "tasks" | "notes" | "calls" | "users";
+        };
+        /** SearchHit */
+        SearchHit: {
+            at: string | null;
+            /** Format: uuid */
+            id: string;
+            status: string | null;
+            subtitle: string | null;
+            title: string;
+        };
+        /** SearchResults */
+        SearchResults: {
+            groups: components["schemas"]["SearchGroup"][];
+            query: string;
         };
         /** Task */
         Task: {
@@ -4368,7 +4408,7 @@ export interface operations {
                 owner_id?: string | null;
                 /** @description Only contacts with this tag. */
                 tag?: string | null;
-                /** @description Only contacts of this company (exact). */
+                /** @description Only contacts whose company holds this text or a word resembling it (typos). */
                 company?: string | null;
             };
             header?: never;
@@ -8790,6 +8830,58 @@ export interface operations {
             };
             /** @description A field's value is not acceptable (text that cannot be stored, among others) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1SearchSearch: {
+        parameters: {
+            query: {
+                /** @description What to find. */
+                q: string;
+                /** @description Hits per type, the closest first. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

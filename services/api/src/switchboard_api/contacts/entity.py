@@ -41,7 +41,12 @@ CONTACTS = EntityType(
     filters=(
         Filter("owner_id", uuid.UUID, "Only contacts of this owner."),
         Filter("tag", str, "Only contacts with this tag.", column="tags", op="contains"),
-        Filter("company", str, "Only contacts of this company (exact)."),
+        Filter(
+            "company",
+            str,
+            "Only contacts whose company holds this text or a word resembling it (typos).",
+            op="similar",
+        ),
     ),
     prepare=prepare_contact,
     prepare_reads_current=False,

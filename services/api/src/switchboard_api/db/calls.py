@@ -62,6 +62,9 @@ class Call(LifecycleColumns, Base):
         Index("ix_calls_started_at", "started_at", "id"),
         Index("ix_calls_recording_id", "provider", "recording_id"),
         Index("ix_calls_deal_id", "deal_id"),
+        # Search finds calls by the start of either number (migration 0013).
+        Index("ix_calls_from_number_prefix", text("from_number text_pattern_ops")),
+        Index("ix_calls_to_number_prefix", text("to_number text_pattern_ops")),
     )
 
     provider: Mapped[str] = mapped_column(String(32), nullable=False)

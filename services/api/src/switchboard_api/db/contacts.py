@@ -25,6 +25,12 @@ class Contact(LifecycleColumns, Base):
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
         Index("ix_contacts_phone_numbers", "phone_numbers", postgresql_using="gin"),
+        # The company filter matches as you type: substrings and typos (migration 0013).
+        Index(
+            "ix_contacts_company_trgm",
+            text("lower(company) gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
         Index("ix_contacts_tags", "tags", postgresql_using="gin"),
         Index("ix_contacts_created_at", "created_at", "id"),
     )

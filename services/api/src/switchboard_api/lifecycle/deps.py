@@ -48,4 +48,10 @@ def lifecycle_reader(
     entity: EntityType, resources: Resources, principal: Principal
 ) -> LifecycleReader:
     """The read side for one entity type."""
-    return LifecycleReader(entity, resources.sessionmaker, record_cache(resources), principal)
+    return LifecycleReader(
+        entity,
+        resources.sessionmaker,
+        record_cache(resources),
+        principal,
+        phone_region=resources.settings.default_phone_region,
+    )

@@ -18,7 +18,7 @@ from switchboard_api.lifecycle.cursor import decode_cursor, encode_cursor
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.repository import LifecycleRepository, PageQuery
 from switchboard_api.lifecycle.schemas import HistoryEntry, HistoryPage, page_of
-from switchboard_api.phones import phone_search_digits
+from switchboard_api.phones import phone_search_patterns
 from switchboard_api.platform.unit_of_work import read_session
 
 
@@ -43,8 +43,10 @@ class LifecycleReader:
         sessionmaker: async_sessionmaker[AsyncSession],
         cache: RecordCache,
         principal: Principal,
+        phone_region: str,
     ) -> None:
         self.entity = entity
+        self.phone_region = phone_region
         self.sessionmaker = sessionmaker
         self.cache = cache
         self.principal = principal
@@ -98,16 +100,15 @@ class LifecycleReader:
         if params.cursor:
             column = self.entity.model.__table__.c[field]
             after = decode_cursor(params.cursor, sort_key, column.type.python_type)
-        search: list[str] = []
-        if params.q and params.q.strip():
-            search.append(params.q.strip().lower())
-            digits = phone_search_digits(params.q)
-            if digits:
-                search.append(digits)
+        term = (params.q or "").strip().lower()
+        phones = phone_search_patterns(term, self.phone_region) if term else []
         query = PageQuery(
             trashed=params.trashed,
             filters=params.filters,
-            search=search,
+            # A phone number is matched by its E.164 form (and as typed: "8000" in a title);
+            # anything else as text, typos included.
+            search=[*phones, term] if phones else [],
+            similar_to=term if term and not phones else None,
             sort_field=field,
             descending=descending,
             after=after,

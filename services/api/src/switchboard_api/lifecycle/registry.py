@@ -26,8 +26,9 @@ class Filter:
     description: str
     column: str | None = None
     #: ``eq``: equal; ``contains``: an array column holds the value; ``before``: the
-    #: column is earlier than the value; ``not_before``: at or after it (time ranges).
-    op: Literal["eq", "contains", "before", "not_before"] = "eq"
+    #: column is earlier than the value; ``not_before``: at or after it (time ranges);
+    #: ``similar``: the text column holds the value or a word resembling it (as you type).
+    op: Literal["eq", "contains", "before", "not_before", "similar"] = "eq"
 
     @property
     def column_name(self) -> str:

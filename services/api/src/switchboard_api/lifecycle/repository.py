@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -40,6 +41,8 @@ class PageQuery:
     trashed: bool
     filters: Mapping[str, Any]
     search: Sequence[str]
+    #: A term matched by trigram word similarity too (typos: "Сколова" finds "Соколова").
+    similar_to: str | None
     sort_field: str
     descending: bool
     after: tuple[Any, uuid.UUID] | None
@@ -123,6 +126,8 @@ def _by_id(table: Table, *, lock: bool) -> Select[Any]:
 def _filter_condition(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # a time without an offset is read as UTC
+    if op == "similar":
+        return text_matches(func.lower(column), str(value).strip().lower())
     if op == "contains":
         return column.contains([value])  # type: ignore[no-any-return]
     if op == "before":
@@ -132,9 +137,24 @@ def _filter_condition(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     return column == value  # type: ignore[no-any-return]
 
 
-def _like_pattern(term: str) -> str:
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere (its wildcards escaped)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+#: Shorter terms are matched as substrings only: their few trigrams resemble too much.
+SIMILARITY_MIN_LENGTH = 4
+
+
+def text_matches(column: Any, term: str) -> ColumnElement[bool]:
+    """``column`` holds ``term`` (lower-cased) as a substring or, for a word long enough and
+    without digits, a word resembling it (pg_trgm's word similarity); both served by a
+    trigram GIN index."""
+    contains: ColumnElement[bool] = column.like(like_pattern(term))
+    if len(term) < SIMILARITY_MIN_LENGTH or any(ch.isdigit() for ch in term):
+        return contains  # typos in numbers and addresses are not what trigrams catch
+    return or_(contains, column.op("%>")(term))
 
 
 def _after(
@@ -184,8 +204,12 @@ class LifecycleRepository:
             if value is None:
                 continue
             conditions.append(_filter_condition(c[flt.column_name], flt.op, value))
-        if query.search:
-            terms = [c.search_text.like(_like_pattern(term)) for term in query.search]
+        if query.search or query.similar_to:
+            terms: list[ColumnElement[bool]] = [
+                c.search_text.like(like_pattern(term)) for term in query.search
+            ]
+            if query.similar_to:
+                terms.append(text_matches(c.search_text, query.similar_to))
             conditions.append(or_(*terms))
         if query.after is not None:
             conditions.append(_after(c[query.sort_field], c.id, query.after, query.descending))

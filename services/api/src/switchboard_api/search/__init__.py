@@ -1,0 +1,1 @@
+"""Search across every type from one box: contacts, deals, tasks, notes, calls, employees."""
