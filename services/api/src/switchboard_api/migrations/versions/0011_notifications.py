@@ -2,7 +2,7 @@
 timeline and the due-time scan read along.
 
 Revision ID: 0011_notifications
-Revises: 0009_erasure
+Revises: 0010_attachments
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_notifications"
-down_revision: str | Sequence[str] | None = "0009_erasure"
+down_revision: str | Sequence[str] | None = "0010_attachments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 employee, the outcomes admins edit, and each call's wrap-up.
 
 Revision ID: 0012_call_followups
-Revises: 0009_erasure
+Revises: 0011_notifications
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012_call_followups"
-down_revision: str | Sequence[str] | None = "0009_erasure"
+down_revision: str | Sequence[str] | None = "0011_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

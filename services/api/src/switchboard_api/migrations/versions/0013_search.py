@@ -2,7 +2,7 @@
 by the start of either number (a phone prefix over a million calls, from a B-tree).
 
 Revision ID: 0013_search
-Revises: 0009_erasure
+Revises: 0012_call_followups
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_search"
-down_revision: str | Sequence[str] | None = "0009_erasure"
+down_revision: str | Sequence[str] | None = "0012_call_followups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
