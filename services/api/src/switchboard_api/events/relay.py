@@ -26,6 +26,7 @@ from switchboard_api.events import repository
 from switchboard_api.events.pg import Listener, wait_for
 from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.sequencer import SEQUENCED_CHANNEL
+from switchboard_api.platform import metrics
 from switchboard_api.realtime.channels import entity_channels
 from switchboard_api.realtime.publisher import BatchEvent, Publisher, PublishError
 
@@ -224,6 +225,7 @@ class Relay:
         if self._mark_due is None:
             self._mark_due = time.monotonic() + self._mark_delay
         self.published += len(events)
+        metrics.RELAY_PUBLISHED.inc(len(events))
         return bool(self._handed) or self._read_table or len(events) == self._batch_events
 
     async def mark(self, conn: asyncpg.Connection) -> None:
