@@ -16,7 +16,7 @@ from saq.queue.redis import RedisQueue
 
 from switchboard_api.settings import ApiSettings
 
-from fixtures.auth import UserFactory, client, sign_in
+from fixtures.auth import UserFactory, client
 from fixtures.lifecycle import Actor, actor, unique
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -301,8 +301,10 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
         check_ports_free(p, ext)
         for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
             shutil.rmtree(p.state / fresh, ignore_errors=True)
-        # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
-        tools = ["node", "npm", *(["chromium"] if has_client() else [])]
+        # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium;
+        # promtool checks the Prometheus configuration and alert rules; pg_dump and
+        # pg_restore come with the PostgreSQL binaries (SB_PG_BIN).
+        tools = ["node", "npm", "promtool", *(["chromium"] if has_client() else [])]
         ensure_programs(*tools)
         ensure_built(strict=web)
         with running_stack(p, ext, tools) as env:
