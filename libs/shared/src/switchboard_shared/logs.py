@@ -63,18 +63,18 @@ def json_handler() -> logging.Handler:
 
 
 def configure_json_logging(level: int | str = logging.INFO) -> None:
-    """Make every logger of this process write JSON lines (replacing earlier handlers,
-    uvicorn's own included, so its lines are JSON too)."""
+    """Make every logger of this process write JSON lines: the root's handlers are replaced,
+    and uvicorn's own handlers (where it left any: ``--no-access-log`` leaves none) write
+    JSON too."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(json_handler())
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-        logger.propagate = True
+        for handler in logging.getLogger(name).handlers:
+            handler.setFormatter(json_formatter())
+            handler.addFilter(RequestIdFilter())
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:

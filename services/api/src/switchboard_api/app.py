@@ -121,6 +121,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             security=[{"session": []}, {"token": []}],
         ),
         debug=False,
+        logging_config=None,  # ours (JSON lines with the request id), not Litestar's default
     )
     document_input_refusals(app)
     install_fast_path(app)  # cached GET-by-id hits skip the framework's layers

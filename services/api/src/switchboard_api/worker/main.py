@@ -18,6 +18,7 @@ from saq import Queue, Worker
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.relay import Relay
 from switchboard_api.events.sequencer import Sequencer
+from switchboard_api.events.tracing import RequestTrace
 from switchboard_api.platform import retry
 from switchboard_api.platform.metrics import sample_pool
 from switchboard_api.platform.resources import Resources, open_resources
@@ -93,6 +94,7 @@ async def _run_parts(settings: ApiSettings, stop: asyncio.Event) -> int:
         queue = make_queue(settings)
         await queue.connect()
         worker = _make_worker(queue, resources)
+        trace = RequestTrace()  # which request wrote each event, for the relay's log
         relay = Relay(
             dsn,
             resources.publisher,
@@ -100,11 +102,13 @@ async def _run_parts(settings: ApiSettings, stop: asyncio.Event) -> int:
             poll_seconds=settings.relay_poll_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,
             mark_delay_seconds=settings.relay_mark_seconds,
+            trace=trace,
         )
         sequencer = Sequencer(
             resources.engine,
             redis=resources.redis,
             on_sequenced=relay.sequenced,  # this process's relay hears at once
+            trace=trace,
             poll_seconds=settings.sequencer_poll_seconds,
         )
         sampled = observation.sample_backlog(
