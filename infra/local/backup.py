@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 from botocore.config import Config
 from profiles import ROOT, External, profile, service_env
 from provision import pg_bin_dir

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from dataclasses import dataclass
@@ -72,11 +73,7 @@ class Ports:
 
     def shifted(self, offset: int) -> Ports:
         """The same layout moved up by ``offset``."""
-        return Ports(
-            *(getattr(self, f) + offset for f in ("nginx", "api", "realtime", "pbxsim")),
-            *(getattr(self, f) + offset for f in ("postgres", "redis", "weed_base")),
-            self.worker_metrics + offset,
-        )
+        return Ports(**{f.name: getattr(self, f.name) + offset for f in dataclasses.fields(self)})
 
     def all(self) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
