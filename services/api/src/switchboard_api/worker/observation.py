@@ -63,11 +63,19 @@ async def sample_backlog(resources: Resources, queue: Queue, every_seconds: floa
 
 @contextmanager
 def metrics_server(host: str, port: int) -> Iterator[None]:
-    """Serve ``/metrics`` on ``host:port`` (a thread) while the block runs; 0: not at all."""
+    """Serve ``/metrics`` on ``host:port`` (a thread) while the block runs; 0: not at all
+    (nor when the port is taken: logged)."""
     if port == 0:
         yield
         return
-    server, thread = start_http_server(port, addr=host)
+    try:
+        server, thread = start_http_server(port, addr=host)
+    except OSError as exc:
+        # Metrics are for watching the work, not a reason to stop doing it (another worker
+        # on this host holds the port): Prometheus shows the target as down.
+        log.error("metrics not served on %s:%d: %s", host, port, exc)
+        yield
+        return
     log.info("metrics on http://%s:%d/metrics", host, port)
     try:
         yield
