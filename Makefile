@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
-.PHONY: help run test test-web lint fmt bench sync env-example web-contract clean-test
+.PHONY: help run test test-web lint fmt bench backup restore sync env-example web-contract clean-test
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ fmt: sync ## apply ruff's fixes and formatting
 
 bench: sync ## run the benchmarks under bench/ and print figures against their baselines
 	$(LAUNCH) bench $(ARGS)
+
+backup: sync ## back up the database (pg_dump -Fc) and the S3 bucket to DIR (default .local/backups/<time>)
+	$(UV) run --frozen python infra/local/backup.py backup $(DIR)
+
+restore: sync ## restore a backup (DIR=...) into a stack whose API and worker are stopped
+	$(UV) run --frozen python infra/local/backup.py restore $(DIR)
 
 env-example: sync ## regenerate .env.example from the services' settings classes
 	$(UV) run --frozen python infra/local/env_example.py > .env.example

@@ -50,6 +50,7 @@ SECRET_NAME = re.compile(
 REQUIRED_VAR = re.compile(r"^\$\{[A-Z0-9_]+:\?[^}]*\}$")
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}")
 API_SERVICES = ("api-1", "api-2", "worker", "init")
+OBSERVABILITY = ("prometheus", "grafana")
 REALTIME_SERVICES = ("realtime-1", "realtime-2")
 
 
@@ -185,16 +186,40 @@ def test_every_build_context_and_dockerfile_exists() -> None:
         assert (context / "uv.lock").is_file(), f"{name}: context must be the uv workspace root"
 
 
-@pytest.mark.parametrize(
-    ("dockerfile", "package_dir"),
-    [
-        ("services/api/Dockerfile", "services/api"),
-        ("services/realtime/Dockerfile", "services/realtime"),
-        ("tools/pbx-simulator/Dockerfile", "tools/pbx-simulator"),
-    ],
-)
-def test_dockerfile_builds_its_package_from_the_lock(dockerfile: str, package_dir: str) -> None:
-    text = (REPO / dockerfile).read_text()
+DOCKERFILE = REPO / "Dockerfile"
+# SERVICE build argument -> the package's directory and import name.
+SERVICE_PACKAGES = {
+    "api": ("services/api", "switchboard_api"),
+    "realtime": ("services/realtime", "switchboard_realtime"),
+    "pbxsim": ("tools/pbx-simulator", "switchboard_pbxsim"),
+}
+
+
+def with_service(text: str, service: str) -> str:
+    """The Dockerfile as a build with ``--build-arg SERVICE=service`` reads it."""
+    return text.replace("${SERVICE}", service)
+
+
+def test_one_dockerfile_builds_every_image() -> None:
+    """The three images share one Dockerfile (and its build stage); SERVICE picks one."""
+    assert not list(REPO.glob("services/*/Dockerfile"))
+    assert not list(REPO.glob("tools/*/Dockerfile"))
+    by_service = {}
+    for name, svc in services().items():
+        build = svc.get("build")
+        if build is not None:
+            assert build["dockerfile"] == "Dockerfile", name
+            by_service.setdefault(build["args"]["SERVICE"], set()).add(name)
+    assert set(by_service) == set(SERVICE_PACKAGES)
+    assert by_service["api"] >= {"api-1", "api-2", "worker", "init"}
+    assert re.search(r"^ARG SERVICE=api$", DOCKERFILE.read_text(), re.MULTILINE)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_PACKAGES))
+def test_dockerfile_builds_its_package_from_the_lock(service: str) -> None:
+    dockerfile = "Dockerfile"
+    text = with_service((REPO / dockerfile).read_text(), service)
+    package_dir = SERVICE_PACKAGES[service][0]
     package = tomllib.loads((REPO / package_dir / "pyproject.toml").read_text())["project"]["name"]
     syncs = re.findall(r"uv sync ([^\n]+)", text)
     assert syncs, "installs with uv sync"
@@ -210,11 +235,8 @@ def test_dockerfile_builds_its_package_from_the_lock(dockerfile: str, package_di
     assert re.search(r"^HEALTHCHECK ", text, re.MULTILINE)
 
 
-@pytest.mark.parametrize(
-    "dockerfile",
-    ["services/api/Dockerfile", "services/realtime/Dockerfile", "tools/pbx-simulator/Dockerfile"],
-)
-def test_every_copy_source_is_in_the_build_context(dockerfile: str) -> None:
+def test_every_copy_source_is_in_the_build_context() -> None:
+    dockerfile = "Dockerfile"
     text = (REPO / dockerfile).read_text()
     sources = []
     for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.MULTILINE):
@@ -239,9 +261,10 @@ def test_workspace_members_are_all_copied_for_uv() -> None:
 
 
 def test_api_image_has_ffprobe() -> None:
-    text = (REPO / "services/api/Dockerfile").read_text()
-    runtime = text.split("AS runtime", 1)[1]
+    runtime = DOCKERFILE.read_text().split("AS runtime", 1)[1]
     assert re.search(r"apt-get install[^\n]*\bffmpeg\b", runtime)
+    # Installed for every service but the realtime node (the API's worker runs ffprobe).
+    assert re.search(r'if \[ "\$\{SERVICE\}" != "realtime" \]; then', runtime)
 
 
 def test_dockerignore_keeps_local_state_out() -> None:
@@ -282,11 +305,15 @@ def test_the_expected_services_and_profiles() -> None:
     assert svcs["worker"]["command"] == ["python", "-m", "switchboard_api", "worker"]
     assert svcs["init"]["command"][:3] == ["python", "-m", "switchboard_api"]
     assert svcs["pbx-simulator"]["profiles"] == ["dev"]
+    for name in OBSERVABILITY:
+        assert svcs[name]["profiles"] == ["observability"]
     for name, svc in svcs.items():
-        if name != "pbx-simulator":
+        if name != "pbx-simulator" and name not in OBSERVABILITY:
             assert "profiles" not in svc, f"{name} must run without a profile"
     published = [name for name, svc in svcs.items() if svc.get("ports")]
-    assert published == ["nginx"], "only nginx is reachable from outside"
+    assert published == ["nginx", "grafana"]
+    # Grafana only on the host's loopback: only nginx is reachable from outside.
+    assert all(port.startswith("127.0.0.1:") for port in svcs["grafana"]["ports"])
 
 
 def test_postgres_is_at_least_16() -> None:
@@ -448,12 +475,6 @@ def test_presigned_links_route_to_the_bucket() -> None:
 
 # ---------------------------------------------------------------- the build stage, emulated
 
-IMPORT_NAME = {
-    "services/api/Dockerfile": "switchboard_api",
-    "services/realtime/Dockerfile": "switchboard_realtime",
-    "tools/pbx-simulator/Dockerfile": "switchboard_pbxsim",
-}
-
 
 def _copy_into(context: Path, src: str, dest_root: Path, dest: str) -> None:
     """``COPY src dest`` from the build context, honouring .dockerignore."""
@@ -472,8 +493,8 @@ def _copy_into(context: Path, src: str, dest_root: Path, dest: str) -> None:
             shutil.copy2(path, out)
 
 
-@pytest.mark.parametrize("dockerfile", sorted(IMPORT_NAME))
-def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("service", sorted(SERVICE_PACKAGES))
+def test_build_stage_installs_the_package_from_the_lock(service: str, tmp_path: Path) -> None:
     """Replays the build stage's COPY and ``uv sync`` steps (no Docker here) in a temp dir.
 
     Only what the Dockerfile copies is present, so this proves the workspace resolves
@@ -481,7 +502,7 @@ def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_pat
     editable link into /src) and that no dev dependency is installed. UV_OFFLINE keeps
     it on the local uv cache that ``make sync`` filled.
     """
-    text = (REPO / dockerfile).read_text()
+    text = with_service(DOCKERFILE.read_text(), service)
     build = text.split("AS build", 1)[1].split("AS runtime", 1)[0]
     workdir, venv = tmp_path / "src", tmp_path / "venv"
     workdir.mkdir()
@@ -503,7 +524,7 @@ def test_build_stage_installs_the_package_from_the_lock(dockerfile: str, tmp_pat
             check=False,
         )
         assert done.returncode == 0, f"{command}\n{done.stderr}"
-    module = IMPORT_NAME[dockerfile]
+    module = SERVICE_PACKAGES[service][1]
     probe = (
         f"import importlib.util, {module}; "
         f"print({module}.__file__); "

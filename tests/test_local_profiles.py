@@ -66,7 +66,7 @@ def test_seaweedfs_is_given_every_port_the_profile_lists(name: str) -> None:
 
 def test_a_held_port_is_named_with_the_process_that_holds_it(tmp_path: Path) -> None:
     """A derived port (the admin's gRPC) taken by another program stops the start clearly."""
-    free = Ports(*_free_ports(7))
+    free = Ports(*_free_ports(8))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         held = holder.getsockname()[1]
@@ -79,6 +79,7 @@ def test_a_held_port_is_named_with_the_process_that_holds_it(tmp_path: Path) -> 
             free.postgres,
             free.redis,
             held - 10009,
+            free.worker_metrics,
         )
         p = profile("test").__class__("test", ports)
         with pytest.raises(ProvisionError) as refused:

@@ -309,8 +309,10 @@ def _fresh_state(p: Profile) -> None:
 
 
 def _stack_tools() -> list[str]:
-    # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
-    return ["node", "npm", *(["chromium"] if has_client() else [])]
+    # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium;
+    # promtool checks the Prometheus configuration and alert rules; pg_dump and pg_restore
+    # come with the PostgreSQL binaries (SB_PG_BIN).
+    return ["node", "npm", "promtool", *(["chromium"] if has_client() else [])]
 
 
 def _web_suite(env: dict[str, str], out: IO[str] | None = None) -> int:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class Ports:
     postgres: int
     redis: int
     weed_base: int  # SeaweedFS listens on weed_base + each offset of WEED_PORT_FLAGS
+    worker_metrics: int  # the worker's Prometheus /metrics
 
     @property
     def s3(self) -> int:
@@ -63,6 +65,7 @@ class Ports:
             "api": {"api": self.api},
             "realtime": {"realtime": self.realtime},
             "pbxsim": {"pbx-simulator": self.pbxsim},
+            "worker": {"worker metrics": self.worker_metrics},
             "postgres": {"postgres": self.postgres},
             "redis": {"redis": self.redis},
             "s3": {f"s3 {name}": port for name, port in self.weed().items()},
@@ -70,10 +73,7 @@ class Ports:
 
     def shifted(self, offset: int) -> Ports:
         """The same layout moved up by ``offset``."""
-        return Ports(
-            *(getattr(self, f) + offset for f in ("nginx", "api", "realtime", "pbxsim")),
-            *(getattr(self, f) + offset for f in ("postgres", "redis", "weed_base")),
-        )
+        return Ports(**{f.name: getattr(self, f.name) + offset for f in dataclasses.fields(self)})
 
     def all(self) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
@@ -81,10 +81,10 @@ class Ports:
 
 
 PORTS = {
-    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120),
+    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120, 8103),
     # SeaweedFS at 18130: with 18120 the run profile's admin gRPC (8129 + 10000) was 18129,
     # the test profile's admin port, so `make test` failed while `make run` was up.
-    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130),
+    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130, 18103),
 }
 
 
@@ -210,6 +210,8 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "API_SECRET_KEY": s["API_SECRET_KEY"],
         "API_REALTIME_API_URL": f"http://127.0.0.1:{ports.realtime}",
         "API_REALTIME_SECRET": s["REALTIME_SECRET"],
+        "API_METRICS_DIR": str(p.state / "api-metrics"),
+        "API_WORKER_METRICS_PORT": str(ports.worker_metrics),
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
         "RT_UNIX_SOCKET": str(p.realtime_socket or ""),

@@ -42,10 +42,11 @@ def prepare_command(p: Profile) -> str:
 
 def api_command(p: Profile) -> str:
     """Serve with several workers. Not behind ``prepare``: the launcher starts it once that
-    has finished, so a restart of a killed API costs only uvicorn's own start."""
+    has finished, so a restart of a killed API costs only uvicorn's own start. The workers
+    add up their metrics in ``API_METRICS_DIR`` (emptied at each start)."""
     return (
-        "exec uvicorn --factory "
-        f"switchboard_api.app:create_app --host 127.0.0.1 --port {p.ports.api} --workers 2 "
+        "exec python -m switchboard_api serve "
+        f"--host 127.0.0.1 --port {p.ports.api} --workers 2 "
         "--loop uvloop --http httptools --no-access-log --proxy-headers "
         "--forwarded-allow-ips 127.0.0.1"
     )

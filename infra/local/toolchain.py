@@ -24,6 +24,7 @@ SYSTEM_PROGRAMS = {
     "redis-server": ("redis-server", "/usr/bin/redis-server"),
     "nginx": ("nginx-light", "/usr/sbin/nginx"),
     "ffmpeg": ("ffmpeg", "/usr/bin/ffmpeg"),
+    "promtool": ("prometheus", "/usr/bin/promtool"),
 }
 
 

@@ -29,9 +29,11 @@ from switchboard_api.events.sequencer import (
     Sequencer,
     sequence_pending,
 )
+from switchboard_api.events.tracing import RequestTrace, decode_wake, event_key
 from switchboard_api.events.wake import CommitSignal, wake_channel
 from switchboard_api.platform.outbox_sessions import outbox_sessionmaker
 from switchboard_api.settings import get_settings
+from switchboard_shared.logs import REQUEST_ID
 
 from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
@@ -255,6 +257,38 @@ async def test_only_a_committed_transaction_with_events_wakes_the_sequencer(
         assert not await woken()
     finally:
         await pubsub.aclose()
+
+
+async def test_the_wake_up_names_the_events_of_each_request(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, redis: Redis
+) -> None:
+    """A commit under a request id names its events (record and version) in the wake-up
+    message, so the worker can tell which request each event it publishes came from."""
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(wake_channel(engine))
+    token = REQUEST_ID.set("req-trace-1")
+    try:
+        async with sessions() as s, s.begin():
+            event_id = await _record(s)
+            entity = (
+                await s.execute(
+                    text("SELECT entity_id FROM entity_events WHERE id = :i"), {"i": event_id}
+                )
+            ).scalar_one()
+        message = await pubsub.get_message(timeout=2.0)
+    finally:
+        REQUEST_ID.reset(token)
+        await pubsub.aclose()
+    assert message is not None
+    traced = decode_wake(message["data"])
+    assert traced == {"req-trace-1": [event_key(entity, 1)]}
+    trace = RequestTrace(capacity=2)
+    trace.heard(traced)
+    assert trace.request_ids([event_key(entity, 1), "other:1"]) == traced
+    trace.heard({"req-2": ["a:1", "b:1"]})  # over capacity: the oldest is forgotten
+    assert trace.request_ids([event_key(entity, 1)]) == {}
+    assert decode_wake(b"") == {}
+    assert decode_wake(b"not json") == {}
 
 
 async def test_a_pass_waits_its_turn_and_announces_its_highest_offset(

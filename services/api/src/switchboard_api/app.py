@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from switchboard_api.lifecycle.fastpath import install_fast_path
 from switchboard_api.notifications.routes import notifications_router
 from switchboard_api.platform.access_log import mask_access_log_queries
 from switchboard_api.platform.docs import docs_assets_router, docs_render_plugin
+from switchboard_api.platform.metrics import sample_pool
+from switchboard_api.platform.observation import install_observation
 from switchboard_api.platform.request_input import (
     StorableQueryMiddleware,
     document_input_refusals,
@@ -41,6 +44,7 @@ from switchboard_api.search.routes import search
 from switchboard_api.settings import ApiSettings, get_settings
 from switchboard_api.telephony.history_routes import call_history_router
 from switchboard_api.telephony.mango_webhooks import mango_webhooks_router
+from switchboard_shared.logs import configure_json_logging
 from switchboard_shared.runtime import freeze_startup_heap
 
 
@@ -69,7 +73,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
 def create_app(settings: ApiSettings | None = None) -> Litestar:
     """Build the API application; connections open in the lifespan, not here."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_json_logging(settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per PBX call otherwise
     mask_access_log_queries()
 
@@ -77,8 +81,12 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_resources(settings) as resources:
             app.state.resources = resources
+            sampler = asyncio.create_task(sample_pool(resources.engine), name="pool-metrics")
             freeze_startup_heap()  # out of the cyclic GC's full collections (100 ms each)
-            yield
+            try:
+                yield
+            finally:
+                sampler.cancel()
 
     api = Router(
         path="/api",
@@ -119,7 +127,9 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             security=[{"session": []}, {"token": []}],
         ),
         debug=False,
+        logging_config=None,  # ours (JSON lines with the request id), not Litestar's default
     )
     document_input_refusals(app)
     install_fast_path(app)  # cached GET-by-id hits skip the framework's layers
+    install_observation(app)  # outermost: request id and metrics for every answer
     return app

@@ -23,8 +23,10 @@ from switchboard_api.platform.database_state import applied_migrations
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.platform.unit_of_work import unit_of_work
 from switchboard_api.seed import run_seed
+from switchboard_api.serve import serve
 from switchboard_api.settings import get_settings
 from switchboard_api.worker.main import run_worker
+from switchboard_shared.logs import configure_json_logging
 
 log = logging.getLogger("switchboard_api.cli")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -110,8 +112,15 @@ def prepare(*, seed_demo: bool, timeout: float) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``switchboard-api`` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] == "serve":
+        serve(argv[1:], get_settings())
     parser = argparse.ArgumentParser(prog="switchboard-api", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
+    # Listed for --help; main() hands `serve`'s options to uvicorn before parsing.
+    sub.add_parser(
+        "serve", help="serve the API with uvicorn (the default command; options go to uvicorn)"
+    )
     sub.add_parser("migrate", help="apply database migrations up to head")
     wait = sub.add_parser(
         "wait-ready", help="wait for PostgreSQL, Redis and S3 (creates the bucket)"
@@ -126,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="run the background worker (jobs, event sequencer, relay)")
     add_auth_commands(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_json_logging(logging.INFO)
     # httpx logs every request at INFO: the relay's publishes alone were 100 lines a second
     # (and as much work for whatever collects the logs). Failures are logged by our code.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -113,6 +113,28 @@ class ApiSettings(BaseSettings):
         default="",
         description="File the worker touches every 15 s for a container healthcheck (empty: off).",
     )
+    metrics_dir: str = Field(
+        default="",
+        description=(
+            "Directory the API's uvicorn worker processes add up their metrics in (emptied "
+            "at each start; empty: a new temporary directory)."
+        ),
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the worker serves its Prometheus /metrics on (internal only).",
+    )
+    worker_metrics_port: int = Field(
+        default=9108,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus /metrics (0: not served).",
+    )
+    worker_metrics_sample_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the worker measures the job queue and the outbox backlog.",
+    )
     worker_shutdown_grace_seconds: int = Field(
         default=10, ge=0, description="How long running jobs may finish after SIGTERM."
     )

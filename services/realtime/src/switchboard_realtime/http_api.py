@@ -31,6 +31,7 @@ from switchboard_realtime.protocol.publish import (
     parse_batch_body,
     parse_events_body,
 )
+from switchboard_shared.logs import REQUEST_ID_HEADER, clean_request_id
 from switchboard_shared.pusher import RequestAuthError, verify_request
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,28 @@ async def handle_http(
         if body_error is not None:
             raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(body_error))
         api_request = authenticate(node, request, path, body)
-        return json_response(HTTPStatus.OK, await dispatch(node, api_request))
+        answer = await dispatch(node, api_request)
+        _log_traced(request, api_request)
+        return json_response(HTTPStatus.OK, answer)
     except HttpError as exc:
         return json_response(exc.status, {"error": exc.message})
     except RedisError:
         log.exception("redis failure in the HTTP API")
         return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "try again"})
+
+
+def _log_traced(request: Request, api_request: ApiRequest) -> None:
+    """One line for a publish made on behalf of requests (the ids the relay or the API sent
+    with it), so a change can be followed from the API to this node."""
+    traced = request.headers.get(REQUEST_ID_HEADER)
+    if traced:
+        request_ids = [clean_request_id(part) for part in traced.split(",")[:100]]
+        log.info(
+            "published %s for %d request(s)",
+            api_request.route,
+            len(request_ids),
+            extra={"request_id": ",".join(request_ids)},
+        )
 
 
 def authenticate(node: Node, request: Request, path: str, body: bytes) -> ApiRequest:

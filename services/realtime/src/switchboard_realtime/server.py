@@ -24,6 +24,7 @@ from switchboard_realtime.node import Node
 from switchboard_realtime.protocol.codes import CloseCode
 from switchboard_realtime.session import serve_connection
 from switchboard_realtime.settings import RealtimeSettings, get_settings
+from switchboard_shared.logs import configure_json_logging
 from switchboard_shared.runtime import freeze_startup_heap
 
 log = logging.getLogger("switchboard_realtime")
@@ -145,7 +146,7 @@ async def run(settings: RealtimeSettings) -> None:
 
 def main() -> None:
     """Entry point of ``python -m switchboard_realtime``."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_json_logging(logging.INFO)
     # websockets logs every HTTP API call and connection at INFO.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     # uvloop: a fan-out is one transport.write per subscriber, several times cheaper there.

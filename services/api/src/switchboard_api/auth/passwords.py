@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from switchboard_api.errors import RateLimited
+from switchboard_api.platform import metrics
 
 T = TypeVar("T")
 
@@ -63,6 +64,7 @@ def needs_rehash(stored_hash: str) -> bool:
 async def _off_loop(work: Callable[[], T]) -> T:
     global _in_flight  # noqa: PLW0603 - the one counter of this process's hashing queue
     if _in_flight >= HASHING_QUEUE:
+        metrics.RATE_LIMIT_REFUSALS.labels("hashing").inc()
         raise RateLimited(1, "too many sign-ins at once; try again in a moment")
     _in_flight += 1
     try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from switchboard_api.errors import RateLimited
+from switchboard_api.platform import metrics
 
 PAIR_KEY = "auth:login:account-address:"
 ACCOUNT_KEY = "auth:login:account:"
@@ -110,6 +111,7 @@ class LoginRateLimiter:
         if address_n > lim.address_limit:
             waits.append(int(address_ttl))
         if waits:
+            metrics.RATE_LIMIT_REFUSALS.labels("login").inc()
             raise RateLimited(max(waits), "too many login attempts; try again later")
 
     async def succeeded(self, email: str, address: str) -> None:

@@ -19,6 +19,7 @@ from switchboard_api.auth.sessions import SessionStore, end_user_sessions
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from switchboard_api.platform import metrics
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
 
@@ -68,6 +69,7 @@ async def login(
     stored = candidate.password_hash if candidate else None
     matches = await verify_password_off_loop(stored, password)
     if not matches or candidate is None or not candidate.user.active:
+        metrics.LOGIN_FAILURES.inc()
         raise Unauthenticated("wrong email or password")
     await limiter.succeeded(email, address)
     if stored is not None and needs_rehash(stored):

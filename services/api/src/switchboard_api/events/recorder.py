@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -9,7 +10,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.events import EntityEvent
+from switchboard_api.events.tracing import event_key
 from switchboard_api.events.wake import mark_events_written
+
+log = logging.getLogger("switchboard_api.events")
 
 # One Core statement for every event (compiled once; the ORM's bulk-insert path per call
 # cost more than the insert itself on every write).
@@ -32,7 +36,15 @@ async def record_event(
     The event gets its offset later, from the sequencer, once the transaction is visible
     (the session wakes it after the commit).
     """
-    mark_events_written(session)
+    mark_events_written(session, event_key(entity_id, version))
+    log.info(
+        "%s %s %s version %d",
+        entity_type,
+        entity_id,
+        action,
+        version,
+        extra={"entity_type": entity_type, "entity_id": str(entity_id), "action": action},
+    )
     await session.execute(
         _INSERT,
         {

@@ -26,6 +26,8 @@ from switchboard_api.events import repository
 from switchboard_api.events.pg import Listener, wait_for
 from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.sequencer import SEQUENCED_CHANNEL
+from switchboard_api.events.tracing import RequestTrace, event_key
+from switchboard_api.platform import metrics
 from switchboard_api.realtime.channels import entity_channels
 from switchboard_api.realtime.publisher import BatchEvent, Publisher, PublishError
 
@@ -92,11 +94,13 @@ class Relay:
         standby_seconds: float = 2.0,
         max_backoff_seconds: float = 10.0,
         mark_delay_seconds: float = 0.2,
+        trace: RequestTrace | None = None,
     ) -> None:
         self._listener = Listener(
             dsn, (SEQUENCED_CHANNEL,), wanted=self._wanted, name="outbox-relay"
         )
         self._publisher = publisher
+        self._trace = trace
         self._batch_events = batch_events
         self._poll_seconds = poll_seconds
         self._standby_seconds = standby_seconds
@@ -240,6 +244,7 @@ class Relay:
         if self._mark_due is None:
             self._mark_due = time.monotonic() + self._mark_delay
         self.published += len(events)
+        metrics.RELAY_PUBLISHED.inc(len(events))
         return bool(self._handed) or self._read_table or len(events) == self._batch_events
 
     async def mark(self, conn: asyncpg.Connection) -> None:
@@ -251,10 +256,11 @@ class Relay:
 
     async def _deliver(self, events: Sequence[Unpublished]) -> None:
         messages = [message for event in events for message in to_messages(event)]
+        traced = self._traced(events)
         delay = 0.1
         while True:
             try:
-                await self._publisher.publish_batch(messages)
+                await self._publisher.publish_batch(messages, request_ids=list(traced))
             except PublishError as exc:
                 if self._listener.lost.is_set():
                     raise ConnectionError("lock lost while retrying") from exc
@@ -262,4 +268,23 @@ class Relay:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
                 delay = min(delay * 2, self._max_backoff)
             else:
+                self._log_published(traced)
                 return
+
+    def _traced(self, events: Sequence[Unpublished]) -> dict[str, dict[str, int]]:
+        """Request id -> (event key -> offset), of a batch's events whose request is known."""
+        if self._trace is None:
+            return {}
+        offsets = {event_key(e.entity_id, e.version): e.offset for e in events}
+        by_request = self._trace.request_ids(offsets)
+        return {rid: {key: offsets[key] for key in keys} for rid, keys in by_request.items()}
+
+    def _log_published(self, traced: dict[str, dict[str, int]]) -> None:
+        for request_id, offsets in traced.items():
+            log.info(
+                "published offsets %s",
+                ",".join(map(str, offsets.values())),
+                extra={"request_id": request_id},
+            )
+            if self._trace is not None:
+                self._trace.forget(offsets)

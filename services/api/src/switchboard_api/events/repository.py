@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 import asyncpg
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.events import EntityEvent
@@ -75,3 +75,38 @@ async def mark_published(conn: asyncpg.Connection, *, after: int, up_to: int) ->
     (``after``, ``up_to``] (the relay publishes in offset order, so it acknowledged a
     range)."""
     await conn.execute(_MARK_PUBLISHED, after, up_to)
+
+
+# Both counts and the oldest waiting event come from the two partial indexes (events
+# without an offset; sequenced but unpublished), so this stays cheap however long the log.
+_BACKLOG = text(
+    """
+    SELECT
+        (SELECT count(*) FROM entity_events WHERE "offset" IS NULL) AS unsequenced,
+        (SELECT count(*) FROM entity_events
+            WHERE "offset" IS NOT NULL AND published_at IS NULL) AS unpublished,
+        COALESCE(EXTRACT(EPOCH FROM now() - LEAST(
+            (SELECT occurred_at FROM entity_events WHERE "offset" IS NULL
+                ORDER BY id LIMIT 1),
+            (SELECT occurred_at FROM entity_events
+                WHERE "offset" IS NOT NULL AND published_at IS NULL
+                ORDER BY "offset" LIMIT 1)
+        )), 0) AS oldest_seconds
+    """
+)
+
+
+class OutboxBacklog(NamedTuple):
+    """Committed change events not yet through the outbox."""
+
+    unsequenced: int
+    unpublished: int
+    #: age of the oldest of them (0 when none waits)
+    oldest_seconds: float
+
+
+async def outbox_backlog(session: AsyncSession) -> OutboxBacklog:
+    """How many committed events wait for an offset or for publication, and how long the
+    oldest has waited."""
+    row = (await session.execute(_BACKLOG)).one()
+    return OutboxBacklog(int(row[0]), int(row[1]), max(0.0, float(row[2])))

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.events.pg import asyncpg_dsn, close_quietly, connect, wait_for
 from switchboard_api.events.repository import Unpublished
+from switchboard_api.events.tracing import RequestTrace
 from switchboard_api.events.wake import listen_for_commits, wake_channel
 
 log = logging.getLogger("switchboard_api.events.sequencer")
@@ -123,6 +124,7 @@ class Sequencer:
         redis: Redis | None,
         on_sequenced: Callable[[list[Unpublished]], None] | None = None,
         on_pass_started: Callable[[], None] | None = None,
+        trace: RequestTrace | None = None,
         poll_seconds: float = 1.0,
         batch: int = 1000,
         report_seconds: float = 60.0,
@@ -132,6 +134,7 @@ class Sequencer:
         self._channel = wake_channel(engine)
         self._on_sequenced = on_sequenced
         self._on_pass_started = on_pass_started
+        self._trace = trace
         self._conn: asyncpg.Connection | None = None
         self._wakeup = asyncio.Event()
         self._poll_seconds = poll_seconds
@@ -143,7 +146,9 @@ class Sequencer:
         """Sequence until cancelled; survives database and Redis outages (retries with
         backoff; without wake-ups it still polls)."""
         woken = (
-            asyncio.create_task(listen_for_commits(self._redis, self._channel, self._wakeup))
+            asyncio.create_task(
+                listen_for_commits(self._redis, self._channel, self._wakeup, self._trace)
+            )
             if self._redis is not None
             else None
         )

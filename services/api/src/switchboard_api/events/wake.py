@@ -19,6 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from switchboard_api.events.tracing import RequestTrace, decode_wake, encode_wake
+from switchboard_shared.logs import REQUEST_ID
+
 log = logging.getLogger("switchboard_api.events.wake")
 
 
@@ -29,6 +32,7 @@ def wake_channel(engine: AsyncEngine) -> str:
 
 
 _WRITTEN = "switchboard.events_written"
+_TRACED = "switchboard.events_traced"
 COMMIT_SIGNAL_KEY = "switchboard.commit_signal"
 """Where an outbox session keeps its :class:`CommitSignal` (``Session.info``)."""
 
@@ -40,20 +44,27 @@ class OutboxSession(Session):
 
 @event.listens_for(OutboxSession, "after_commit")
 def _after_commit(session: Session) -> None:
+    traced = session.info.pop(_TRACED, {})
     if session.info.pop(_WRITTEN, False):
         signal = session.info.get(COMMIT_SIGNAL_KEY)
         if signal is not None:
-            signal.poke()
+            signal.poke(traced)
 
 
 @event.listens_for(OutboxSession, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
+    session.info.pop(_TRACED, None)
 
 
-def mark_events_written(session: AsyncSession) -> None:
-    """Note that this transaction wrote change events (called by the recorder)."""
+def mark_events_written(session: AsyncSession, event: str) -> None:
+    """Note that this transaction wrote the change event ``event`` (its
+    :func:`~switchboard_api.events.tracing.event_key`; called by the recorder), under the
+    current request id if there is one."""
     session.info[_WRITTEN] = True
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        session.info.setdefault(_TRACED, {}).setdefault(request_id, []).append(event)
 
 
 class CommitSignal:
@@ -64,19 +75,24 @@ class CommitSignal:
         self._redis = redis
         self._channel = channel
         self._dirty = False
+        self._traced: dict[str, list[str]] = {}
         self._task: asyncio.Task[None] | None = None
 
-    def poke(self) -> None:
-        """A commit happened: make sure a message goes out after it."""
+    def poke(self, traced: dict[str, list[str]] | None = None) -> None:
+        """A commit happened (``traced``: request id -> the events it committed): make
+        sure a message goes out after it."""
         self._dirty = True
+        for request_id, events in (traced or {}).items():
+            self._traced.setdefault(request_id, []).extend(events)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         while self._dirty:
             self._dirty = False  # a commit from here on needs (and gets) another message
+            payload, self._traced = encode_wake(self._traced), {}
             try:
-                await self._redis.publish(self._channel, b"")
+                await self._redis.publish(self._channel, payload)
             except (RedisError, OSError) as exc:
                 log.warning("could not wake the sequencer (its poll will): %s", exc)
                 return
@@ -87,9 +103,12 @@ class CommitSignal:
             await asyncio.wait([self._task], timeout=1)
 
 
-async def listen_for_commits(redis: Redis, channel: str, wakeup: asyncio.Event) -> None:
+async def listen_for_commits(
+    redis: Redis, channel: str, wakeup: asyncio.Event, trace: RequestTrace | None = None
+) -> None:
     """Set ``wakeup`` on every wake-up message, until cancelled; reconnects on failure
-    (and sets ``wakeup`` then too: messages may have been missed meanwhile)."""
+    (and sets ``wakeup`` then too: messages may have been missed meanwhile). The events a
+    message traces go to ``trace``."""
     backoff = 0.2
     while True:
         pubsub = redis.pubsub(ignore_subscribe_messages=True)
@@ -100,6 +119,8 @@ async def listen_for_commits(redis: Redis, channel: str, wakeup: asyncio.Event) 
             while True:
                 message = await pubsub.get_message(timeout=30.0)
                 if message is not None:
+                    if trace is not None:
+                        trace.heard(decode_wake(message["data"]))
                     wakeup.set()
         except (RedisError, OSError) as exc:
             log.warning("commit wake-ups lost (%s); retrying in %.1fs", exc, backoff)

@@ -17,6 +17,8 @@ import uuid
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from switchboard_api.platform import metrics
+
 log = logging.getLogger("switchboard_api.lifecycle.cache")
 
 # Fill only if the stored entry is older, or is a tombstone of this very version.
@@ -70,7 +72,9 @@ class RecordCache:
         """(version, JSON) from the :data:`FIELDS` of a key; None for a miss or a tombstone."""
         version, data = fields
         if not data or version is None:
+            metrics.CACHE_LOOKUPS.labels("miss").inc()
             return None
+        metrics.CACHE_LOOKUPS.labels("hit").inc()
         return int(version), data if isinstance(data, bytes) else data.encode()
 
     async def get(self, entity_type: str, record_id: uuid.UUID) -> tuple[int, bytes] | None:

@@ -43,6 +43,7 @@ log = logging.getLogger("switchboard_api.lifecycle.fastpath")
 #: declares its permission and its ``PREFETCH``, which this layer follows).
 CACHED_RECORD = "cached_record"
 _ID_PARAM = "{record_id:str}"
+_ID_TEMPLATE = "/{record_id}"  # the route's path_format, as Litestar reports the match
 _UUID_LENGTH = 36
 _FULL_PATH_HEADERS = frozenset({b"authorization", b"if-none-match", b"if-match", b"range"})
 
@@ -110,6 +111,8 @@ class CachedReadFastPath:
                 hit = None
             if hit is not None:
                 version, body = hit
+                # The template Litestar's router would have matched (for the metrics).
+                scope["path_template"] = scope["path"].rpartition("/")[0] + _ID_TEMPLATE
                 start: HTTPResponseStartEvent = {
                     "type": "http.response.start",
                     "status": 200,

@@ -10,8 +10,11 @@ from redis.asyncio import Redis
 from saq.queue.redis import RedisQueue
 
 from switchboard_api.settings import ApiSettings
+from switchboard_shared.logs import REQUEST_ID
 
 log = logging.getLogger("switchboard_api.jobs")
+#: Where a job keeps the id of the request that enqueued it (its lines in the worker carry it).
+REQUEST_ID_META = "request_id"
 
 
 def queue_of(redis: Redis, settings: ApiSettings) -> RedisQueue:
@@ -34,8 +37,11 @@ async def enqueue(
 ) -> None:
     """Enqueue ``function`` once per ``key`` (a key already queued or running is a no-op),
     retried with exponential backoff (jittered, at most ``max_backoff`` seconds apart) when
-    it raises."""
-    await queue_of(redis, settings).enqueue(
+    it raises. The job runs under the current request id, if any."""
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        kwargs["meta"] = {REQUEST_ID_META: request_id}
+    job = await queue_of(redis, settings).enqueue(
         function,
         key=key,
         retries=retries,
@@ -44,3 +50,5 @@ async def enqueue(
         timeout=job_timeout,
         **kwargs,
     )
+    if job is not None:
+        log.info("enqueued %s (%s)", function, key)

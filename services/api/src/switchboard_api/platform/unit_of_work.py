@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.resources import Resources
 from switchboard_api.realtime.publisher import BatchEvent, PublishError
+from switchboard_shared.logs import REQUEST_ID
 
 log = logging.getLogger("switchboard_api.db")
 
@@ -62,11 +63,13 @@ class UnitOfWork:
         (those go through the outbox): logged, never raised, if it cannot be delivered."""
         publisher = self.resources.publisher
         message = BatchEvent(name=event, channel=channel, data=data)
+        request_id = REQUEST_ID.get()
+        request_ids = [request_id] if request_id else []
 
         async def send() -> None:
             for attempt in range(PUBLISH_ATTEMPTS):
                 try:
-                    await publisher.publish_batch([message])
+                    await publisher.publish_batch([message], request_ids=request_ids)
                     return
                 except PublishError as exc:
                     log.warning("%s on %s not delivered (try %d): %s", event, channel, attempt, exc)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
+from switchboard_shared.logs import REQUEST_ID_HEADER
 from switchboard_shared.pusher import sign_request
 
 
@@ -45,24 +46,34 @@ class Publisher:
         :class:`PublishError` unless the service acknowledged it."""
         await self._post(f"/apps/{self._app_id}/users/{user_id}/terminate_connections", b"{}")
 
-    async def publish_batch(self, events: Sequence[BatchEvent]) -> None:
+    async def publish_batch(
+        self, events: Sequence[BatchEvent], *, request_ids: Sequence[str] = ()
+    ) -> None:
         """Deliver ``events`` in one signed request, in order; raise :class:`PublishError`
-        unless the service answered 2xx (only then were they accepted)."""
+        unless the service answered 2xx (only then were they accepted). ``request_ids``:
+        the requests that caused them (sent along for the realtime node's log)."""
         if not events:
             return
         body = msgspec.json.encode(_Batch(batch=list(events)))
-        await self._post(f"/apps/{self._app_id}/batch_events", body)
+        await self._post(f"/apps/{self._app_id}/batch_events", body, request_ids)
 
-    async def _post(self, path: str, body: bytes) -> None:
+    async def _post(self, path: str, body: bytes, request_ids: Sequence[str] = ()) -> None:
         params = sign_request(self._key, self._secret, "POST", self._path_prefix + path, body=body)
         try:
             response = await self._client.post(
                 self._base_url + path,
                 params=params,
                 content=body,
-                headers={"Content-Type": "application/json"},
+                headers=_headers(request_ids),
             )
         except httpx.HTTPError as exc:
             raise PublishError(f"realtime unreachable: {exc!r}") from exc
         if not response.is_success:
             raise PublishError(f"realtime answered {response.status_code}: {response.text[:200]}")
+
+
+def _headers(request_ids: Sequence[str]) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if request_ids:
+        headers[REQUEST_ID_HEADER] = ",".join(request_ids)
+    return headers

@@ -13,6 +13,7 @@ import uuid
 from litestar.openapi.datastructures import ResponseSpec
 
 from switchboard_api.errors import PROBLEM_JSON, FieldError, Forbidden, Problem
+from switchboard_api.platform import metrics
 from switchboard_api.platform.resources import Resources
 
 DIAL_COUNT_KEY = "telephony:dial:user:"
@@ -66,6 +67,7 @@ async def check_dial_allowed(resources: Resources, user_id: uuid.UUID, to_number
         pipe.ttl(key)
         count, _, ttl = await pipe.execute()
     if int(count) > settings.telephony_dial_limit:
+        metrics.RATE_LIMIT_REFUSALS.labels("dial").inc()
         raise DialLimitReached(
             int(ttl),
             f"at most {settings.telephony_dial_limit} calls per {window} s; try again later",

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from switchboard_api.platform import metrics
 from switchboard_api.platform.job_queue import enqueue
 from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.telephony import repository as repo
@@ -36,12 +37,17 @@ async def telephony_ingest_recording(
     """Store one recording in S3 and attach it to its call."""
     resources = ctx["resources"]
     try:
-        return await ingest_recording(resources, provider, recording_id)
+        outcome = await ingest_recording(resources, provider, recording_id)
     except Exception:
         if _last_try(ctx):
+            metrics.RECORDING_INGESTS.labels("failed").inc()
             log.error("recording %s: giving up", recording_id)
             await mark_recording_failed(resources, provider, recording_id)
+        else:
+            metrics.RECORDING_INGESTS.labels("retry").inc()
         raise
+    metrics.RECORDING_INGESTS.labels("stored" if outcome == "stored" else "duplicate").inc()
+    return outcome
 
 
 async def telephony_sync_member(ctx: WorkerContext, *, user_id: str) -> str:

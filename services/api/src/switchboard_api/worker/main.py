@@ -21,10 +21,12 @@ from saq.queue.redis import RedisQueue
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.relay import Relay
 from switchboard_api.events.sequencer import Sequencer
+from switchboard_api.events.tracing import RequestTrace
 from switchboard_api.platform import retry
+from switchboard_api.platform.metrics import sample_pool
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
-from switchboard_api.worker import registry
+from switchboard_api.worker import observation, registry
 from switchboard_api.worker.context import WorkerContext
 from switchboard_shared.runtime import freeze_startup_heap
 
@@ -67,6 +69,8 @@ def _make_worker(queue: WorkerQueue, resources: Resources) -> Worker[WorkerConte
     worker: Worker[WorkerContext] = Worker(
         queue,
         functions=registry.functions(),
+        before_process=observation.before_job,
+        after_process=observation.after_job,
         cron_jobs=registry.cron_jobs(settings),
         concurrency=settings.worker_concurrency,
         shutdown_grace_period_s=settings.worker_shutdown_grace_seconds,
@@ -108,11 +112,17 @@ async def run_worker(settings: ApiSettings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     retry.install()  # expected retries (a recording not stored yet...) log one WARNING line
+    with observation.metrics_server(settings.worker_metrics_host, settings.worker_metrics_port):
+        return await _run_parts(settings, stop)
+
+
+async def _run_parts(settings: ApiSettings, stop: asyncio.Event) -> int:
     dsn = asyncpg_dsn(settings.database_url.get_secret_value())
     async with open_resources(settings) as resources:
         queue = make_queue(settings)
         await queue.connect()
         worker = _make_worker(queue, resources)
+        trace = RequestTrace()  # which request wrote each event, for the relay's log
         relay = Relay(
             dsn,
             resources.publisher,
@@ -120,17 +130,24 @@ async def run_worker(settings: ApiSettings) -> int:
             poll_seconds=settings.relay_poll_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,
             mark_delay_seconds=settings.relay_mark_seconds,
+            trace=trace,
         )
         sequencer = Sequencer(
             resources.engine,
             redis=resources.redis,
             on_sequenced=relay.sequenced,  # this process's relay hears at once
             on_pass_started=relay.pass_started,
+            trace=trace,
             poll_seconds=settings.sequencer_poll_seconds,
+        )
+        sampled = observation.sample_backlog(
+            resources, queue, settings.worker_metrics_sample_seconds
         )
         services = [
             asyncio.create_task(sequencer.run(), name="sequencer"),
             asyncio.create_task(relay.run(), name="relay"),
+            asyncio.create_task(sampled, name="backlog-metrics"),
+            asyncio.create_task(sample_pool(resources.engine), name="pool-metrics"),
         ]
         if settings.worker_heartbeat_file:
             beat = _heartbeat(Path(settings.worker_heartbeat_file), HEARTBEAT_SECONDS)
