@@ -292,7 +292,13 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
         stop_supervisor(p, sup)
 
 
-def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
+def cmd_test(
+    pytest_args: Sequence[str],
+    *,
+    python: bool = True,
+    web: bool = True,
+    e2e_args: Sequence[str] = (),
+) -> int:
     """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
     p = profile("test")
     ext = External.from_env()
@@ -315,7 +321,7 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
             # The Python suite fails logins on purpose from this address (limits, fuzzing);
             # the browser suite starts with clean login counters, as a new office would.
             reset_login_limits(env["API_REDIS_URL"])
-            web_code = run_tests(env)
+            web_code = run_tests(env, e2e_args)
             return code or web_code
 
 
@@ -345,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A chosen subset of the Python suite (pytest arguments) skips the web client's.
             return cmd_test(ns.args, web=not ns.args)
         if ns.command == "test-web":
-            return cmd_test([], python=False)
+            # Arguments pick Playwright specs (`make test-web ARGS=e2e/daily.spec.ts`).
+            return cmd_test([], python=False, e2e_args=ns.args)
         return cmd_bench(ns.args)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)

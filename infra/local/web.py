@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from profiles import ROOT
@@ -114,8 +114,10 @@ def _install_and_build() -> None:
         _npm(["run", "build"])
 
 
-def run_tests(env: Mapping[str, str]) -> int:
-    """Run the client's unit and end-to-end tests; the first failure's exit code."""
+def run_tests(env: Mapping[str, str], e2e_args: Sequence[str] = ()) -> int:
+    """Run the client's unit and end-to-end tests; the first failure's exit code.
+
+    ``e2e_args`` (spec files, ``-g pattern``) narrow the end-to-end run to those specs."""
     if not has_client():
         return 0
     available = scripts()
@@ -123,7 +125,8 @@ def run_tests(env: Mapping[str, str]) -> int:
         if script not in available:
             continue
         print(f"\n=== web: npm run {script} ===", flush=True)
-        code = subprocess.call([_npm_binary(), "run", script], cwd=WEB, env=dict(env))
+        extra = ["--", *e2e_args] if script == "test:e2e" and e2e_args else []
+        code = subprocess.call([_npm_binary(), "run", script, *extra], cwd=WEB, env=dict(env))
         if code != 0:
             return code
     return 0
