@@ -2,7 +2,15 @@
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
-import { asText, formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import {
+  asText,
+  formatDate,
+  formatDateTime,
+  formatDisconnectReason,
+  formatDuration,
+  formatMoney,
+  formatSize,
+} from "../lib/format";
 import { PhoneLink } from "../telephony/PhoneLink";
 import { RecordLink, UserName } from "./People";
 
@@ -60,6 +68,10 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       return <>{formatMoney(value, record.currency)}</>;
     case "duration":
       return <>{formatDuration(value)}</>;
+    case "disconnect":
+      return value === null || value === undefined ? none : <>{formatDisconnectReason(value)}</>;
+    case "size":
+      return value === null || value === undefined ? none : <>{formatSize(value)}</>;
     case "user":
       return <UserName id={value as string | null} />;
     case "contact":

@@ -34,7 +34,9 @@ export type FieldKind =
   | "password"
   | "phone"
   | "related"
-  | "duration";
+  | "duration"
+  | "disconnect"
+  | "size";
 
 export interface FieldDef {
   name: string;
@@ -254,7 +256,7 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "answered_at", kind: "datetime", readOnly: true },
       { name: "ended_at", kind: "datetime", readOnly: true },
       { name: "talk_seconds", kind: "duration", readOnly: true },
-      { name: "disconnect_reason", kind: "text", readOnly: true },
+      { name: "disconnect_reason", kind: "disconnect", readOnly: true },
     ],
     filters: [
       { name: "direction", kind: "select", options: DIRECTIONS },

@@ -20,6 +20,7 @@ import {
   type EntityRecord,
 } from "../entities/registry";
 import { useUserName } from "../entities/directory";
+import { validationMessage } from "../lib/format";
 
 /** Who a new record belongs to by default: the employee creating it. */
 const OWNED_BY_ME = new Set(["owner_id", "assignee_id"]);
@@ -94,7 +95,9 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
 
   const fail = (error: unknown) => {
     if (error instanceof ApiError && (error.status === 422 || error.status === 400) && error.problem.errors?.length) {
-      setErrors(error.fieldErrors());
+      const translated: Errors = {};
+      for (const [field, message] of Object.entries(error.fieldErrors())) translated[field] = validationMessage(message);
+      setErrors(translated);
       setFailure(null);
     } else setFailure(error);
   };
