@@ -33,6 +33,17 @@ const STATUS_COLORS: Record<string, string> = {
 };
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
+/**
+ * Whether a call's number is the other party's (the one to call back): the caller of an
+ * inbound call, the called number of an outbound one. The company's line is never dialled.
+ */
+export function isOtherParty(field: string, record: EntityRecord): boolean {
+  if (field === "line_number") return false;
+  if (record.direction === "inbound") return field === "from_number";
+  if (record.direction === "outbound") return field === "to_number";
+  return true;
+}
+
 export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const { t } = useTranslation();
   if (value === null || value === undefined || value === "") return <>{t("common.none")}</>;
@@ -40,7 +51,7 @@ export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const color =
     (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
-    <Badge variant="light" color={color}>
+    <Badge variant="light" color={color} style={{ flexShrink: 0, maxWidth: "none", overflow: "visible" }}>
       {t(`options.${name}.${text}`, { defaultValue: text })}
     </Badge>
   );
@@ -77,7 +88,8 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
     case "contact":
       return <RecordLink type="contacts" id={value as string | null} />;
     case "phone":
-      return typeof value === "string" && value ? <PhoneLink number={value} /> : none;
+      if (typeof value !== "string" || !value) return none;
+      return <PhoneLink number={value} dialable={isOtherParty(field.name, record)} />;
     case "related": {
       const type = record.related_type as string | null;
       const id = record.related_id as string | null;

@@ -97,6 +97,7 @@ export const en = {
     notes: "Notes",
     tasks: "Tasks",
     addNote: "Add a note",
+    noDeals: "No deals yet",
     notePlaceholder: "Write a note…",
   },
   history: {
@@ -122,6 +123,12 @@ export const en = {
     relatedRecord: "Record",
     pickContact: "Find a contact",
     pickUser: "Choose an employee",
+    time: "Time",
+    endOfDay: "Until the end of the day",
+    leaveTitle: "Leave without saving?",
+    leaveText: "What you typed in this form will be lost.",
+    stay: "Stay on the form",
+    leave: "Leave without saving",
     passwordHint: "Leave empty to keep the current password",
   },
   conflict: {
@@ -136,7 +143,13 @@ export const en = {
     overwrite: "Save mine anyway",
     mineOnly: "Your other changes ({{fields}}) do not collide with theirs.",
   },
-  deals: { board: "Pipeline", moveTo: "Move to", total: "{{count}} deals · {{sum}}", moved: "Moved to {{stage}}" },
+  deals: {
+    board: "Pipeline",
+    moveTo: "Move to",
+    total: "{{count}} deals · {{sum}}",
+    final: "A won deal is final: its stage no longer changes",
+    moved: "Moved to {{stage}}",
+  },
   tasks: { mine: "Mine", due: "Due today", overdue: "Overdue", all: "All", overdueBadge: "overdue" },
   calls: {
     log: "Call log",
@@ -161,6 +174,13 @@ export const en = {
     dismiss: "Dismiss",
     line: "Line {{number}}",
     answered: "Answered",
+    talking: "Call in progress",
+    callBack: "Call back",
+    quickNote: "Note about this call",
+    saveNote: "Save note",
+    noteSaved: "Note saved",
+    quickTask: "Task",
+    taskTitle: "Call {{who}} back",
     ended: "Call ended",
   },
   numberLists: {
@@ -345,7 +365,13 @@ export const en = {
     currentPassword: "This is not your current password",
   },
   options: {
-    recording_status: { none: "No recording", pending: "Being fetched", stored: "Stored", failed: "Failed", expired: "Removed (retention)" },
+    recording_status: {
+      none: "No recording",
+      pending: "Being fetched",
+      stored: "Stored",
+      failed: "Failed",
+      expired: "Removed (retention)",
+    },
     stage: { new: "New", qualified: "Qualified", proposal: "Proposal", won: "Won", lost: "Lost" },
     status: {
       open: "Open",

@@ -99,6 +99,7 @@ export const ru: Messages = {
     notes: "Заметки",
     tasks: "Задачи",
     addNote: "Добавить заметку",
+    noDeals: "Сделок пока нет",
     notePlaceholder: "Напишите заметку…",
   },
   history: {
@@ -124,6 +125,12 @@ export const ru: Messages = {
     relatedRecord: "Запись",
     pickContact: "Найти контакт",
     pickUser: "Выберите сотрудника",
+    time: "Время",
+    endOfDay: "До конца дня",
+    leaveTitle: "Уйти без сохранения?",
+    leaveText: "Введённое в эту форму будет потеряно.",
+    stay: "Остаться",
+    leave: "Уйти без сохранения",
     passwordHint: "Оставьте пустым, чтобы не менять пароль",
   },
   conflict: {
@@ -142,6 +149,7 @@ export const ru: Messages = {
     board: "Воронка",
     moveTo: "Перенести в",
     total: "Сделок: {{count}} · {{sum}}",
+    final: "Выигранная сделка закрыта: этап больше не меняется",
     moved: "Перенесено: {{stage}}",
   },
   tasks: { mine: "Мои", due: "На сегодня", overdue: "Просроченные", all: "Все", overdueBadge: "просрочена" },
@@ -168,6 +176,13 @@ export const ru: Messages = {
     dismiss: "Скрыть",
     line: "Линия {{number}}",
     answered: "Отвечен",
+    talking: "Идёт разговор",
+    callBack: "Перезвонить",
+    quickNote: "Заметка о звонке",
+    saveNote: "Сохранить заметку",
+    noteSaved: "Заметка сохранена",
+    quickTask: "Задача",
+    taskTitle: "Перезвонить: {{who}}",
     ended: "Звонок завершён",
   },
   numberLists: {
@@ -352,7 +367,13 @@ export const ru: Messages = {
     currentPassword: "Это не ваш текущий пароль",
   },
   options: {
-    recording_status: { none: "Нет записи", pending: "Загружается", stored: "Сохранена", failed: "Не удалась", expired: "Удалена по сроку" },
+    recording_status: {
+      none: "Нет записи",
+      pending: "Загружается",
+      stored: "Сохранена",
+      failed: "Не удалась",
+      expired: "Удалена по сроку",
+    },
     stage: { new: "Новая", qualified: "Квалифицирована", proposal: "Предложение", won: "Выиграна", lost: "Проиграна" },
     status: {
       open: "Открыта",

@@ -44,10 +44,15 @@ import {
   type EntityRecord,
   type FieldDef,
 } from "../entities/registry";
+import { focusWhenReady } from "../lib/focus";
 import { dayBound, formatDateTime } from "../lib/format";
 
 function columnField(def: EntityDef, name: string): FieldDef {
-  return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
+  const known = def.fields.find((f) => f.name === name);
+  if (known) return known;
+  // Columns the form does not edit: people by name, times as dates, never a raw id.
+  if (name === "author_id" || name.endsWith("_by")) return { name, kind: "user" };
+  return { name, kind: name.endsWith("_at") ? "datetime" : "text" };
 }
 
 function Filters({
@@ -184,12 +189,18 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
 
   const act = async (record: EntityRecord, action: "restore" | "purge") => {
+    const index = records.findIndex((r) => r.id === record.id);
+    const neighbour = records[index + 1] ?? records[index - 1];
     try {
       await lifecycle.mutateAsync({ id: record.id, action, version: record.version });
       notifications.show({
         color: "green",
         message: t(action === "restore" ? "record.restoredToast" : "record.purgedToast"),
       });
+      focusWhenReady([
+        ...(neighbour ? [`tr[data-id="${neighbour.id}"] button[data-action="${action}"]`] : []),
+        "#list-title",
+      ]);
     } catch (error) {
       notifications.show({ color: "red", message: errorText(error, t) });
     }
@@ -201,7 +212,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={1} size="h2">
+        <Title order={1} size="h2" id="list-title" tabIndex={-1} style={{ outline: "none" }}>
           {heading}
         </Title>
         <Group gap="xs">
@@ -302,6 +313,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                           variant="light"
                           leftSection={<IconRestore size={14} />}
                           onClick={() => act(record, "restore")}
+                          data-action="restore"
                         >
                           {t("list.restore")}
                         </Button>
@@ -313,6 +325,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                           color="red"
                           leftSection={<IconTrashX size={14} />}
                           onClick={() => setPurging(record)}
+                          data-action="purge"
                         >
                           {t("list.purge")}
                         </Button>

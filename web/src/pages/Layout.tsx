@@ -90,8 +90,18 @@ export function Layout() {
       firstRender.current = false;
       return;
     }
-    document.getElementById("main")?.focus({ preventScroll: true });
+    const main = document.getElementById("main");
+    // A page that focused its own first field (a form) keeps it.
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
   }, [location.pathname]);
+  useEffect(() => {
+    if (!opened) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") close();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [opened, close]);
   useEffect(() => {
     if (location.pathname === "/calls" && new URLSearchParams(location.search).get("status") === "missed") markSeen();
   }, [location, markSeen]);
