@@ -31,7 +31,7 @@ export function RecordLink({ type, id }: { type: string; id: string | null | und
   if (!data && record.isError)
     return (
       <Text span c="dimmed" data-testid="record-gone">
-        {t("fmt.purgedRecord", { type: t(`types.${type}`, { defaultValue: type }) })}
+        {t("fmt.purgedRecord")}
       </Text>
     );
   const label = (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? "…";

@@ -345,7 +345,7 @@ export const en = {
       restored: { m: "restored", f: "restored", x: "restored" },
       deleted: { m: "deleted", f: "deleted", x: "deleted" },
     },
-    purgedRecord: "{{type}} (deleted)",
+    purgedRecord: "deleted record",
   },
   validation: {
     phone: "Not a valid phone number",

@@ -347,7 +347,7 @@ export const ru: Messages = {
       restored: { m: "восстановил", f: "восстановила", x: "восстановил(а)" },
       deleted: { m: "удалил", f: "удалила", x: "удалил(а)" },
     },
-    purgedRecord: "{{type}} (удалён)",
+    purgedRecord: "запись удалена",
   },
   validation: {
     phone: "Неверный номер телефона",
