@@ -22,6 +22,8 @@ export const en = {
     tooMany: "Too many attempts. Try again in {{seconds}} s.",
     expired:
       "Your session has expired or was ended (for example, an administrator changed your account). Sign in again to continue.",
+    disabled: "Your account was disabled. Ask an administrator to enable it.",
+    roleChanged: "An administrator changed your role. Sign in again to continue with the new role.",
     profile: "Signed in as {{name}}",
   },
   common: {
