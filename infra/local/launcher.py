@@ -331,7 +331,8 @@ def cmd_bench(args: Sequence[str]) -> int:
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
-        tools = ["node", "npm", "wrk"]  # wrk loads the API; node runs the fan-out baseline
+        # wrk loads the API; node runs the fan-out baseline and Lighthouse, on chromium.
+        tools = ["node", "npm", "wrk", "chromium"]
         ensure_programs(*tools)
         ensure_built(strict=False)
         with running_stack(p, ext, tools) as env:

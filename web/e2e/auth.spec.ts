@@ -50,6 +50,8 @@ test("the interface switches to English", async ({ page }) => {
   await page.getByTestId("user-menu").click();
   await page.getByText("English").click();
   await expect(page.getByRole("link", { name: "Contacts" }).first()).toBeVisible();
+  await page.keyboard.press("Escape"); // the menu stays open after choosing: close it first
+  await expect(page.getByRole("menu")).toHaveCount(0);
   await page.getByTestId("user-menu").click();
   await page.getByText("Русский").click();
   await expect(page.getByRole("link", { name: "Контакты" }).first()).toBeVisible();

@@ -15,6 +15,8 @@ import { App } from "./App";
 
 const theme = createTheme({
   primaryColor: "blue",
+  // Shade 8: white text on filled buttons meets WCAG AA contrast (shade 6 does not).
+  primaryShade: 8,
   defaultRadius: "md",
   fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
 });

@@ -35,7 +35,8 @@ import { useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { ApiErrorAlert, errorText } from "../components/ApiErrorAlert";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { FieldValue } from "../components/FieldValue";
+import { FieldValue, isOtherParty } from "../components/FieldValue";
+import { DialButton } from "../telephony/PhoneLink";
 import { UserSelect } from "../components/inputs";
 import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
 import {
@@ -365,14 +366,20 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                   {columns.map((c, i) => (
                     <Table.Td key={c.name} className={NOWRAP.has(c.kind) ? "sb-nowrap" : undefined}>
                       {i === 0 ? (
-                        <Anchor
-                          component={Link}
-                          to={`/${type}/${record.id}`}
-                          fw={500}
-                          onClick={(e) => e.stopPropagation()}
-                        >
-                          {recordTitle(def, record) || formatDateTime(record.created_at)}
-                        </Anchor>
+                        <Group gap={4} wrap="nowrap">
+                          <Anchor
+                            component={Link}
+                            to={`/${type}/${record.id}`}
+                            fw={500}
+                            onClick={(e) => e.stopPropagation()}
+                          >
+                            {recordTitle(def, record) || formatDateTime(record.created_at)}
+                          </Anchor>
+                          {/* A call's title is the caller's number: call back from the row. */}
+                          {c.kind === "phone" && typeof record[c.name] === "string" && isOtherParty(c.name, record) && (
+                            <DialButton number={String(record[c.name])} />
+                          )}
+                        </Group>
                       ) : (
                         <FieldValue field={c} record={record} />
                       )}

@@ -25,8 +25,6 @@ export function useDial() {
 
 /** A number; `dialable` adds the click-to-call button (not on the company's own line). */
 export function PhoneLink({ number, dialable = true }: { number: string; dialable?: boolean }) {
-  const { t } = useTranslation();
-  const dial = useDial();
   const shown = formatPhone(number);
   if (!dialable)
     return (
@@ -39,22 +37,32 @@ export function PhoneLink({ number, dialable = true }: { number: string; dialabl
       <Anchor href={`tel:${number}`} onClick={(e) => e.stopPropagation()} style={{ whiteSpace: "nowrap" }}>
         {shown}
       </Anchor>
-      <Tooltip label={t("calls.call")} withArrow>
-        <ActionIcon
-          variant="subtle"
-          color="green"
-          size="sm"
-          aria-label={`${t("calls.call")} ${shown}`}
-          loading={dial.isPending}
-          onClick={(e) => {
-            e.stopPropagation();
-            e.preventDefault();
-            dial.mutate(number);
-          }}
-        >
-          <IconPhoneCall size={16} />
-        </ActionIcon>
-      </Tooltip>
+      <DialButton number={number} />
     </Group>
+  );
+}
+
+/** The click-to-call button alone (beside a number shown some other way, e.g. as a link). */
+export function DialButton({ number }: { number: string }) {
+  const { t } = useTranslation();
+  const dial = useDial();
+  const shown = formatPhone(number);
+  return (
+    <Tooltip label={t("calls.call")} withArrow>
+      <ActionIcon
+        variant="subtle"
+        color="green"
+        size="sm"
+        aria-label={`${t("calls.call")} ${shown}`}
+        loading={dial.isPending}
+        onClick={(e) => {
+          e.stopPropagation();
+          e.preventDefault();
+          dial.mutate(number);
+        }}
+      >
+        <IconPhoneCall size={16} />
+      </ActionIcon>
+    </Tooltip>
   );
 }
