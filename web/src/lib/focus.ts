@@ -5,7 +5,9 @@
 export function focusWhenReady(selectors: string[], timeoutMs = 4000): void {
   const started = Date.now();
   const attempt = () => {
-    for (const selector of selectors) {
+    // The first choice usually appears with the next render: fall back only after a while.
+    const candidates = Date.now() - started < timeoutMs / 2 ? selectors.slice(0, 1) : selectors;
+    for (const selector of candidates) {
       const element = document.querySelector<HTMLElement>(selector);
       if (element && element.isConnected && !element.hasAttribute("disabled")) {
         element.focus();

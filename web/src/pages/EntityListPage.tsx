@@ -253,7 +253,8 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
     setPurging(null);
   };
 
-  const columns = def.columns.map((name) => columnField(def, name));
+  // The trash names each record and when it was trashed, so its actions fit on the screen.
+  const columns = (trashed ? def.columns.slice(0, 2) : def.columns).map((name) => columnField(def, name));
   const activeFilters = visibleFilters.filters.filter((f) => params.get(f.name)).length;
   const heading = title ?? (trashed ? t("list.trashTitle", { type: t(`nav.${type}`) }) : t(`nav.${type}`));
   return (

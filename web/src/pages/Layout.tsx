@@ -64,7 +64,7 @@ function ConnectionStatus() {
         ) : (
           <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
         )}
-        <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>
+        <Text size="xs" visibleFrom="sm" c={live ? "green.9" : "orange.9"}>
           {label}
         </Text>
       </Group>
