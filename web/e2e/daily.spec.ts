@@ -368,6 +368,7 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const mobile = await phone.newPage();
   await login(mobile, USERS.supervisor);
+  await createContact(mobile, { name: `Телефон ${word}`, phones: [{ type: "mobile", number: randomPhone() }] });
   await mobile.goto(`/contacts?q=${word}`);
   await expect(mobile.getByRole("listitem").filter({ hasText: word }).first()).toBeVisible();
   await expect(mobile.getByRole("table")).toHaveCount(0);
