@@ -374,9 +374,9 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
   await expect(mobile.getByRole("table")).toHaveCount(0);
   expect(await mobile.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   // Filters fold behind one button, so the list starts on the first screen.
-  await expect(mobile.getByLabel("Ответственный")).toBeHidden();
+  await expect(mobile.getByRole("textbox", { name: "Ответственный" })).toBeHidden();
   await mobile.getByRole("button", { name: "Фильтры" }).click();
-  await expect(mobile.getByLabel("Ответственный")).toBeVisible();
+  await expect(mobile.getByRole("textbox", { name: "Ответственный" })).toBeVisible();
   // Esc closes the menu.
   await mobile.getByRole("button", { name: "Меню" }).click();
   const nav = mobile.getByRole("navigation", { name: "Меню" });
