@@ -372,7 +372,12 @@ async def test_a_pass_handed_over_is_published_without_reading_the_table(stack: 
         )
         dsn = stack.db_url.replace("postgresql+asyncpg://", "postgresql://")
         relay = Relay(dsn, publisher, poll_seconds=60)  # no polling: hand-overs and NOTIFYs
-        sequencer = Sequencer(stack.engine, redis=None, on_sequenced=relay.sequenced)
+        sequencer = Sequencer(
+            stack.engine,
+            redis=None,
+            on_sequenced=relay.sequenced,
+            on_pass_started=relay.pass_started,
+        )
         running = asyncio.create_task(relay.run())
         try:
             await asyncio.wait_for(relay.active.wait(), 10)
@@ -423,3 +428,29 @@ async def test_a_wake_up_for_offsets_already_fetched_is_ignored() -> None:
     assert not wakeup.is_set()
     relay._listener._on_notify(None, 0, "entity_events_sequenced", "6")
     assert wakeup.is_set()
+
+
+async def test_a_notify_during_this_process_s_pass_waits_for_its_hand_over() -> None:
+    """A pass's NOTIFY can reach the relay before the pass returns to the sequencer: the
+    relay puts it off (a table read would race the hand-over) until the pass is over, and
+    then wakes, whether the pass handed events over or numbered nothing."""
+    async with httpx.AsyncClient() as http:
+        publisher = Publisher(
+            http, base_url="http://127.0.0.1:9", app_id=APP_ID, key=KEY, secret=SECRET
+        )
+    relay = Relay("postgresql://127.0.0.1:9/none", publisher)
+    wakeup = relay._listener.wakeup
+    relay.pass_started()
+    relay._listener._on_notify(None, 0, "entity_events_sequenced", "5")
+    assert not wakeup.is_set()
+    relay.sequenced(events(1, 5))
+    assert wakeup.is_set()
+    wakeup.clear()
+    relay.pass_started()
+    relay._listener._on_notify(None, 0, "entity_events_sequenced", "7")
+    assert not wakeup.is_set()
+    relay.sequenced([])  # numbered nothing (or failed): the NOTIFY was someone else's
+    assert wakeup.is_set()
+    wakeup.clear()
+    relay.sequenced([])  # no NOTIFY was put off: nothing to do
+    assert not wakeup.is_set()

@@ -12,11 +12,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from saq import Queue
+from redis.asyncio import Redis
+from saq import Queue, Status
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from switchboard_api.settings import get_settings
+from switchboard_api.worker.main import WorkerQueue
 
 from fixtures.scratch_db import create_scratch_database, drop_scratch_database
 
@@ -154,3 +156,31 @@ async def test_two_workers_share_the_queue_and_stop_cleanly(start_worker, queue:
         assert code == 0, worker.log()
         assert time.monotonic() - started < 10, worker.log()
         assert "worker stopped" in worker.log()
+
+
+async def test_a_starting_worker_does_not_sweep_the_job_it_is_dequeuing(queue_name: str) -> None:
+    """A dequeue moves a job to SAQ's active list a moment before the worker marks it
+    ACTIVE; SAQ's sweep aborts such a job ("swept"). A worker's queue leaves the sweep
+    alone for its first minute, when it dequeues the jobs that waited for it."""
+    redis = Redis.from_url(get_settings().redis_url.get_secret_value())
+    starting = WorkerQueue(redis, name=queue_name)
+    try:
+        job = await starting.enqueue("purge_trash")
+        assert job is not None
+        # What a dequeue does first: the job's id moves from the queued to the active list.
+        await redis.lmove(starting._queued, starting._active)
+        assert await redis.lrange(starting._active, 0, -1) == [job.id.encode()]
+        assert await starting.sweep() == []
+        untouched = await starting.job(job.key)
+        assert untouched is not None
+        assert (untouched.status, untouched.error) == (Status.QUEUED, None)
+        starting._first_sweep_at = 0.0  # a minute on: SAQ's own rule sweeps it
+        assert await starting.sweep(abort=0.2) == [job.id]
+        swept = await starting.job(job.key)
+        assert swept is not None
+        assert swept.error == starting.swept_error_message
+    finally:
+        keys = [key async for key in redis.scan_iter(f"saq:*{queue_name}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()

@@ -114,15 +114,27 @@ class Relay:
         self._handed: deque[Unpublished] = deque()
         #: The hand-over had a gap: read the table before taking hand-overs again.
         self._read_table = False
+        #: This process's sequencer is in a pass; a NOTIFY meanwhile was put off.
+        self._local_pass = False
+        self._notified_during_pass = False
         self.published = 0
         #: Batches published from the hand-over / read from the table (for tests and logs).
         self.batches_handed = 0
         self.batches_read = 0
         self.active = asyncio.Event()
 
+    def pass_started(self) -> None:
+        """This process's sequencer starts a pass: its NOTIFY may arrive before the pass
+        returns, so a NOTIFY waits for :meth:`sequenced` instead of reading the table."""
+        self._local_pass = True
+
     def sequenced(self, events: list[Unpublished]) -> None:
-        """A pass of this process's sequencer committed ``events`` (in offset order):
-        publish them if not already under way."""
+        """A pass of this process's sequencer is over, having committed ``events`` (in
+        offset order, maybe none): publish them if not already under way."""
+        self._local_pass = False
+        if self._notified_during_pass:
+            self._notified_during_pass = False
+            self._listener.wakeup.set()
         if not events or events[-1].offset <= self._fetched:
             return
         if self.active.is_set():  # a standby relay would only pile them up
@@ -133,9 +145,13 @@ class Relay:
 
     def _wanted(self, payload: str) -> bool:
         try:
-            return int(payload) > self._fetched
+            wanted = int(payload) > self._fetched
         except ValueError:
-            return True  # not ours to judge: look
+            wanted = True  # not ours to judge: look
+        if wanted and self._local_pass:
+            self._notified_during_pass = True  # :meth:`sequenced` wakes the loop
+            return False
+        return wanted
 
     async def run(self) -> None:
         """Relay until cancelled: take the lock, publish, reconnect after any failure."""

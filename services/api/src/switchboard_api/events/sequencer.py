@@ -111,6 +111,9 @@ class Sequencer:
     session's checkout ping, BEGIN and COMMIT would triple its round trips).
     ``on_sequenced(events)`` is given each pass's events: the worker hands them to its own
     relay, which then need neither wait for the NOTIFY nor read them back.
+    ``on_pass_started()`` is called before each pass, and ``on_sequenced`` after it in
+    every case (``[]`` when it numbered nothing or failed): the pass's NOTIFY can reach
+    the relay before the pass returns here, and the relay waits for the hand-over then.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class Sequencer:
         *,
         redis: Redis | None,
         on_sequenced: Callable[[list[Unpublished]], None] | None = None,
+        on_pass_started: Callable[[], None] | None = None,
         poll_seconds: float = 1.0,
         batch: int = 1000,
         report_seconds: float = 60.0,
@@ -127,6 +131,7 @@ class Sequencer:
         self._redis = redis
         self._channel = wake_channel(engine)
         self._on_sequenced = on_sequenced
+        self._on_pass_started = on_pass_started
         self._conn: asyncpg.Connection | None = None
         self._wakeup = asyncio.Event()
         self._poll_seconds = poll_seconds
@@ -175,21 +180,27 @@ class Sequencer:
         done = 0
         try:
             while True:
+                if self._on_pass_started is not None:
+                    self._on_pass_started()
                 numbered = await sequence_pass(self._conn, batch=self._batch)
+                self._handed_over([] if numbered is None else numbered.events)
                 if numbered is None:
                     return done
                 self.stats.add(numbered.delays_ms)
                 done += len(numbered.events)
-                if self._on_sequenced is not None:
-                    self._on_sequenced(numbered.events)
                 if len(numbered.events) < self._batch:
                     return done
         except BaseException:
+            self._handed_over([])  # the pass is over, whatever it did: the relay stops waiting
             # Failed or cancelled mid-call: the connection's state is unknown; start afresh.
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.terminate()
             raise
+
+    def _handed_over(self, events: list[Unpublished]) -> None:
+        if self._on_sequenced is not None:
+            self._on_sequenced(events)
 
     async def close(self) -> None:
         """Close the connection (the next pass opens a new one)."""

@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from pathlib import Path
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from saq import Queue, Worker
+from saq import Worker
+from saq.queue.redis import RedisQueue
 
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.relay import Relay
@@ -29,12 +32,37 @@ log = logging.getLogger("switchboard_api.worker")
 HEARTBEAT_SECONDS = 15.0
 
 
-def make_queue(settings: ApiSettings) -> Queue:
+#: How long a starting worker leaves SAQ's sweep alone (its default sweep interval).
+FIRST_SWEEP_AFTER_SECONDS = 60.0
+
+
+class WorkerQueue(RedisQueue):
+    """SAQ's Redis queue, whose sweep waits until the worker has been up a while.
+
+    SAQ aborts ("swept") every job in its active list whose status is not ACTIVE, and a
+    job a worker has just dequeued is still QUEUED until the worker marks it
+    (tobymao/saq#124, #277). A worker sweeps the moment it starts, exactly when it
+    dequeues the jobs that waited for it, so it aborted some of them. Jobs a dead worker
+    left ACTIVE are recovered by the first sweep a minute later instead.
+    """
+
+    def __init__(self, redis: Redis, name: str) -> None:
+        super().__init__(redis, name=name)
+        self._first_sweep_at = time.monotonic() + FIRST_SWEEP_AFTER_SECONDS
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        if time.monotonic() < self._first_sweep_at:
+            return []
+        return await super().sweep(lock, abort)
+
+
+def make_queue(settings: ApiSettings) -> WorkerQueue:
     """The SAQ queue on Redis that the worker consumes and producers enqueue to."""
-    return Queue.from_url(settings.redis_url.get_secret_value(), name=settings.worker_queue)
+    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    return WorkerQueue(redis, name=settings.worker_queue)
 
 
-def _make_worker(queue: Queue, resources: Resources) -> Worker[WorkerContext]:
+def _make_worker(queue: WorkerQueue, resources: Resources) -> Worker[WorkerContext]:
     settings = resources.settings
     worker: Worker[WorkerContext] = Worker(
         queue,
@@ -97,6 +125,7 @@ async def run_worker(settings: ApiSettings) -> int:
             resources.engine,
             redis=resources.redis,
             on_sequenced=relay.sequenced,  # this process's relay hears at once
+            on_pass_started=relay.pass_started,
             poll_seconds=settings.sequencer_poll_seconds,
         )
         services = [
