@@ -276,9 +276,8 @@ test("history and validation speak the interface language: stages, roles, names,
   const deal = (await apiCall<Record_>(page, "POST", "/api/v1/deals", { title: `История ${unique()}` })).data;
   await patchDeal(page, deal, "qualified");
   await page.goto(`/deals/${deal.id}`);
-  const history = page
-    .getByRole("region", { name: "История" })
-    .or(page.locator("section[aria-labelledby=history-title]"));
+  // A deal's changes are in its activity timeline, next to its calls, notes and tasks.
+  const history = page.getByRole("region", { name: "Активность" });
   await expect(history).toContainText("Этап: Новая → Квалифицирована");
   await expect(history).not.toContainText("qualified");
 
