@@ -141,6 +141,14 @@ test("the call popup follows the answered call, takes a quick note, and leaves t
     `/api/v1/notes?related_type=calls&related_id=${call.id}`,
   );
   expect(notes.data.items.map((n) => n.body)).toContain(note);
+  // The call ends: the popup closes (its note is saved) and the wrap-up is offered, which can
+  // wait. The test sees its own call through, so no prompt of it reaches a later test's page.
+  const wrapUp = anton.page.getByRole("dialog", { name: "Итоги звонка" });
+  await expect(wrapUp).toBeVisible({ timeout: 45_000 });
+  await expect(wrapUp).toContainText(name);
+  await expect(popup).toHaveCount(0, { timeout: 10_000 });
+  await wrapUp.getByRole("button", { name: "Позже" }).click();
+  await expect(wrapUp).toHaveCount(0);
   await anton.context.close();
 });
 
