@@ -26,8 +26,8 @@ run: sync ## provision what is missing, then run the whole system at http://loca
 test: sync ## provision, start the real services on test ports, run the whole suite, stop everything
 	$(LAUNCH) test $(ARGS)
 
-test-web: sync ## only the web client's tests (Vitest, Playwright e2e) against a fresh test stack
-	$(LAUNCH) test-web
+test-web: sync ## only the web client's tests (Vitest, Playwright e2e) against a fresh test stack; ARGS picks Playwright specs
+	$(LAUNCH) test-web $(ARGS)
 
 lint: sync ## ruff (lint + format check) and mypy --strict on the source; ESLint, Prettier and tsc on the web client
 	$(UV) run --frozen ruff check .

@@ -315,14 +315,22 @@ def _stack_tools() -> list[str]:
     return ["node", "npm", "promtool", *(["chromium"] if has_client() else [])]
 
 
-def _web_suite(env: dict[str, str], out: IO[str] | None = None) -> int:
+def _web_suite(
+    env: dict[str, str], out: IO[str] | None = None, e2e_args: Sequence[str] = ()
+) -> int:
     # The Python suite fails logins on purpose from this address (limits, fuzzing); the
     # browser suite starts with clean login counters, as a new office would.
     reset_login_limits(env["API_REDIS_URL"])
-    return run_tests(env, out)
+    return run_tests(env, out, e2e_args)
 
 
-def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
+def cmd_test(
+    pytest_args: Sequence[str],
+    *,
+    python: bool = True,
+    web: bool = True,
+    e2e_args: Sequence[str] = (),
+) -> int:
     """``make test``: fresh test-profile stack(s), the suite, then stop everything.
 
     The whole suite (no pytest arguments, own services) runs on two stacks at once: see
@@ -347,7 +355,7 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
                 code = subprocess.call(pytest, cwd=ROOT, env=env)
             if not web:
                 return code
-            return code or _web_suite(env)
+            return code or _web_suite(env, e2e_args=e2e_args)
 
 
 def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
@@ -381,7 +389,8 @@ def cmd_bench(args: Sequence[str]) -> int:
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
-        tools = ["node", "npm", "wrk"]  # wrk loads the API; node runs the fan-out baseline
+        # wrk loads the API; node runs the fan-out baseline and Lighthouse, on chromium.
+        tools = ["node", "npm", "wrk", "chromium"]
         ensure_programs(*tools)
         ensure_built(strict=False)
         with running_stack(p, ext, tools) as env:
@@ -401,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A chosen subset of the Python suite (pytest arguments) skips the web client's.
             return cmd_test(ns.args, web=not ns.args)
         if ns.command == "test-web":
-            return cmd_test([], python=False)
+            # Arguments pick Playwright specs (`make test-web ARGS=e2e/daily.spec.ts`).
+            return cmd_test([], python=False, e2e_args=ns.args)
         return cmd_bench(ns.args)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)

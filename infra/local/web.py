@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -115,9 +115,13 @@ def _install_and_build() -> None:
         _npm(["run", "build"])
 
 
-def run_tests(env: Mapping[str, str], out: IO[str] | None = None) -> int:
+def run_tests(
+    env: Mapping[str, str], out: IO[str] | None = None, e2e_args: Sequence[str] = ()
+) -> int:
     """Run the client's unit and end-to-end tests; the first failure's exit code (their
-    output goes to ``out``, else to this process's own)."""
+    output goes to ``out``, else to this process's own).
+
+    ``e2e_args`` (spec files, ``-g pattern``) narrow the end-to-end run to those specs."""
     if not has_client():
         return 0
     available = scripts()
@@ -125,8 +129,9 @@ def run_tests(env: Mapping[str, str], out: IO[str] | None = None) -> int:
         if script not in available:
             continue
         print(f"\n=== web: npm run {script} ===", file=out or sys.stdout, flush=True)
+        extra = ["--", *e2e_args] if script == "test:e2e" and e2e_args else []
         code = subprocess.call(
-            [_npm_binary(), "run", script],
+            [_npm_binary(), "run", script, *extra],
             cwd=WEB,
             env=dict(env),
             stdout=out,

@@ -50,6 +50,8 @@ test("the interface switches to English", async ({ page }) => {
   await page.getByTestId("user-menu").click();
   await page.getByText("English").click();
   await expect(page.getByRole("link", { name: "Contacts" }).first()).toBeVisible();
+  await page.keyboard.press("Escape"); // the menu stays open after choosing: close it first
+  await expect(page.getByRole("menu")).toHaveCount(0);
   await page.getByTestId("user-menu").click();
   await page.getByText("Русский").click();
   await expect(page.getByRole("link", { name: "Контакты" }).first()).toBeVisible();
@@ -76,7 +78,44 @@ test("an employee an admin disables lands on the login page at once, with a mess
   );
   expect(disabled.status).toBe(200);
   await expect(employee.page).toHaveURL(/\/login\?next=/, { timeout: 5000 });
-  await expect(employee.page.getByText("Сессия истекла или завершена")).toBeVisible();
+  // Told why, and told again (not "wrong password") when trying to sign back in.
+  await expect(employee.page.getByText("Ваша учётная запись отключена")).toBeVisible();
+  await employee.page.getByLabel("Эл. почта").fill(email);
+  await employee.page.getByLabel("Пароль").fill(PASSWORD);
+  await employee.page.getByRole("button", { name: "Войти" }).click();
+  await expect(employee.page.getByRole("alert")).toContainText("Ваша учётная запись отключена");
+  await expect(employee.page.getByText("Неверная почта или пароль")).toHaveCount(0);
+  await employee.context.close();
+  await admin.context.close();
+});
+
+test("a role change reaches the employee's open page at once, saying what happened", async ({ browser }) => {
+  const admin = await signedIn(browser, USERS.admin);
+  const email = `promoted-${unique()}@example.test`;
+  const created = await apiCall<{ id: string }>(admin.page, "POST", "/api/v1/users", {
+    email,
+    full_name: "Promoted Agent",
+    role: "agent",
+    password: PASSWORD,
+  });
+  expect(created.status).toBe(201);
+  const employee = await signedIn(browser, email, "/contacts");
+  const changed = await apiCall(
+    admin.page,
+    "PATCH",
+    `/api/v1/users/${created.data.id}`,
+    { role: "supervisor" },
+    { "If-Match": created.etag ?? "" },
+  );
+  expect(changed.status).toBe(200);
+  // No reload: the open page learns it over its live connection.
+  await expect(employee.page).toHaveURL(/\/login\?next=/, { timeout: 5000 });
+  await expect(employee.page.getByText("Администратор изменил вашу роль")).toBeVisible();
+  await employee.page.getByLabel("Эл. почта").fill(email);
+  await employee.page.getByLabel("Пароль").fill(PASSWORD);
+  await employee.page.getByRole("button", { name: "Войти" }).click();
+  await employee.page.getByTestId("user-menu").click();
+  await expect(employee.page.getByText("Руководитель")).toBeVisible();
   await employee.context.close();
   await admin.context.close();
 });

@@ -51,7 +51,9 @@ export async function signedIn(
   const page = await context.newPage();
   await login(page, email);
   if (pathName !== "/") await page.goto(pathName);
-  await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "connected", { timeout: 15_000 });
+  // Live, not merely connected: every channel the page uses is subscribed. An event published
+  // between the two (a call ringing right after sign-in) never reaches the page.
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-live", "true", { timeout: 15_000 });
   return { context, page };
 }
 

@@ -9,10 +9,11 @@ import { can } from "./auth/permissions";
 import { RealtimeProvider } from "./realtime/RealtimeProvider";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
-import { EntityListPage } from "./pages/EntityListPage";
-import { HomePage } from "./pages/HomePage";
 
-// Screens not needed on the first paint load on demand.
+// Every screen is its own chunk, loaded when first shown: the first load carries only the
+// frame (login, layout) and the screen asked for.
+const HomePage = lazy(() => import("./pages/HomePage").then((m) => ({ default: m.HomePage })));
+const EntityListPage = lazy(() => import("./pages/EntityListPage").then((m) => ({ default: m.EntityListPage })));
 const CallsPage = lazy(() => import("./pages/CallsPage").then((m) => ({ default: m.CallsPage })));
 const DealsPage = lazy(() => import("./pages/DealsPage").then((m) => ({ default: m.DealsPage })));
 const TasksPage = lazy(() => import("./pages/TasksPage").then((m) => ({ default: m.TasksPage })));
@@ -77,7 +78,14 @@ export function App() {
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route element={<Workspace />}>
-        <Route index element={<HomePage />} />
+        <Route
+          index
+          element={
+            <Suspense fallback={<Loading />}>
+              <HomePage />
+            </Suspense>
+          }
+        />
         {TYPES.map((type) => (
           <Route key={type} path={type}>
             <Route

@@ -43,13 +43,20 @@ async def _patch_user(api_url: str, admin_token: str, user_id: object, **changes
         assert response.status_code == 200, response.text
 
 
+PROBLEM = "urn:switchboard:problem:"
+
+
 @pytest.mark.parametrize(
-    "changes",
-    [{"password": "another-password-1"}, {"is_active": False}, {"role": "supervisor"}],
+    ("changes", "told"),
+    [
+        ({"password": "another-password-1"}, "unauthenticated"),
+        ({"is_active": False}, "account-disabled"),
+        ({"role": "supervisor"}, "role-changed"),
+    ],
     ids=["password-reset", "disable", "role-change"],
 )
 async def test_access_ending_changes_revoke_sessions_and_tokens_for_good(
-    api_url: str, employees: UserFactory, changes: dict[str, Any]
+    api_url: str, employees: UserFactory, changes: dict[str, Any], told: str
 ) -> None:
     admin_token = await _bearer(api_url, await employees.create("admin"))
     agent = await employees.create("agent")
@@ -58,7 +65,10 @@ async def test_access_ending_changes_revoke_sessions_and_tokens_for_good(
         await sign_in(browser, agent)
         assert (await browser.get(ME)).status_code == 200
         await _patch_user(api_url, admin_token, agent.id, **changes)
-        assert (await browser.get(ME)).status_code == 401
+        ended = await browser.get(ME)
+        assert ended.status_code == 401
+        # The open page is told why its session ended (disabled, role changed), not "expired".
+        assert ended.json()["type"] == PROBLEM + told
         assert await _status(api_url, authorization=f"Bearer {token}") == 401
         if changes == {"is_active": False}:
             await _patch_user(api_url, admin_token, agent.id, is_active=True)
@@ -195,3 +205,22 @@ async def test_user_auth_signs_the_connection_in(
             USER_AUTH, json={"socket_id": "1.2"}, headers={"x-csrf-token": csrf}
         )
         assert as_json.status_code == 200, as_json.text
+
+
+async def test_a_disabled_account_is_told_so_only_with_the_right_password(
+    api_url: str, employees: UserFactory
+) -> None:
+    admin_token = await _bearer(api_url, await employees.create("admin"))
+    agent = await employees.create("agent")
+    await _patch_user(api_url, admin_token, agent.id, is_active=False)
+    async with client(api_url) as browser:
+        right = await browser.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": agent.password}
+        )
+        assert right.status_code == 401
+        assert right.json()["type"] == PROBLEM + "account-disabled"
+        wrong = await browser.post(
+            "/api/v1/auth/login", json={"email": agent.email, "password": "not-the-password"}
+        )
+        assert wrong.status_code == 401
+        assert wrong.json()["type"] == PROBLEM + "unauthenticated"

@@ -18,6 +18,15 @@ export interface Problem {
   request_id?: string;
 }
 
+/** Why the API says a session ended or a sign-in failed (its problem `type`). */
+export type SignedOutReason = "expired" | "disabled" | "role-changed";
+
+export function signedOutReason(problem: Problem): SignedOutReason {
+  if (problem.type?.endsWith(":account-disabled")) return "disabled";
+  if (problem.type?.endsWith(":role-changed")) return "role-changed";
+  return "expired";
+}
+
 /** An HTTP error from the API, with the problem details it sent (if any). */
 export class ApiError extends Error {
   readonly status: number;
@@ -55,7 +64,7 @@ export interface RequestOptions {
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 let csrfToken: string | null = null;
-const unauthenticatedListeners = new Set<() => void>();
+const unauthenticatedListeners = new Set<(problem: Problem) => void>();
 
 /** The CSRF token of the current session (from login or GET /auth/me). */
 export function setCsrfToken(token: string | null): void {
@@ -66,8 +75,9 @@ export function getCsrfToken(): string | null {
   return csrfToken;
 }
 
-/** Called whenever an authenticated call answers 401 (the session expired or ended). */
-export function onUnauthenticated(listener: () => void): () => void {
+/** Called whenever an authenticated call answers 401 (the session expired or ended), with
+ * the problem that says why. */
+export function onUnauthenticated(listener: (problem: Problem) => void): () => void {
   unauthenticatedListeners.add(listener);
   return () => unauthenticatedListeners.delete(listener);
 }
@@ -125,7 +135,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (!response.ok) {
     const problem = await readProblem(response);
     if (response.status === 401 && !path.endsWith("/auth/login")) {
-      unauthenticatedListeners.forEach((listener) => listener());
+      unauthenticatedListeners.forEach((listener) => listener(problem));
     }
     throw new ApiError(problem);
   }

@@ -5,7 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, onUnauthenticated, setCsrfToken } from "../api/client";
+import { ApiError, api, onUnauthenticated, setCsrfToken, signedOutReason, type SignedOutReason } from "../api/client";
 
 import type { Schemas } from "../api/schema";
 import type { Role } from "./permissions";
@@ -18,8 +18,8 @@ export type Me = Omit<Schemas["Me"], "role"> & { role: Role };
 interface AuthState {
   me: Me | null;
   loading: boolean;
-  /** True when the last session ended by expiry (not by signing out). */
-  expired: boolean;
+  /** Why the last session ended when the employee did not sign out themselves. */
+  expired: SignedOutReason | null;
   login: (email: string, password: string) => Promise<Me>;
   logout: () => Promise<void>;
 }
@@ -42,19 +42,19 @@ async function fetchMe(): Promise<Me | null> {
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const meQuery = useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: Infinity, retry: 1 });
-  const expiredQuery = useQuery({
+  const expiredQuery = useQuery<SignedOutReason | null>({
     queryKey: EXPIRED_KEY,
-    queryFn: () => false,
-    initialData: false,
+    queryFn: () => null,
+    initialData: null,
     staleTime: Infinity,
   });
 
   useEffect(
     () =>
-      onUnauthenticated(() => {
+      onUnauthenticated((problem) => {
         if (client.getQueryData(ME_KEY)) {
           setCsrfToken(null);
-          client.setQueryData(EXPIRED_KEY, true);
+          client.setQueryData(EXPIRED_KEY, signedOutReason(problem));
           client.setQueryData(ME_KEY, null);
         }
       }),
@@ -66,7 +66,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       const { data } = await api.post<Me>("/api/v1/auth/login", { email, password });
       setCsrfToken(data.csrf_token);
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== "auth" });
-      client.setQueryData(EXPIRED_KEY, false);
+      client.setQueryData(EXPIRED_KEY, null);
       client.setQueryData(ME_KEY, data);
       return data;
     },
@@ -80,7 +80,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       if (!(err instanceof ApiError && err.status === 401)) throw err;
     }
     setCsrfToken(null);
-    client.setQueryData(EXPIRED_KEY, false);
+    client.setQueryData(EXPIRED_KEY, null);
     client.setQueryData(ME_KEY, null);
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== "auth" });
   }, [client]);

@@ -62,7 +62,7 @@ function CallEntry({ call }: { call: Schemas["Call"] }) {
   );
 }
 
-function Entry({ item }: { item: Item }) {
+function Entry({ item, type }: { item: Item; type: string }) {
   if (item.kind === "call" && item.call) return <CallEntry call={item.call} />;
   if (item.kind === "note" && item.note)
     return (
@@ -87,7 +87,8 @@ function Entry({ item }: { item: Item }) {
         )}
       </Group>
     );
-  if (item.kind === "change" && item.change) return <HistoryEntryView entry={item.change as HistoryEntry} />;
+  if (item.kind === "change" && item.change)
+    return <HistoryEntryView entry={item.change as HistoryEntry} type={type} />;
   return null;
 }
 
@@ -156,7 +157,7 @@ export function ActivityTimeline({ type, id }: { type: string; id: string }) {
               </Text>
             }
           >
-            <Entry item={item} />
+            <Entry item={item} type={type} />
           </Timeline.Item>
         ))}
       </Timeline>

@@ -3,12 +3,21 @@ import { Alert } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
+import i18n from "../i18n";
+import { validationMessage } from "../lib/format";
 
 export function errorText(error: unknown, t: (key: string) => string): string {
   if (error instanceof ApiError) {
     if (error.status === 403) return t("common.forbidden");
     if (error.status === 404) return t("common.notFound");
-    return error.problem.detail ?? error.problem.title ?? t("common.error");
+    const fields = error.problem.errors ?? [];
+    // The API words its checks in English; the interface language shows them.
+    if (fields.length)
+      return fields
+        .map((e) => `${i18n.t(`fields.${e.field}`, { defaultValue: e.field })}: ${validationMessage(e.message)}`)
+        .join("; ");
+    if (error.status === 0 || error.status >= 500) return t("common.error");
+    return validationMessage(error.problem.detail ?? error.problem.title ?? t("common.error"));
   }
   return t("common.error");
 }

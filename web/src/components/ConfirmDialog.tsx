@@ -15,7 +15,13 @@ interface Props {
 export function ConfirmDialog({ opened, title, text, confirmLabel, loading, onConfirm, onClose }: Props) {
   const { t } = useTranslation();
   return (
-    <Modal opened={opened} onClose={onClose} title={title} centered>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      centered
+      closeButtonProps={{ "aria-label": t("common.close") }}
+    >
       <Text mb="lg">{text}</Text>
       <Group justify="flex-end">
         <Button variant="default" onClick={onClose} data-autofocus>

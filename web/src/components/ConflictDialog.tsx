@@ -33,7 +33,14 @@ export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClos
   const { t } = useTranslation();
   const who = useUserName(conflict?.changedBy) ?? t("record.someone");
   return (
-    <Modal opened={conflict !== null} onClose={onClose} title={t("conflict.title")} size="lg" centered>
+    <Modal
+      opened={conflict !== null}
+      onClose={onClose}
+      title={t("conflict.title")}
+      size="lg"
+      centered
+      closeButtonProps={{ "aria-label": t("common.close") }}
+    >
       {conflict && (
         <>
           <Text mb="sm">{t("conflict.text", { who })}</Text>

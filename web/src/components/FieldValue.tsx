@@ -2,7 +2,15 @@
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
-import { asText, formatDate, formatDateTime, formatDuration, formatMoney } from "../lib/format";
+import {
+  asText,
+  formatDate,
+  formatDateTime,
+  formatDisconnectReason,
+  formatDuration,
+  formatMoney,
+  formatSize,
+} from "../lib/format";
 import { DueCountdown } from "../telephony/DueCountdown";
 import { PhoneLink } from "../telephony/PhoneLink";
 import { RecordLink, UserName } from "./People";
@@ -27,6 +35,17 @@ const STATUS_COLORS: Record<string, string> = {
 const OPEN_STATUSES = new Set(["open", "in_progress"]);
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
+/**
+ * Whether a call's number is the other party's (the one to call back): the caller of an
+ * inbound call, the called number of an outbound one. The company's line is never dialled.
+ */
+export function isOtherParty(field: string, record: EntityRecord): boolean {
+  if (field === "line_number") return false;
+  if (record.direction === "inbound") return field === "from_number";
+  if (record.direction === "outbound") return field === "to_number";
+  return true;
+}
+
 export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const { t } = useTranslation();
   if (value === null || value === undefined || value === "") return <>{t("common.none")}</>;
@@ -34,7 +53,7 @@ export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const color =
     (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
-    <Badge variant="light" color={color}>
+    <Badge variant="light" color={color} style={{ flexShrink: 0, maxWidth: "none", overflow: "visible" }}>
       {t(`options.${name}.${text}`, { defaultValue: text })}
     </Badge>
   );
@@ -71,12 +90,17 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       return <>{formatMoney(value, record.currency)}</>;
     case "duration":
       return <>{formatDuration(value)}</>;
+    case "disconnect":
+      return value === null || value === undefined ? none : <>{formatDisconnectReason(value)}</>;
+    case "size":
+      return value === null || value === undefined ? none : <>{formatSize(value)}</>;
     case "user":
       return <UserName id={value as string | null} />;
     case "contact":
       return <RecordLink type="contacts" id={value as string | null} />;
     case "phone":
-      return typeof value === "string" && value ? <PhoneLink number={value} /> : none;
+      if (typeof value !== "string" || !value) return none;
+      return <PhoneLink number={value} dialable={isOtherParty(field.name, record)} />;
     case "related": {
       const type = record.related_type as string | null;
       const id = record.related_id as string | null;

@@ -1,10 +1,10 @@
 /** A record's history: who did what and when, each changed field before and after. */
-import { Button, Code, Stack, Text, Timeline, Title } from "@mantine/core";
+import { Button, Stack, Text, Timeline, Title } from "@mantine/core";
 import { IconArrowBackUp, IconPencil, IconPlus, IconTrash, IconTrashX } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useHistory, type HistoryEntry } from "../entities/api";
-import { asText, formatDateTime, formatPhone } from "../lib/format";
-import { UserName } from "./People";
+import { useUsers } from "../entities/directory";
+import { formatDateTime, historySentences, type Actor, type NameOf } from "../lib/format";
 
 const ICONS: Record<string, JSX.Element> = {
   created: <IconPlus size={12} />,
@@ -14,51 +14,29 @@ const ICONS: Record<string, JSX.Element> = {
   purged: <IconTrashX size={12} />,
 };
 
-function short(value: unknown, none: string): string {
-  if (value === null || value === undefined || value === "") return none;
-  if (Array.isArray(value)) {
-    const parts = value.map((v) =>
-      v && typeof v === "object" && "number" in v
-        ? formatPhone((v as { number: string }).number)
-        : typeof v === "object"
-          ? JSON.stringify(v)
-          : String(v),
-    );
-    return parts.join(", ") || none;
-  }
-  if (typeof value === "object") return JSON.stringify(value);
-  if (typeof value === "boolean") return value ? "✓" : "✗";
-  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTime(value);
-  const text = asText(value);
-  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
-}
-
 const HIDDEN = new Set(["deleted_at", "deleted_by", "phone_numbers", "search_text"]);
 
-export function HistoryEntryView({ entry }: { entry: HistoryEntry }) {
+export function HistoryEntryView({ entry, type }: { entry: HistoryEntry; type: string }) {
   const { t } = useTranslation();
-  const none = t("common.none");
-  const changes = Object.entries(entry.changes ?? {}).filter(([f]) => !HIDDEN.has(f));
+  const users = useUsers();
+  const userName = (id: string) => users.data?.find((u) => u.id === id)?.full_name;
+  // Writes without an employee come from the PBX (calls) or from the system itself.
+  const actor: Actor = entry.actor_id
+    ? { kind: "user", name: userName(entry.actor_id) }
+    : { kind: type === "calls" ? "pbx" : "system" };
+  const nameOf: NameOf = (field, value) =>
+    userName(value) ?? (field === "contact_id" ? t("types.contacts") : undefined);
+  const sentences = historySentences(entry, actor, nameOf, HIDDEN);
   return (
     <Stack gap={2}>
-      <Text size="sm">
-        <Text span fw={600}>
-          {entry.actor_id ? <UserName id={entry.actor_id} /> : t("record.system")}
-        </Text>{" "}
-        {t(`history.${entry.action}`, { defaultValue: entry.action })}
-      </Text>
+      {sentences.map((sentence, i) => (
+        <Text key={i} size="sm" style={{ wordBreak: "break-word" }}>
+          {sentence}
+        </Text>
+      ))}
       <Text size="xs" c="dimmed">
         {formatDateTime(entry.occurred_at)} · {t("record.version", { version: entry.version })}
       </Text>
-      {entry.action === "updated" &&
-        changes.map(([field, change]) => (
-          <Text key={field} size="xs">
-            <Text span fw={500}>
-              {t(`fields.${field}`, { defaultValue: field })}:
-            </Text>{" "}
-            <Code>{short(change.before, none)}</Code> → <Code>{short(change.after, none)}</Code>
-          </Text>
-        ))}
     </Stack>
   );
 }
@@ -82,7 +60,7 @@ export function HistoryTimeline({ type, id }: { type: string; id: string }) {
       <Timeline bulletSize={22} lineWidth={2} active={ordered.length}>
         {ordered.map((entry) => (
           <Timeline.Item key={entry.id} bullet={ICONS[entry.action]} data-action={entry.action}>
-            <HistoryEntryView entry={entry} />
+            <HistoryEntryView entry={entry} type={type} />
           </Timeline.Item>
         ))}
       </Timeline>

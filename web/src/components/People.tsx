@@ -1,10 +1,10 @@
 /** Employees and contacts shown by name. */
-import { Anchor, Avatar, Tooltip } from "@mantine/core";
+import { Anchor, Avatar, Text, Tooltip } from "@mantine/core";
 import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useUserName } from "../entities/directory";
 import { useRecord } from "../entities/api";
-import { asText, initials } from "../lib/format";
+import { asText, formatPhone, initials } from "../lib/format";
 
 export function UserName({ id }: { id: string | null | undefined }) {
   const { t } = useTranslation();
@@ -28,10 +28,14 @@ export function RecordLink({ type, id }: { type: string; id: string | null | und
   const record = useRecord(type, id ?? undefined);
   if (!id) return <>{t("common.none")}</>;
   const data = record.data;
-  const label =
-    (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ??
-    (record.isError ? id.slice(0, 8) : "…");
-  const text = asText(label);
+  if (!data && record.isError)
+    return (
+      <Text span c="dimmed" data-testid="record-gone">
+        {t("fmt.purgedRecord")}
+      </Text>
+    );
+  const label = (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? "…";
+  const text = typeof label === "string" && /^\+\d{7,15}$/.test(label) ? formatPhone(label) : asText(label);
   return (
     <Anchor component={Link} to={`/${type}/${id}`}>
       {text.length > 60 ? `${text.slice(0, 57)}…` : text}

@@ -20,6 +20,7 @@ import { useTranslation } from "react-i18next";
 import { searchRecords, useUsers } from "../entities/directory";
 import { useRecord } from "../entities/api";
 import { labelKey, type FieldDef } from "../entities/registry";
+import { asText, formatPhone } from "../lib/format";
 
 export type Errors = Record<string, string>;
 
@@ -33,18 +34,68 @@ interface InputProps {
 
 const PHONE_TYPES = ["mobile", "work", "home", "fax", "other"];
 
-function toLocalInput(value: unknown): string {
-  if (typeof value !== "string" || !value) return "";
+/** An instant as the local day and time the inputs show ("" when there is none). */
+function toLocalParts(value: unknown): { day: string; time: string } {
+  if (typeof value !== "string" || !value) return { day: "", time: "" };
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return "";
+  if (Number.isNaN(d.getTime())) return { day: "", time: "" };
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return {
+    day: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`,
+    time: `${pad(d.getHours())}:${pad(d.getMinutes())}`,
+  };
 }
 
-function fromLocalInput(value: string): string | null {
-  if (!value) return null;
-  const d = new Date(value);
+/** The local day alone means the end of that day: a task "due on the 5th" is due by its close. */
+export const END_OF_DAY = "23:59";
+
+export function fromLocalParts(day: string, time: string): string | null {
+  if (!day) return null;
+  const d = new Date(`${day}T${time || END_OF_DAY}`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** Day and optional time as two inputs: a day without a time is kept, never dropped. */
+function DateTimeInput({
+  label,
+  value,
+  error,
+  onChange,
+}: {
+  label: string;
+  value: unknown;
+  error?: string;
+  onChange: (value: string | null) => void;
+}) {
+  const { t } = useTranslation();
+  const initial = toLocalParts(value);
+  const [day, setDay] = useState(initial.day);
+  const [time, setTime] = useState(initial.time);
+  const update = (nextDay: string, nextTime: string) => {
+    setDay(nextDay);
+    setTime(nextTime);
+    onChange(fromLocalParts(nextDay, nextTime));
+  };
+  return (
+    <Group gap="xs" align="flex-start" wrap="nowrap">
+      <TextInput
+        type="date"
+        label={label}
+        value={day}
+        onChange={(e) => update(e.currentTarget.value, time)}
+        error={error}
+        style={{ flex: 1 }}
+      />
+      <TextInput
+        type="time"
+        label={t("form.time")}
+        description={day && !time ? t("form.endOfDay") : undefined}
+        value={time}
+        onChange={(e) => update(day, e.currentTarget.value)}
+        w={140}
+      />
+    </Group>
+  );
 }
 
 /** Errors of nested paths ("phones[0].number") for one field. */
@@ -83,6 +134,16 @@ export function UserSelect(props: {
   );
 }
 
+/** A record in a picker: its name plus what tells two of the same name apart. */
+export function pickerLabel(r: Record<string, unknown>): string {
+  const name = asText(r.name ?? r.title ?? r.full_name ?? (r.from_number ? formatPhone(r.from_number) : r.id));
+  const phones = Array.isArray(r.phones) ? (r.phones as { number?: string }[]) : [];
+  const extra = [typeof r.company === "string" ? r.company : "", phones[0]?.number ? formatPhone(phones[0].number) : ""]
+    .filter(Boolean)
+    .join(", ");
+  return extra ? `${name} · ${extra}` : name;
+}
+
 export function RecordSelect(props: {
   type: string;
   label: string;
@@ -98,7 +159,7 @@ export function RecordSelect(props: {
     queryFn: () => searchRecords(props.type, debounced),
   });
   const current = useRecord(props.type, props.value ?? undefined);
-  const label = (r: Record<string, unknown>) => String(r.name ?? r.title ?? r.full_name ?? r.from_number ?? r.id);
+  const label = (r: Record<string, unknown>) => pickerLabel(r);
   const options = new Map<string, string>();
   if (current.data && props.value) options.set(props.value, label(current.data));
   for (const r of found.data ?? []) options.set(r.id, label(r));
@@ -260,22 +321,18 @@ export function FieldInput(props: InputProps) {
         />
       );
     case "datetime":
-      return (
-        <TextInput
-          type="datetime-local"
-          label={label}
-          value={toLocalInput(value)}
-          onChange={(e) => onChange(field.name, fromLocalInput(e.currentTarget.value))}
-          error={error}
-        />
-      );
+      return <DateTimeInput label={label} value={value} error={error} onChange={(v) => onChange(field.name, v)} />;
     case "money":
       return (
         <TextInput
           label={label}
           inputMode="decimal"
+          placeholder="0"
           value={(value as string) ?? ""}
-          onChange={(e) => onChange(field.name, e.currentTarget.value.replace(",", "."))}
+          onChange={(e) => {
+            const typed = e.currentTarget.value.replace(",", ".").replace(/\s/g, "");
+            onChange(field.name, typed === "" ? null : typed);
+          }}
           error={error}
         />
       );

@@ -34,7 +34,9 @@ export type FieldKind =
   | "password"
   | "phone"
   | "related"
-  | "duration";
+  | "duration"
+  | "disconnect"
+  | "size";
 
 export interface FieldDef {
   name: string;
@@ -88,6 +90,14 @@ export interface EntityDef {
 // (src/api/contract.test.ts checks that none is missing).
 const STAGES = ["new", "qualified", "proposal", "won", "lost"] as const satisfies readonly Schemas["Deal"]["stage"][];
 export const DEAL_STAGES = STAGES;
+/** Where a deal may move from each stage (the API's pipeline rule: a won deal is final). */
+export const STAGE_TRANSITIONS: Record<string, readonly string[]> = {
+  new: ["qualified", "lost"],
+  qualified: ["new", "proposal", "lost"],
+  proposal: ["qualified", "won", "lost"],
+  won: [],
+  lost: ["new"],
+};
 const TASK_STATUS = [
   "open",
   "in_progress",
@@ -138,7 +148,7 @@ export const ENTITIES: Record<string, EntityDef> = {
     fields: [
       { name: "title", kind: "text", required: true },
       { name: "stage", kind: "select", options: STAGES, initial: "new" },
-      { name: "amount", kind: "money", initial: "0" },
+      { name: "amount", kind: "money" },
       { name: "currency", kind: "select", options: ["RUB", "USD", "EUR"], initial: "RUB" },
       { name: "contact_id", kind: "contact" },
       { name: "owner_id", kind: "user" },
@@ -256,7 +266,7 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "answered_at", kind: "datetime", readOnly: true },
       { name: "ended_at", kind: "datetime", readOnly: true },
       { name: "talk_seconds", kind: "duration", readOnly: true },
-      { name: "disconnect_reason", kind: "text", readOnly: true },
+      { name: "disconnect_reason", kind: "disconnect", readOnly: true },
     ],
     filters: [
       { name: "direction", kind: "select", options: DIRECTIONS },

@@ -24,18 +24,10 @@ import { can } from "../auth/permissions";
 import { errorText } from "../components/ApiErrorAlert";
 import { RecordLink, UserName } from "../components/People";
 import { useEntityList, useUpdate } from "../entities/api";
-import { DEAL_STAGES, type EntityRecord } from "../entities/registry";
+import { DEAL_STAGES, STAGE_TRANSITIONS as TRANSITIONS, type EntityRecord } from "../entities/registry";
+import { focusWhenReady } from "../lib/focus";
 import { formatMoney } from "../lib/format";
 import { EntityListPage } from "./EntityListPage";
-
-/** Where a deal may move from each stage (the API's pipeline rule). */
-export const TRANSITIONS: Record<string, string[]> = {
-  new: ["qualified", "lost"],
-  qualified: ["new", "proposal", "lost"],
-  proposal: ["qualified", "won", "lost"],
-  won: [],
-  lost: ["new"],
-};
 
 const COLORS: Record<string, string> = {
   new: "gray",
@@ -70,7 +62,7 @@ function DealCard({
         <Anchor component={Link} to={`/deals/${deal.id}`} fw={600} size="sm" style={{ wordBreak: "break-word" }}>
           {String(deal.title)}
         </Anchor>
-        {movable && targets.length > 0 && (
+        {movable && (
           <Menu position="bottom-end" withArrow>
             <Menu.Target>
               <ActionIcon variant="subtle" size="sm" aria-label={`${t("deals.moveTo")}: ${String(deal.title)}`}>
@@ -78,7 +70,7 @@ function DealCard({
               </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
-              <Menu.Label>{t("deals.moveTo")}</Menu.Label>
+              <Menu.Label>{targets.length ? t("deals.moveTo") : t("deals.final")}</Menu.Label>
               {targets.map((s) => (
                 <Menu.Item key={s} onClick={() => onMove(deal, s)}>
                   {t(`options.stage.${s}`)}
@@ -128,6 +120,7 @@ function StageColumn({
       style={{ flex: "1 0 210px" }}
       component="section"
       aria-label={t(`options.stage.${stage}`)}
+      data-stage={stage}
       onDragOver={(e) => {
         e.preventDefault();
         setOver(true);
@@ -174,6 +167,7 @@ function Board() {
     try {
       await update.mutateAsync({ id: deal.id, body: { stage }, ifMatch: deal.version });
       notifications.show({ color: "green", message: t("deals.moved", { stage: t(`options.stage.${stage}`) }) });
+      focusWhenReady([`section[data-stage="${stage}"] [data-id="${deal.id}"] button`]);
     } catch (error) {
       const message = error instanceof ApiError && error.status === 412 ? t("conflict.title") : errorText(error, t);
       notifications.show({ color: "red", message });

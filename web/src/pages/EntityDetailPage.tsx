@@ -30,13 +30,14 @@ import { UserName } from "../components/People";
 import { PresenceAvatars } from "../components/PresenceAvatars";
 import { useLifecycle, useRecord } from "../entities/api";
 import { entityDef, labelKey, recordTitle } from "../entities/registry";
+import { focusWhenReady } from "../lib/focus";
 import { formatDateTime } from "../lib/format";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { CHANGE_EVENT, parseChange } from "../realtime/events";
 import { RecordingPlayer, RecordingRemoved } from "../telephony/RecordingPlayer";
 import { recordingView } from "../telephony/recording";
 import { FilesSection, hasFiles } from "../files/FilesSection";
-import { CallsSection, NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
+import { CallsSection, DealsSection, NotesSection, NumberListEntries, TasksSection } from "./RelatedSections";
 
 export function EntityDetailPage({ type }: { type: string }) {
   const { id = "" } = useParams();
@@ -90,6 +91,12 @@ export function EntityDetailPage({ type }: { type: string }) {
         ),
       });
       if (action === "purge") navigate(`/${type}/trash`, { replace: true });
+      else
+        focusWhenReady(
+          action === "trash"
+            ? ['[data-action="restore"]', "#main"]
+            : ['[data-action="edit"]', '[data-action="trash"]', "#main"],
+        );
     } catch (error) {
       notifications.show({ color: "red", message: errorText(error, t) });
     }
@@ -113,7 +120,12 @@ export function EntityDetailPage({ type }: { type: string }) {
         </Stack>
         <Group gap="xs">
           {!trashed && can(me.role, type, "update") && (
-            <Button component={Link} to={`/${type}/${id}/edit`} leftSection={<IconPencil size={16} />}>
+            <Button
+              component={Link}
+              to={`/${type}/${id}/edit`}
+              leftSection={<IconPencil size={16} />}
+              data-action="edit"
+            >
               {t("common.edit")}
             </Button>
           )}
@@ -123,6 +135,7 @@ export function EntityDetailPage({ type }: { type: string }) {
               color="red"
               leftSection={<IconTrash size={16} />}
               onClick={() => act("trash")}
+              data-action="trash"
               loading={lifecycle.isPending}
             >
               {t("record.moveToTrash")}
@@ -133,6 +146,7 @@ export function EntityDetailPage({ type }: { type: string }) {
               variant="light"
               leftSection={<IconRestore size={16} />}
               onClick={() => act("restore")}
+              data-action="restore"
               loading={lifecycle.isPending}
             >
               {t("record.restore")}
@@ -177,6 +191,7 @@ export function EntityDetailPage({ type }: { type: string }) {
             )}
             {type === "calls" && recordingView(data) === "expired" && <RecordingRemoved />}
             {type === "number_lists" && <NumberListEntries record={data} />}
+            {type === "contacts" && <DealsSection contactId={id} />}
             {type === "contacts" && <CallsSection contactId={id} />}
             {def.hasNotes && <NotesSection type={type} id={id} />}
             {(type === "contacts" || type === "deals") && <TasksSection type={type} id={id} />}

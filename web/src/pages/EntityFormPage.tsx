@@ -1,8 +1,8 @@
 /** Create and edit forms for any entity type, with the API's field errors and the 412 dialog. */
-import { useEffect, useMemo, useState, type FormEvent } from "react";
-import { Alert, Button, Group, Loader, Paper, Stack, Title } from "@mantine/core";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { Alert, Button, Group, Loader, Modal, Paper, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { useBlocker, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
@@ -16,10 +16,12 @@ import {
   editableFields,
   entityDef,
   recordTitle,
+  STAGE_TRANSITIONS,
   type EntityDef,
   type EntityRecord,
 } from "../entities/registry";
 import { useUserName } from "../entities/directory";
+import { validationMessage } from "../lib/format";
 
 /** Who a new record belongs to by default: the employee creating it. */
 const OWNED_BY_ME = new Set(["owner_id", "assignee_id"]);
@@ -67,13 +69,41 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const isNew = !record;
-  const fields = useMemo(() => editableFields(def, isNew), [def, isNew]);
+  const fields = useMemo(
+    () =>
+      editableFields(def, isNew).map((field) => {
+        // An existing deal offers the stages the pipeline allows from where it is (as the board does).
+        if (def.type !== "deals" || field.name !== "stage" || !record) return field;
+        const current = String(record.stage);
+        return { ...field, options: [current, ...(STAGE_TRANSITIONS[current] ?? [])] };
+      }),
+    [def, isNew, record],
+  );
   const editable = useMemo(() => fields.flatMap(apiFieldNames), [fields]);
   const [base, setBase] = useState<Values | undefined>(record);
   const me = useMe();
   const [values, setValues] = useState<Values>(() =>
     record ? { ...record, password: undefined } : initialValues(def, params, me.id),
   );
+  const [pristine] = useState<Values>(values);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Set when the form itself navigates away (saved, or nothing to save): no question then.
+  const leaving = useRef(false);
+  const dirty = Object.keys(changedFields(pristine, values, editable)).length > 0 || Boolean(values.password);
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) =>
+      dirty && !leaving.current && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+  // The keyboard starts in the first field.
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>("input:not([type=hidden]), textarea")?.focus();
+  }, []);
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [conflict, setConflict] = useState<{ info: Conflict; current: EntityRecord; patch: Values } | null>(null);
@@ -94,12 +124,16 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
 
   const fail = (error: unknown) => {
     if (error instanceof ApiError && (error.status === 422 || error.status === 400) && error.problem.errors?.length) {
-      setErrors(error.fieldErrors());
+      const translated: Errors = {};
+      for (const [field, message] of Object.entries(error.fieldErrors()))
+        translated[field] = validationMessage(message);
+      setErrors(translated);
       setFailure(null);
     } else setFailure(error);
   };
 
   const done = (saved: EntityRecord) => {
+    leaving.current = true;
     notifications.show({ color: "green", message: isNew ? t("common.created") : t("common.saved") });
     navigate(`/${def.type}/${saved.id}`, { replace: !isNew });
   };
@@ -135,6 +169,7 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
     const patch = changedFields(base ?? {}, values, editable);
     if (values.password) patch.password = values.password;
     if (!Object.keys(patch).length) {
+      leaving.current = true;
       navigate(`/${def.type}/${record.id}`);
       return;
     }
@@ -167,7 +202,7 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
   const hasErrors = Object.keys(errors).length > 0;
   return (
     <Paper withBorder p={{ base: "sm", sm: "lg" }} radius="md" maw={760}>
-      <form onSubmit={submit} noValidate aria-label={title}>
+      <form onSubmit={submit} noValidate aria-label={title} ref={formRef}>
         <Stack>
           <Title order={2}>{title}</Title>
           {!isNew && liveVersion !== undefined && base && liveVersion > Number(base.version) && (
@@ -206,6 +241,23 @@ function FormBody({ def, record }: { def: EntityDef; record?: EntityRecord }) {
           </Group>
         </Stack>
       </form>
+      <Modal
+        opened={blocker.state === "blocked"}
+        onClose={() => blocker.reset?.()}
+        title={t("form.leaveTitle")}
+        centered
+        closeButtonProps={{ "aria-label": t("common.close") }}
+      >
+        <Text mb="lg">{t("form.leaveText")}</Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => blocker.reset?.()} data-autofocus>
+            {t("form.stay")}
+          </Button>
+          <Button color="red" onClick={() => blocker.proceed?.()}>
+            {t("form.leave")}
+          </Button>
+        </Group>
+      </Modal>
       <ConflictDialog
         conflict={conflict?.info ?? null}
         saving={update.isPending}

@@ -5,6 +5,7 @@ import {
   Anchor,
   Button,
   Center,
+  Collapse,
   Group,
   Loader,
   Paper,
@@ -16,11 +17,12 @@ import {
   Title,
   Tooltip,
 } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
   IconArrowDown,
   IconArrowUp,
+  IconFilter,
   IconPlus,
   IconRestore,
   IconSearch,
@@ -33,7 +35,8 @@ import { useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { ApiErrorAlert, errorText } from "../components/ApiErrorAlert";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { FieldValue } from "../components/FieldValue";
+import { FieldValue, isOtherParty } from "../components/FieldValue";
+import { DialButton } from "../telephony/PhoneLink";
 import { UserSelect } from "../components/inputs";
 import { useEntityList, useLifecycle, type ListParams } from "../entities/api";
 import {
@@ -44,10 +47,16 @@ import {
   type EntityRecord,
   type FieldDef,
 } from "../entities/registry";
+import { focusWhenReady } from "../lib/focus";
 import { dayBound, formatDateTime } from "../lib/format";
+import { RecordCards } from "./RecordCards";
 
 function columnField(def: EntityDef, name: string): FieldDef {
-  return def.fields.find((f) => f.name === name) ?? { name, kind: name.endsWith("_at") ? "datetime" : "text" };
+  const known = def.fields.find((f) => f.name === name);
+  if (known) return known;
+  // Columns the form does not edit: people by name, times as dates, never a raw id.
+  if (name === "author_id" || name.endsWith("_by")) return { name, kind: "user" };
+  return { name, kind: name.endsWith("_at") ? "datetime" : "text" };
 }
 
 /** A text filter applied as you type (once the typing settles), no Enter needed. */
@@ -130,6 +139,45 @@ function Filters({
   );
 }
 
+/** Restore and delete-for-good, as named icon buttons (they fit beside the columns). */
+function TrashActions({ onRestore, onPurge }: { onRestore?: () => void; onPurge?: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Group gap={6} wrap="nowrap">
+      {onRestore && (
+        <Tooltip label={t("list.restore")}>
+          <ActionIcon
+            variant="light"
+            size="lg"
+            aria-label={t("list.restore")}
+            onClick={onRestore}
+            data-action="restore"
+          >
+            <IconRestore size={16} />
+          </ActionIcon>
+        </Tooltip>
+      )}
+      {onPurge && (
+        <Tooltip label={t("list.purge")}>
+          <ActionIcon
+            variant="light"
+            color="red"
+            size="lg"
+            aria-label={t("list.purge")}
+            onClick={onPurge}
+            data-action="purge"
+          >
+            <IconTrashX size={16} />
+          </ActionIcon>
+        </Tooltip>
+      )}
+    </Group>
+  );
+}
+
+/** Kinds whose values read as one unit and must not break across lines. */
+const NOWRAP = new Set(["phone", "select", "date", "datetime", "duration", "money", "boolean", "phones"]);
+
 interface Props {
   type: string;
   trashed?: boolean;
@@ -153,6 +201,9 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   const [debounced] = useDebouncedValue(search, 300);
   const [purging, setPurging] = useState<EntityRecord | null>(null);
   const lifecycle = useLifecycle(type);
+  // Below Mantine's "sm" a list is cards and its filters fold behind one button.
+  const phone = useMediaQuery("(max-width: 48em)") ?? false;
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   const setParam = (name: string, value: string | null) => {
     setParams(
@@ -196,26 +247,34 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
   const records = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((r) => (refine ? refine(r) : true));
 
   const act = async (record: EntityRecord, action: "restore" | "purge") => {
+    const index = records.findIndex((r) => r.id === record.id);
+    const neighbour = records[index + 1] ?? records[index - 1];
     try {
       await lifecycle.mutateAsync({ id: record.id, action, version: record.version });
       notifications.show({
         color: "green",
         message: t(action === "restore" ? "record.restoredToast" : "record.purgedToast"),
       });
+      focusWhenReady([
+        ...(neighbour ? [`tr[data-id="${neighbour.id}"] button[data-action="${action}"]`] : []),
+        "#list-title",
+      ]);
     } catch (error) {
       notifications.show({ color: "red", message: errorText(error, t) });
     }
     setPurging(null);
   };
 
-  const columns = def.columns.map((name) => columnField(def, name));
+  // The trash names each record and when it was trashed, so its actions fit on the screen.
+  const columns = (trashed ? def.columns.slice(0, 2) : def.columns).map((name) => columnField(def, name));
+  const activeFilters = visibleFilters.filters.filter((f) => params.get(f.name)).length;
   // An empty page under a search or a filter means "nothing matches", not "nothing exists".
-  const narrowed = Boolean(query.q) || visibleFilters.filters.some((f) => params.get(f.name));
+  const narrowed = Boolean(query.q) || activeFilters > 0;
   const heading = title ?? (trashed ? t("list.trashTitle", { type: t(`nav.${type}`) }) : t(`nav.${type}`));
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={1} size="h2">
+        <Title order={1} size="h2" id="list-title" tabIndex={-1} style={{ outline: "none" }}>
           {heading}
         </Title>
         <Group gap="xs">
@@ -233,7 +292,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
       </Group>
       {header}
       <Paper withBorder p="sm" radius="md">
-        <Group align="flex-end" gap="sm" wrap="wrap">
+        <Group align="flex-end" gap="sm" wrap={phone ? "nowrap" : "wrap"} mb={phone ? 0 : "sm"}>
           {def.searchable && (
             <TextInput
               label={t("common.search")}
@@ -245,100 +304,117 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
               type="search"
             />
           )}
-          {!trashed && <Filters def={visibleFilters} params={params} set={setParam} />}
-          <Select
-            label={t("list.sortBy")}
-            data={def.sortable.map((f) => ({ value: f, label: t(`fields.${f}`) }))}
-            value={sortField}
-            onChange={(v) => setParam("sort", v ? `${descending ? "-" : ""}${v}` : null)}
-            allowDeselect={false}
-            w={170}
-          />
-          <Tooltip label={t(descending ? "common.descending" : "common.ascending")}>
-            <ActionIcon
+          {phone && (
+            <Button
               variant="default"
-              size="lg"
-              aria-label={`${t("common.sort")}: ${t(descending ? "common.descending" : "common.ascending")}`}
-              onClick={() => setParam("sort", `${descending ? "" : "-"}${sortField}`)}
+              leftSection={<IconFilter size={16} />}
+              onClick={() => setFiltersOpen((o) => !o)}
+              aria-expanded={filtersOpen}
             >
-              {descending ? <IconArrowDown size={16} /> : <IconArrowUp size={16} />}
-            </ActionIcon>
-          </Tooltip>
+              {t("common.filters")}
+              {activeFilters > 0 ? ` (${activeFilters})` : ""}
+            </Button>
+          )}
         </Group>
+        <Collapse in={!phone || filtersOpen}>
+          <Group align="flex-end" gap="sm" wrap="wrap" mt={phone ? "sm" : 0}>
+            {!trashed && <Filters def={visibleFilters} params={params} set={setParam} />}
+            <Select
+              label={t("list.sortBy")}
+              data={def.sortable.map((f) => ({ value: f, label: t(`fields.${f}`) }))}
+              value={sortField}
+              onChange={(v) => setParam("sort", v ? `${descending ? "-" : ""}${v}` : null)}
+              allowDeselect={false}
+              w={170}
+            />
+            <Tooltip label={t(descending ? "common.descending" : "common.ascending")}>
+              <ActionIcon
+                variant="default"
+                size="lg"
+                aria-label={`${t("common.sort")}: ${t(descending ? "common.descending" : "common.ascending")}`}
+                onClick={() => setParam("sort", `${descending ? "" : "-"}${sortField}`)}
+              >
+                {descending ? <IconArrowDown size={16} /> : <IconArrowUp size={16} />}
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        </Collapse>
       </Paper>
       <ApiErrorAlert error={list.error} />
-      <Table.ScrollContainer minWidth={640}>
-        <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
-          <Table.Thead>
-            <Table.Tr>
-              {columns.map((c) => (
-                <Table.Th key={c.name}>{t(labelKey(c))}</Table.Th>
-              ))}
-              {trashed && <Table.Th>{t("fields.deleted_at")}</Table.Th>}
-              {trashed && (
-                <Table.Th>
-                  <span className="sr-only">{t("common.details")}</span>
-                </Table.Th>
-              )}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {records.map((record) => (
-              <Table.Tr
-                key={record.id}
-                data-id={record.id}
-                style={{ cursor: "pointer" }}
-                onClick={() => navigate(`/${type}/${record.id}`)}
-              >
-                {columns.map((c, i) => (
-                  <Table.Td key={c.name}>
-                    {i === 0 ? (
-                      <Anchor
-                        component={Link}
-                        to={`/${type}/${record.id}`}
-                        fw={500}
-                        onClick={(e) => e.stopPropagation()}
-                      >
-                        {recordTitle(def, record) || formatDateTime(record.created_at)}
-                      </Anchor>
-                    ) : (
-                      <FieldValue field={c} record={record} />
-                    )}
-                  </Table.Td>
+      {phone ? (
+        <RecordCards
+          def={def}
+          columns={columns}
+          records={records}
+          trashed={trashed}
+          actions={(record) => (
+            <TrashActions
+              onRestore={can(me.role, type, "restore") ? () => act(record, "restore") : undefined}
+              onPurge={can(me.role, type, "purge") ? () => setPurging(record) : undefined}
+            />
+          )}
+        />
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
+            <Table.Thead>
+              <Table.Tr>
+                {columns.map((c) => (
+                  <Table.Th key={c.name}>{t(labelKey(c))}</Table.Th>
                 ))}
-                {trashed && <Table.Td>{formatDateTime(record.deleted_at)}</Table.Td>}
+                {trashed && <Table.Th>{t("fields.deleted_at")}</Table.Th>}
                 {trashed && (
-                  <Table.Td onClick={(e) => e.stopPropagation()}>
-                    <Group gap="xs" wrap="nowrap">
-                      {can(me.role, type, "restore") && (
-                        <Button
-                          size="xs"
-                          variant="light"
-                          leftSection={<IconRestore size={14} />}
-                          onClick={() => act(record, "restore")}
-                        >
-                          {t("list.restore")}
-                        </Button>
-                      )}
-                      {can(me.role, type, "purge") && (
-                        <Button
-                          size="xs"
-                          variant="light"
-                          color="red"
-                          leftSection={<IconTrashX size={14} />}
-                          onClick={() => setPurging(record)}
-                        >
-                          {t("list.purge")}
-                        </Button>
-                      )}
-                    </Group>
-                  </Table.Td>
+                  <Table.Th>
+                    <span className="sr-only">{t("common.details")}</span>
+                  </Table.Th>
                 )}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+            </Table.Thead>
+            <Table.Tbody>
+              {records.map((record) => (
+                <Table.Tr
+                  key={record.id}
+                  data-id={record.id}
+                  style={{ cursor: "pointer" }}
+                  onClick={() => navigate(`/${type}/${record.id}`)}
+                >
+                  {columns.map((c, i) => (
+                    <Table.Td key={c.name} className={NOWRAP.has(c.kind) ? "sb-nowrap" : undefined}>
+                      {i === 0 ? (
+                        <Group gap={4} wrap="nowrap">
+                          <Anchor
+                            component={Link}
+                            to={`/${type}/${record.id}`}
+                            fw={500}
+                            onClick={(e) => e.stopPropagation()}
+                          >
+                            {recordTitle(def, record) || formatDateTime(record.created_at)}
+                          </Anchor>
+                          {/* A call's title is the caller's number: call back from the row. */}
+                          {c.kind === "phone" && typeof record[c.name] === "string" && isOtherParty(c.name, record) && (
+                            <DialButton number={String(record[c.name])} />
+                          )}
+                        </Group>
+                      ) : (
+                        <FieldValue field={c} record={record} />
+                      )}
+                    </Table.Td>
+                  ))}
+                  {trashed && <Table.Td>{formatDateTime(record.deleted_at)}</Table.Td>}
+                  {trashed && (
+                    <Table.Td onClick={(e) => e.stopPropagation()}>
+                      <TrashActions
+                        onRestore={can(me.role, type, "restore") ? () => act(record, "restore") : undefined}
+                        onPurge={can(me.role, type, "purge") ? () => setPurging(record) : undefined}
+                      />
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
       {list.isPending && (
         <Center>
           <Loader aria-label={t("app.loading")} />

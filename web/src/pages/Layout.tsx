@@ -66,7 +66,7 @@ function ConnectionStatus() {
         ) : (
           <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
         )}
-        <Text size="xs" visibleFrom="sm" c={live ? "green.7" : "orange.7"}>
+        <Text size="xs" visibleFrom="sm" c={live ? "green.9" : "orange.9"}>
           {label}
         </Text>
       </Group>
@@ -92,8 +92,18 @@ export function Layout() {
       firstRender.current = false;
       return;
     }
-    document.getElementById("main")?.focus({ preventScroll: true });
+    const main = document.getElementById("main");
+    // A page that focused its own first field (a form) keeps it.
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
   }, [location.pathname]);
+  useEffect(() => {
+    if (!opened) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") close();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [opened, close]);
   useEffect(() => {
     if (location.pathname === "/calls" && new URLSearchParams(location.search).get("status") === "missed") markSeen();
   }, [location, markSeen]);

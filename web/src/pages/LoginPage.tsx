@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
 import { Navigate, useLocation, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../api/client";
+import { ApiError, signedOutReason } from "../api/client";
 import { useAuth } from "../auth/AuthProvider";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 
@@ -37,6 +37,8 @@ export function LoginPage() {
       if (err instanceof ApiError && err.status === 429) {
         const seconds = err.problem.detail?.match(/\d+/)?.[0] ?? "60";
         setError(t("auth.tooMany", { seconds }));
+      } else if (err instanceof ApiError && err.status === 401 && signedOutReason(err.problem) === "disabled") {
+        setError(t("auth.disabled"));
       } else if (err instanceof ApiError && (err.status === 401 || err.status === 400 || err.status === 422)) {
         setError(t("auth.wrong"));
       } else setError(t("common.error"));
@@ -53,9 +55,15 @@ export function LoginPage() {
             <Title order={1} size="h3" id="login-title">
               {t("auth.title")}
             </Title>
-            {expired && (
-              <Alert color="yellow" role="status">
-                {t("auth.expired")}
+            {expired && !error && (
+              <Alert color={expired === "disabled" ? "red" : "yellow"} role="status">
+                {t(
+                  expired === "disabled"
+                    ? "auth.disabled"
+                    : expired === "role-changed"
+                      ? "auth.roleChanged"
+                      : "auth.expired",
+                )}
               </Alert>
             )}
             {error && (

@@ -16,7 +16,7 @@ import { MentionTextarea } from "../components/MentionTextarea";
 import { UserName } from "../components/People";
 import { keys, useCreate, useEntityList, type Page } from "../entities/api";
 import type { EntityRecord } from "../entities/registry";
-import { formatDateTime, formatPhone } from "../lib/format";
+import { formatDateTime, formatMoney, formatPhone } from "../lib/format";
 
 export function NotesSection({ type, id }: { type: string; id: string }) {
   const { t } = useTranslation();
@@ -226,6 +226,49 @@ export function CallsSection({ contactId }: { contactId: string }) {
             <Anchor component={Link} to={`/calls/${call.id}`} size="sm">
               {t(`options.direction.${String(call.direction)}`)} · {formatDateTime(call.started_at ?? call.created_at)}
             </Anchor>
+          </Group>
+        ))}
+      </Stack>
+    </section>
+  );
+}
+
+/** The contact's deals: stage, amount, title (the full picture of a client on one page). */
+export function DealsSection({ contactId }: { contactId: string }) {
+  const { t } = useTranslation();
+  const deals = useEntityList("deals", { contact_id: contactId, sort: "-updated_at" }, { pageSize: 20 });
+  const items = deals.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section aria-labelledby="deals-title" data-testid="contact-deals">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4" id="deals-title">
+          {t("nav.deals")}
+        </Title>
+        <Button
+          component={Link}
+          to={`/deals/new?contact_id=${contactId}`}
+          size="xs"
+          variant="light"
+          leftSection={<IconPlus size={14} />}
+        >
+          {t("list.new")}
+        </Button>
+      </Group>
+      {items.length === 0 && !deals.isPending && (
+        <Text c="dimmed" size="sm">
+          {t("record.noDeals")}
+        </Text>
+      )}
+      <Stack gap={4}>
+        {items.map((deal) => (
+          <Group key={deal.id} gap="xs" wrap="nowrap">
+            <OptionBadge name="stage" value={deal.stage} />
+            <Anchor component={Link} to={`/deals/${deal.id}`} size="sm" style={{ wordBreak: "break-word" }}>
+              {String(deal.title)}
+            </Anchor>
+            <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+              {formatMoney(deal.amount, deal.currency)}
+            </Text>
           </Group>
         ))}
       </Stack>

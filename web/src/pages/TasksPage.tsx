@@ -47,6 +47,12 @@ export function TasksPage() {
         <Tabs.Tab value="overdue">{t("tasks.overdue")}</Tabs.Tab>
         <Tabs.Tab value="all">{t("tasks.all")}</Tabs.Tab>
       </Tabs.List>
+      {/* Each tab controls a panel (its aria-controls must name one); the list below is its content. */}
+      {["mine", "due", "overdue", "all"].map((value) => (
+        <Tabs.Panel key={value} value={value}>
+          {null}
+        </Tabs.Panel>
+      ))}
     </Tabs>
   );
   return <EntityListPage key={tab} type="tasks" fixed={view.fixed} refine={view.refine} header={tabs} />;

@@ -6,22 +6,29 @@
  * an unknown caller). The popup closes when the call record (private-calls) says the call is
  * over, or after a while. The wrap-up dialog after an answered call is mounted with it.
  */
-import { useEffect, useState } from "react";
-import { Button, CloseButton, Group, Paper, Stack, Text, ThemeIcon, Transition } from "@mantine/core";
-import { IconPhoneIncoming } from "@tabler/icons-react";
+import { useEffect, useRef, useState } from "react";
+import { Button, CloseButton, Group, Paper, Stack, Text, Textarea, ThemeIcon, Transition } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconPhoneCall, IconPhoneIncoming, IconPhoneOff } from "@tabler/icons-react";
 import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Schemas } from "../api/schema";
 import { useMe } from "../auth/AuthProvider";
+import { errorText } from "../components/ApiErrorAlert";
+import { useCreate } from "../entities/api";
 import { formatPhone } from "../lib/format";
+import { useDial } from "./PhoneLink";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 import { WrapUpDialog } from "./WrapUpDialog";
 
+/** Where the call is, from the call record: ringing, answered, missed, or over. */
+export type CallPhase = "ringing" | "talking" | "missed" | "ended";
+
 export interface IncomingCallEvent {
   call_id: string;
-  /** Set here (not by the server) once the call record says nobody answered. */
-  missed?: boolean;
+  /** Set here (not by the server) from the call record's status. */
+  phase?: CallPhase;
   from_number: string;
   line_number: string | null;
   contact: { id: string; name: string; company: string | null } | null;
@@ -43,13 +50,42 @@ function parse(raw: unknown): Record<string, unknown> | null {
 
 type CallStatus = Schemas["Call"]["status"];
 const OVER: ReadonlySet<CallStatus> = new Set<CallStatus>(["completed", "failed"]);
+
+/** The popup's next phase for a call status; null closes it. A note being written keeps it. */
+export function nextPhase(status: CallStatus, current: CallPhase, writing: boolean): CallPhase | null {
+  if (status === "missed") return "missed";
+  if (status === "in_progress") return "talking";
+  if (OVER.has(status)) return writing || current === "missed" ? "ended" : null;
+  return current;
+}
+
+const TITLES: Record<CallPhase, string> = {
+  ringing: "calls.incoming",
+  talking: "calls.talking",
+  missed: "calls.missedCall",
+  ended: "calls.ended",
+};
 const MAX_SHOWN_MS = 120_000;
 
 export function IncomingCall() {
   const { t } = useTranslation();
   const me = useMe();
   const [call, setCall] = useState<IncomingCallEvent | null>(null);
+  const [note, setNote] = useState("");
+  const writing = useRef(false);
+  useEffect(() => {
+    writing.current = note.trim().length > 0;
+  }, [note]);
   const { applier } = useRealtime();
+  const dial = useDial();
+  const createNote = useCreate("notes");
+  const open = call !== null;
+
+  // While the popup is up, the page keeps room for it instead of hiding cards under it.
+  useEffect(() => {
+    document.body.classList.toggle("sb-call-open", open);
+    return () => document.body.classList.remove("sb-call-open");
+  }, [open]);
 
   // Close once the call record says the call is over (answered elsewhere, ended, missed).
   useEffect(() => {
@@ -62,9 +98,11 @@ export function IncomingCall() {
         .then(({ data }) => {
           setCall((current) => {
             if (current?.call_id !== call.call_id) return current;
-            // A missed call stays on screen (call back, create the contact); others close.
-            if (data.status === "missed") return current.missed ? current : { ...current, missed: true };
-            return OVER.has(data.status) ? null : current;
+            // A missed call stays on screen (call back, create the contact); an answered one
+            // says so; an ended one closes unless a note is being written.
+            const phase = nextPhase(data.status, current.phase ?? "ringing", writing.current);
+            if (phase === null) return null;
+            return phase === current.phase ? current : { ...current, phase };
           });
         })
         .catch(() => undefined);
@@ -78,14 +116,32 @@ export function IncomingCall() {
   useChannel(`private-user.${me.id}`, (channel) => {
     const incoming = (raw: unknown) => {
       const data = parse(raw);
-      if (data && typeof data.call_id === "string" && typeof data.from_number === "string")
-        setCall(data as unknown as IncomingCallEvent);
+      if (data && typeof data.call_id === "string" && typeof data.from_number === "string") {
+        setNote("");
+        setCall({ ...(data as unknown as IncomingCallEvent), phase: "ringing" });
+      }
     };
     channel.bind("call.incoming", incoming);
     return () => channel.unbind("call.incoming", incoming);
   });
 
   const contact = call?.contact ?? null;
+  const phase: CallPhase = call?.phase ?? "ringing";
+  const close = () => {
+    setCall(null);
+    setNote("");
+  };
+  const saveNote = async () => {
+    if (!call || !note.trim()) return;
+    try {
+      await createNote.mutateAsync({ body: note.trim(), related_type: "calls", related_id: call.call_id });
+      notifications.show({ color: "green", message: t("calls.noteSaved") });
+      setNote("");
+      if (phase === "ended") setCall(null);
+    } catch (error) {
+      notifications.show({ color: "red", message: errorText(error, t) });
+    }
+  };
 
   return (
     <>
@@ -98,6 +154,8 @@ export function IncomingCall() {
               position: "fixed",
               top: 72,
               right: 16,
+              maxHeight: "calc(100vh - 88px)",
+              overflowY: "auto",
               zIndex: 400,
               width: "min(360px, calc(100vw - 32px))",
             }}
@@ -115,23 +173,34 @@ export function IncomingCall() {
                 <Group justify="space-between" wrap="nowrap">
                   <Group gap="sm" wrap="nowrap">
                     <ThemeIcon
-                      color={call.missed ? "red" : "green"}
+                      color={phase === "missed" ? "red" : phase === "ended" ? "gray" : "green"}
                       radius="xl"
                       size="lg"
-                      className={call.missed ? undefined : "sb-ringing"}
+                      className={phase === "ringing" ? "sb-ringing" : undefined}
                     >
-                      <IconPhoneIncoming size={18} />
+                      {phase === "talking" ? (
+                        <IconPhoneCall size={18} />
+                      ) : phase === "ringing" ? (
+                        <IconPhoneIncoming size={18} />
+                      ) : (
+                        <IconPhoneOff size={18} />
+                      )}
                     </ThemeIcon>
                     <div>
-                      <Text fw={700} c={call.missed ? "red" : undefined}>
-                        {call.missed ? t("calls.missedCall") : t("calls.incoming")}
+                      <Text
+                        fw={700}
+                        c={phase === "missed" ? "red" : undefined}
+                        data-testid="call-phase"
+                        data-phase={phase}
+                      >
+                        {t(TITLES[phase])}
                       </Text>
                       <Text size="sm" ff="monospace">
                         {formatPhone(call.from_number)}
                       </Text>
                     </div>
                   </Group>
-                  <CloseButton aria-label={t("calls.dismiss")} onClick={() => setCall(null)} />
+                  <CloseButton aria-label={t("calls.dismiss")} onClick={close} />
                 </Group>
                 {contact ? (
                   <Text size="lg" fw={600} data-testid="incoming-contact">
@@ -152,21 +221,56 @@ export function IncomingCall() {
                   </Text>
                 )}
                 <Group gap="xs">
+                  {phase === "missed" && (
+                    <Button
+                      size="xs"
+                      color="green"
+                      leftSection={<IconPhoneCall size={14} />}
+                      loading={dial.isPending}
+                      onClick={() => dial.mutate(call.from_number)}
+                    >
+                      {t("calls.callBack")}
+                    </Button>
+                  )}
                   {contact ? (
-                    <Button size="xs" component={Link} to={`/contacts/${contact.id}`} onClick={() => setCall(null)}>
+                    <Button size="xs" variant="light" component={Link} to={`/contacts/${contact.id}`}>
                       {t("calls.openContact")}
                     </Button>
                   ) : (
                     <Button
                       size="xs"
+                      variant="light"
                       component={Link}
                       to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
-                      onClick={() => setCall(null)}
                     >
                       {t("calls.createContact")}
                     </Button>
                   )}
+                  <Button
+                    size="xs"
+                    variant="default"
+                    component={Link}
+                    to={`/tasks/new?related_type=calls&related_id=${call.call_id}&title=${encodeURIComponent(
+                      t("calls.taskTitle", { who: contact?.name ?? formatPhone(call.from_number) }),
+                    )}`}
+                  >
+                    {t("calls.quickTask")}
+                  </Button>
                 </Group>
+                <Textarea
+                  aria-label={t("calls.quickNote")}
+                  placeholder={t("calls.quickNote")}
+                  value={note}
+                  onChange={(e) => setNote(e.currentTarget.value)}
+                  autosize
+                  minRows={2}
+                  maxRows={6}
+                />
+                {note.trim() && (
+                  <Button size="xs" w="fit-content" onClick={saveNote} loading={createNote.isPending}>
+                    {t("calls.saveNote")}
+                  </Button>
+                )}
               </Stack>
             )}
           </Paper>

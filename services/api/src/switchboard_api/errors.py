@@ -81,6 +81,20 @@ class Unauthenticated(AppError):
     status, slug, title = 401, "unauthenticated", "Authentication required"
 
 
+class AccountDisabled(Unauthenticated):
+    """The right password of a disabled account, or a session ended by disabling it: the
+    employee is told why instead of "wrong password" or "session expired"."""
+
+    slug, title = "account-disabled", "Account disabled"
+
+
+class RoleChanged(Unauthenticated):
+    """A session an administrator ended by changing the employee's role: sign in again to
+    work with the new role."""
+
+    slug, title = "role-changed", "Role changed"
+
+
 class Forbidden(AppError):
     """Authenticated but not allowed."""
 

@@ -10,9 +10,15 @@ import msgspec
 from switchboard_api.auth import cache, repository
 from switchboard_api.auth.cache import CachedToken, CachedUser
 from switchboard_api.auth.principal import Principal
-from switchboard_api.auth.sessions import HashRead, SessionStore
+from switchboard_api.auth.sessions import (
+    DISABLED,
+    ROLE_CHANGED,
+    HashRead,
+    SessionStore,
+    ended_reason,
+)
 from switchboard_api.auth.tokens import looks_like_token, token_hash
-from switchboard_api.errors import Unauthenticated
+from switchboard_api.errors import AccountDisabled, RoleChanged, Unauthenticated
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import read_session
 
@@ -45,6 +51,11 @@ class Authenticator:
         plus the fields of ``also`` if asked for (read in the same Redis round trip)."""
         state = await self.sessions.resolve(session_id, also)
         if state is None:
+            reason = await ended_reason(self._resources.redis, session_id)
+            if reason == DISABLED:
+                raise AccountDisabled("your account was disabled; ask an administrator")
+            if reason == ROLE_CHANGED:
+                raise RoleChanged("an administrator changed your role; sign in again")
             raise Unauthenticated("the session has expired or was ended; sign in again")
         user = _decode_user(state.cached_user)
         if user is None or user.id != state.user_id:

@@ -18,7 +18,14 @@ from switchboard_api.auth.ratelimit import LoginLimits, LoginRateLimiter
 from switchboard_api.auth.sessions import SessionStore, end_user_sessions
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
 from switchboard_api.db.api_tokens import ApiToken
-from switchboard_api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from switchboard_api.errors import (
+    AccountDisabled,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from switchboard_api.platform import metrics
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
@@ -60,17 +67,21 @@ async def login(
 ) -> LoginResult:
     """Check the password and open a new session, ending the one the browser had (rotation).
 
-    Unknown email, wrong password and disabled account all fail the same way, in the same
-    time, so the answer reveals nothing about which accounts exist.
+    Unknown email and wrong password fail the same way, in the same time, so the answer
+    reveals nothing about which accounts exist; the right password of a disabled account is
+    told so (its owner needs an administrator, not another try).
     """
     limiter = login_limiter(resources)
     await limiter.attempt(email, address)
     candidate = await repository.find_login_candidate(uow.session, email.strip())
     stored = candidate.password_hash if candidate else None
     matches = await verify_password_off_loop(stored, password)
-    if not matches or candidate is None or not candidate.user.active:
+    if not matches or candidate is None:
         metrics.LOGIN_FAILURES.inc()
         raise Unauthenticated("wrong email or password")
+    if not candidate.user.active:
+        # Only someone who knows the password learns this, so it reveals nothing new.
+        raise AccountDisabled("your account was disabled; ask an administrator")
     await limiter.succeeded(email, address)
     if stored is not None and needs_rehash(stored):
         await repository.store_password_hash(

@@ -25,6 +25,12 @@ from switchboard_api.platform.redis_batch import CommandBatcher
 
 SESSION_KEY = "auth:session:"
 USER_SESSIONS_KEY = "auth:user-sessions:"
+#: Why a session was ended by someone else ("disabled", "role-changed"), under the ended
+#: session's key, for a day: the browser still holding it is told the reason once it asks.
+ENDED_REASON_KEY = "auth:session-ended:"
+ENDED_REASON_SECONDS = 86_400
+DISABLED = "disabled"
+ROLE_CHANGED = "role-changed"
 
 # One round trip per authenticated request: check and slide the session, fetch the cached
 # user snapshot with its cache generation (see auth.cache) and, if asked, the fields
@@ -132,9 +138,12 @@ class SessionStore:
             await pipe.execute()
 
 
-async def end_user_sessions(redis: Redis, user_id: uuid.UUID, *, keep: str | None = None) -> None:
+async def end_user_sessions(
+    redis: Redis, user_id: uuid.UUID, *, keep: str | None = None, reason: str | None = None
+) -> None:
     """End every session of a user (password changed or reset, account disabled or purged),
-    except the session ``keep`` (the one that changed the password)."""
+    except the session ``keep`` (the one that changed the password); with ``reason``, the
+    ended sessions remember it (see :func:`ended_reason`)."""
     index = USER_SESSIONS_KEY + str(user_id)
     kept = _key(keep).encode() if keep else None
     keys = [k for k in await redis.smembers(index) if k != kept]
@@ -142,7 +151,19 @@ async def end_user_sessions(redis: Redis, user_id: uuid.UUID, *, keep: str | Non
         async with redis.pipeline(transaction=True) as pipe:
             pipe.delete(*keys)
             pipe.srem(index, *keys)
+            if reason is not None:
+                for key in keys:
+                    name = key.decode() if isinstance(key, bytes) else str(key)
+                    pipe.set(ENDED_REASON_KEY + name, reason, ex=ENDED_REASON_SECONDS)
             await pipe.execute()
 
 
-__all__ = ["HashRead", "SessionState", "SessionStore", "end_user_sessions"]
+async def ended_reason(redis: Redis, session_id: str) -> str | None:
+    """Why someone else ended this (no longer live) session, if they said."""
+    value = await redis.get(ENDED_REASON_KEY + _key(session_id))
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+__all__ = ["HashRead", "SessionState", "SessionStore", "end_user_sessions", "ended_reason"]
