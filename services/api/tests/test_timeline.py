@@ -103,6 +103,31 @@ async def test_deal_timeline(agent: Actor) -> None:
     assert items[-1]["change"]["action"] == "created"
 
 
+async def test_a_deal_shows_the_calls_with_its_contact_since_it_was_opened(agent: Actor) -> None:
+    http = agent.http
+    contact = (await http.post("/api/v1/contacts", json={"name": unique("buyer")})).json()
+    call = {"direction": "inbound", "from_number": "+74951234567", "contact_id": contact["id"]}
+    before = (await http.post("/api/v1/calls", json=call)).json()
+    deal = (
+        await http.post(
+            "/api/v1/deals", json={"title": unique("deal"), "contact_id": contact["id"]}
+        )
+    ).json()
+    during = (await http.post("/api/v1/calls", json=call)).json()
+    stranger = (await http.post("/api/v1/contacts", json={"name": unique("other")})).json()
+    await http.post("/api/v1/calls", json={**call, "contact_id": stranger["id"]})
+    url = f"/api/v1/deals/{deal['id']}/timeline"
+    calls = (await http.get(url, params={"kind": "call"})).json()["items"]
+    assert [i["id"] for i in calls] == [during["id"]]
+    assert before["id"] in {
+        i["id"]
+        for i in (await http.get(f"/api/v1/contacts/{contact['id']}/timeline")).json()["items"]
+    }
+    alone = (await http.post("/api/v1/deals", json={"title": unique("no contact")})).json()
+    none = await http.get(f"/api/v1/deals/{alone['id']}/timeline", params={"kind": "call"})
+    assert (none.status_code, none.json()["items"]) == (200, [])
+
+
 async def test_only_kinds_the_role_may_read(agent: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
     cid, _ = await _contact_with_activity(agent)
     url = f"/api/v1/contacts/{cid}/timeline"

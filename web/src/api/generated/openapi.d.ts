@@ -783,7 +783,7 @@ export interface paths {
         };
         /**
          * Activity timeline of a contacts record
-         * @description Calls (with their recordings), notes, tasks and changes, newest first; only the kinds the caller may read.
+         * @description Calls (with their recordings), notes, tasks and changes, newest first; only the kinds the caller may read. A deal's calls are those with its contact since the deal was opened.
          */
         get: operations["ApiV1ContactsRecordIdTimelineRecordTimeline"];
         put?: never;
@@ -914,7 +914,7 @@ export interface paths {
         };
         /**
          * Activity timeline of a deals record
-         * @description Calls (with their recordings), notes, tasks and changes, newest first; only the kinds the caller may read.
+         * @description Calls (with their recordings), notes, tasks and changes, newest first; only the kinds the caller may read. A deal's calls are those with its contact since the deal was opened.
          */
         get: operations["ApiV1DealsRecordIdTimelineRecordTimeline"];
         put?: never;

@@ -48,6 +48,14 @@ class After:
 
 
 @dataclass(frozen=True, slots=True)
+class CallsOf:
+    """The calls a timeline shows: those with ``contact_id``, from ``since`` on."""
+
+    contact_id: uuid.UUID
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     """One item as stored: its kind, time, sort key and the row as JSON text."""
 
@@ -99,13 +107,15 @@ class TimelineRepository:
         kinds: Sequence[str],
         after: dict[str, After | None],
         limit: int,
+        *,
+        calls: CallsOf | None,
     ) -> list[TimelineRow]:
         """The newest ``limit`` items of the ``kinds`` asked for, newest first (ties: kind,
-        then id, descending)."""
+        then id, descending); calls are those ``calls`` names."""
         parts = [
             part
             for kind in kinds
-            if (part := self._part(kind, record, after.get(kind), limit)) is not None
+            if (part := self._part(kind, record, after.get(kind), limit, calls)) is not None
         ]
         if not parts:
             return []
@@ -124,14 +134,20 @@ class TimelineRepository:
 
     @staticmethod
     def _part(
-        kind: str, record: tuple[str, uuid.UUID], after: After | None, limit: int
+        kind: str,
+        record: tuple[str, uuid.UUID],
+        after: After | None,
+        limit: int,
+        calls: CallsOf | None,
     ) -> Select[Any] | None:
         record_type, record_id = record
         if kind == "call":
-            if record_type != "contacts":
+            if calls is None:
                 return None
             t = _table(Call)
-            live = [t.c.contact_id == record_id, t.c.deleted_at.is_(None)]
+            live = [t.c.contact_id == calls.contact_id, t.c.deleted_at.is_(None)]
+            if calls.since is not None:
+                live.append(t.c.created_at >= calls.since)
             return _newest(kind, t, t.c.created_at, cast(t.c.id, Text), live, after, limit)
         if kind in {"note", "task"}:
             t = _table(Note if kind == "note" else Task)

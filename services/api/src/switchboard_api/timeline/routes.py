@@ -48,7 +48,8 @@ def timeline_handler(entity: EntityType) -> Any:
         name=f"{entity.name}:timeline",
         summary=f"Activity timeline of a {entity.name} record",
         description="Calls (with their recordings), notes, tasks and changes, newest first; "
-        "only the kinds the caller may read.",
+        "only the kinds the caller may read. A deal's calls are those with its contact since "
+        "the deal was opened.",
         opt=entity_route(entity.name, Action.READ),
         responses=problems(403, 404),
     )(record_timeline)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,12 @@ from switchboard_api.lifecycle.schemas import HistoryEntry
 from switchboard_api.notes.entity import NOTES
 from switchboard_api.platform.unit_of_work import read_session
 from switchboard_api.tasks.entity import TASKS
-from switchboard_api.timeline.repository import After, TimelineRepository, TimelineRow
+from switchboard_api.timeline.repository import (
+    After,
+    CallsOf,
+    TimelineRepository,
+    TimelineRow,
+)
 from switchboard_api.timeline.schemas import KINDS, Kind, TimelineItem, TimelinePage
 
 #: The entity type whose read permission a kind needs (``change``: the record's own type).
@@ -113,11 +118,12 @@ class TimelineReader:
         shown = self.readable_kinds(entity, kinds)
         after = decode_cursor(cursor) if cursor else None
         async with read_session(self.sessionmaker) as session:
-            if await LifecycleRepository(session, entity).get(record_id) is None:
+            record = await LifecycleRepository(session, entity).get(record_id)
+            if record is None:
                 raise NotFound(f"no {entity.name} record {record_id}")
             keysets: dict[str, After | None] = {kind: _after(kind, after) for kind in shown}
             rows = await TimelineRepository(session).page(
-                (entity.name, record_id), shown, keysets, limit + 1
+                (entity.name, record_id), shown, keysets, limit + 1, calls=_calls_of(entity, record)
             )
         items = [_item(row) for row in rows[:limit]]
         next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
@@ -125,6 +131,16 @@ class TimelineReader:
 
 
 _READ: dict[str, EntityType] = {"call": CALLS, "note": NOTES, "task": TASKS}
+
+
+def _calls_of(entity: EntityType, record: Mapping[str, Any]) -> CallsOf | None:
+    """Whose calls a record's timeline shows: a contact's own; a deal's, those with its
+    contact since the deal was opened (the talks that moved it); none without a contact."""
+    if entity.name == "contacts":
+        return CallsOf(record["id"])
+    if record.get("contact_id") is None:
+        return None
+    return CallsOf(record["contact_id"], since=record["created_at"])
 
 
 def _item(row: TimelineRow) -> TimelineItem:
