@@ -122,6 +122,9 @@ async def test_missed_call_task_goes_to_the_owner_once_and_an_outbound_answer_cl
     task = tasks[0]
     assert task["assignee_id"] == owner.id
     assert (task["status"], task["priority"]) == ("open", "high")
+    # Written in the workspace's language (Russian unless set otherwise).
+    assert task["title"].startswith("Перезвонить: ")
+    assert task["description"].startswith(f"Пропущенный звонок с +{number}, ")
     assert (task["related_type"], task["related_id"]) == ("contacts", contact_id)
     due_in = task["due_at"] - before
     assert timedelta(minutes=14) < due_in < timedelta(minutes=16), due_in
@@ -139,15 +142,14 @@ async def test_missed_call_task_goes_to_the_owner_once_and_an_outbound_answer_cl
     assert answered["status"] == "completed"
     [closed] = await _callback_tasks(engine, number)
     assert closed["status"] == "done"
-    assert closed["closed_reason"] is not None
-    assert "answered outbound call" in closed["closed_reason"]
-    assert str(answered["id"]) in closed["closed_reason"]
+    assert closed["closed_by_call_id"] == answered["id"]
+    assert closed["closed_reason"] is None  # the link says why, in each reader's language
     async with await _http_as(base_url, owner) as http:
         history = (await http.get(f"/api/v1/tasks/{closed['id']}/history")).json()["items"]
     last = history[-1]
     assert last["actor_id"] is None  # the system closed it
     assert last["changes"]["status"] == {"before": "open", "after": "done"}
-    assert last["changes"]["closed_reason"]["after"] == closed["closed_reason"]
+    assert last["changes"]["closed_by_call_id"] == {"before": None, "after": str(answered["id"])}
 
 
 async def test_no_owner_goes_to_the_lines_responsible_and_an_inbound_answer_closes_it(
@@ -166,7 +168,9 @@ async def test_no_owner_goes_to_the_lines_responsible_and_an_inbound_answer_clos
                    ring_seconds=1, record=False, delivery=FAST)  # fmt: skip
     [closed] = await _callback_tasks(engine, number)
     assert closed["status"] == "done"
-    assert "answered inbound call" in closed["closed_reason"]
+    inbound = await call_row(engine, from_number=f"+{number}", status="completed")
+    assert inbound is not None
+    assert closed["closed_by_call_id"] == inbound["id"]
 
 
 async def test_no_owner_nor_responsible_goes_to_a_supervisor_and_unknown_numbers_get_none(

@@ -98,6 +98,8 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
       return <UserName id={value as string | null} />;
     case "contact":
       return <RecordLink type="contacts" id={value as string | null} />;
+    case "call":
+      return value ? <RecordLink type="calls" id={value as string} /> : none;
     case "phone":
       if (typeof value !== "string" || !value) return none;
       return <PhoneLink number={value} dialable={isOtherParty(field.name, record)} />;

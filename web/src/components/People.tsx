@@ -34,7 +34,9 @@ export function RecordLink({ type, id }: { type: string; id: string | null | und
         {t("fmt.purgedRecord")}
       </Text>
     );
-  const label = (data && (data.name ?? data.title ?? data.full_name ?? data.from_number ?? data.body)) ?? "…";
+  // A call is named by the other party's number: the caller, or whom an outbound call rang.
+  const number = data?.direction === "outbound" ? data.to_number : data?.from_number;
+  const label = (data && (data.name ?? data.title ?? data.full_name ?? number ?? data.body)) ?? "…";
   const text = typeof label === "string" && /^\+\d{7,15}$/.test(label) ? formatPhone(label) : asText(label);
   return (
     <Anchor component={Link} to={`/${type}/${id}`}>

@@ -28,6 +28,7 @@ export type FieldKind =
   | "boolean"
   | "user"
   | "contact"
+  | "call"
   | "tags"
   | "emails"
   | "phones"
@@ -177,6 +178,7 @@ export const ENTITIES: Record<string, EntityDef> = {
       { name: "priority", kind: "select", options: PRIORITY, initial: "normal" },
       { name: "related", kind: "related" },
       { name: "callback_number", kind: "phone", readOnly: true },
+      { name: "closed_by_call_id", kind: "call", readOnly: true },
       { name: "closed_reason", kind: "textarea", readOnly: true },
     ],
     filters: [

@@ -269,6 +269,7 @@ export const en = {
   fields: {
     callback_number: "Call back number",
     closed_reason: "Closed because",
+    closed_by_call_id: "Closed by the answered call",
     entries: "Numbers",
     list_name: "List name",
     recording_status: "Recording",

@@ -271,6 +271,7 @@ export const ru: Messages = {
   fields: {
     callback_number: "Перезвонить на номер",
     closed_reason: "Причина закрытия",
+    closed_by_call_id: "Закрыта отвеченным звонком",
     entries: "Номера",
     list_name: "Название",
     recording_status: "Запись",

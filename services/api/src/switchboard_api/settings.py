@@ -317,6 +317,11 @@ class ApiSettings(BaseSettings):
         description="Create a call-back task for a missed call from a known contact (closed "
         "by itself once a call with that number is answered).",
     )
+    workspace_language: Literal["ru", "en"] = Field(
+        default="ru",
+        description="The language of the words the system itself writes into records (a "
+        "call-back task's title and description); each employee picks their interface's.",
+    )
     telephony_callback_due_minutes: int = Field(
         default=15, ge=1, le=10_080, description="Minutes after a missed call its call-back is due."
     )

@@ -2499,6 +2499,7 @@ export interface components {
         Task: {
             assignee_id: string | null;
             callback_number: string | null;
+            closed_by_call_id: string | null;
             closed_reason: string | null;
             /** Format: date-time */
             created_at: string;

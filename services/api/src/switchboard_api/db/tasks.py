@@ -75,5 +75,9 @@ class Task(LifecycleColumns, Base):
     callback_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     """E.164 number a call-back task is for (set by the missed-call loop, which closes it)."""
     closed_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    """Why the system closed the task (e.g. the answered call that made it moot)."""
+    """Why the task was closed, in words, when no link below says it."""
+    closed_by_call_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("calls.id", ondelete="SET NULL"), nullable=True
+    )
+    """The answered call that made a call-back task moot (the missed-call loop closed it)."""
     search_text: Mapped[str] = search_text_column("title || ' ' || coalesce(description, '')")

@@ -33,7 +33,9 @@ class Task(RecordFields, kw_only=True):
     """E.164 number of a call-back task (the missed-call loop sets it and closes the task
     once a call with that number is answered)."""
     closed_reason: str | None
-    """Why the system closed the task, if it did."""
+    """Why the task was closed, in words, when ``closed_by_call_id`` does not say it."""
+    closed_by_call_id: uuid.UUID | None
+    """The answered call with the task's number that closed this call-back task."""
 
 
 class TaskCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

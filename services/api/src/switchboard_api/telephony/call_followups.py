@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -24,6 +25,26 @@ from switchboard_api.realtime.channels import personal_channel
 from switchboard_api.telephony import followups_repository as repo
 
 log = logging.getLogger("switchboard_api.telephony.call_followups")
+
+
+@dataclass(frozen=True, slots=True)
+class CallBackWords:
+    """A call-back task's title and description, in one language (``str.format`` fields:
+    ``name``; ``number``, ``at``)."""
+
+    title: str
+    description: str
+
+
+#: Stored in the task, so in the workspace's language (settings.workspace_language).
+CALL_BACK_WORDS = {
+    "ru": CallBackWords(
+        "Перезвонить: {name}", "Пропущенный звонок с {number}, {at:%d.%m.%Y %H:%M} UTC."
+    ),
+    "en": CallBackWords(
+        "Call back {name}", "Missed call from {number} at {at:%Y-%m-%d %H:%M} UTC."
+    ),
+}
 
 WRAP_UP_PROMPT = "call.wrap_up"
 """The personal-channel event that opens the wrap-up dialog."""
@@ -77,10 +98,11 @@ class CallFollowUps:
         name = contact["name"] if contact else number
         missed_at = call["started_at"] or call["created_at"]
         due = datetime.now(UTC) + timedelta(minutes=self.settings.telephony_callback_due_minutes)
+        words = CALL_BACK_WORDS[self.settings.workspace_language]
         await self.tasks.insert(
             {
-                "title": f"Call back {name}"[:200],
-                "description": f"Missed call from {number} at {missed_at:%Y-%m-%d %H:%M} UTC.",
+                "title": words.title.format(name=name)[:200],
+                "description": words.description.format(number=number, at=missed_at),
                 "due_at": due,
                 "assignee_id": await self._call_back_assignee(call),
                 "priority": "high",
@@ -106,13 +128,9 @@ class CallFollowUps:
         if number is None:
             return
         await repo.lock_callback_number(self.session, number)
-        when = call["answered_at"] or datetime.now(UTC)
-        reason = (
-            f"Closed automatically: an answered {call['direction']} call with {number} "
-            f"at {when:%Y-%m-%d %H:%M} UTC (call {call['id']})."
-        )
+        # A link, not a sentence: each reader's client words it in their language.
         for task in await repo.open_callback_tasks(self.session, number):
-            await self.tasks.update(task, {"status": "done", "closed_reason": reason})
+            await self.tasks.update(task, {"status": "done", "closed_by_call_id": call["id"]})
             log.info("call-back task %s closed by call %s", task["id"], call["id"])
 
     async def prompt_wrap_up(self, call: Row) -> None:
