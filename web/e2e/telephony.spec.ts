@@ -106,3 +106,34 @@ test("an unknown number offers to create a contact from it", async ({ browser })
   await expect(anton.page.getByLabel("Номер 1")).toHaveValue(phone);
   await anton.context.close();
 });
+
+test("a page opened while a call rings shows its popup", async ({ browser }) => {
+  const phone = randomPhone();
+  const res = await fetch(`${PBX}/control/calls`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      direction: "inbound",
+      outcome: "missed",
+      extension: "102",
+      number: phone.slice(1),
+      ring_seconds: 20,
+      record: false,
+      delivery: { gap: 2 },
+    }),
+  });
+  expect(res.status).toBe(201);
+  // The call rings Anton before he has a page open: its call.incoming reaches nobody.
+  const watcher = await signedIn(browser, USERS.supervisor);
+  await expect(async () => {
+    const calls = await apiCall<CallPage>(watcher.page, "GET", "/api/v1/calls?status=ringing&limit=50");
+    expect(calls.data.items.some((c) => c.from_number === phone)).toBe(true);
+  }).toPass({ timeout: 15_000, intervals: [500] });
+  await watcher.context.close();
+  const anton = await signedIn(browser, USERS.agent1);
+  const popup = anton.page.getByTestId("incoming-call");
+  await expect(popup).toBeVisible({ timeout: 15_000 });
+  await expect(popup).toContainText(phone.slice(2, 5));
+  await expect(popup.getByTestId("call-phase")).toHaveAttribute("data-phase", "ringing");
+  await anton.context.close();
+});

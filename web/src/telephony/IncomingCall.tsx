@@ -67,6 +67,28 @@ const TITLES: Record<CallPhase, string> = {
 };
 const MAX_SHOWN_MS = 120_000;
 
+/** The call ringing this employee now, if any began within the popup's lifetime (an older
+ * "ringing" record is one whose end never arrived, not a phone ringing). */
+export async function ringingNow(employeeId: string): Promise<IncomingCallEvent | null> {
+  const { data } = await api.get<{ items: Schemas["Call"][] }>("/api/v1/calls", {
+    query: { employee_id: employeeId, status: "ringing", sort: "-created_at", limit: 1 },
+  });
+  const ringing = data.items[0];
+  const began = ringing ? Date.parse(ringing.started_at ?? ringing.created_at) : NaN;
+  if (!ringing || !(Date.now() - began < MAX_SHOWN_MS)) return null;
+  let contact: IncomingCallEvent["contact"] = null;
+  if (ringing.contact_id) {
+    const { data: found } = await api.get<Schemas["Contact"]>(`/api/v1/contacts/${ringing.contact_id}`);
+    contact = { id: found.id, name: found.name, company: found.company ?? null };
+  }
+  return {
+    call_id: ringing.id,
+    from_number: ringing.from_number ?? "",
+    line_number: ringing.line_number ?? null,
+    contact,
+  };
+}
+
 export function IncomingCall() {
   const { t } = useTranslation();
   const me = useMe();
@@ -121,8 +143,21 @@ export function IncomingCall() {
         setCall({ ...(data as unknown as IncomingCallEvent), phase: "ringing" });
       }
     };
+    // The personal channel is not replayed: a call that began ringing before this page
+    // listened (opened, reloaded or reconnected mid-ring) is looked up once subscribed.
+    const subscribed = () => {
+      void ringingNow(me.id)
+        .then((found) => {
+          if (found) setCall((current) => current ?? { ...found, phase: "ringing" });
+        })
+        .catch(() => undefined);
+    };
     channel.bind("call.incoming", incoming);
-    return () => channel.unbind("call.incoming", incoming);
+    channel.bind("pusher:subscription_succeeded", subscribed);
+    return () => {
+      channel.unbind("call.incoming", incoming);
+      channel.unbind("pusher:subscription_succeeded", subscribed);
+    };
   });
 
   const contact = call?.contact ?? null;
