@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,15 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
 from launcher import check_ports_free  # noqa: E402
-from profiles import MAX_TEST_SLOT, External, Ports, profile  # noqa: E402
-from programs import weed_command  # noqa: E402
-from provision import ProvisionError  # noqa: E402
+from profiles import MAX_SCALE, MAX_TEST_SLOT, External, Ports, Profile, profile  # noqa: E402
+from programs import stack_programs, weed_command  # noqa: E402
+from provision import ProvisionError, nginx_binary, render_nginx  # noqa: E402
 
 NO_EXTERNALS = External(database_url=None, redis_url=None, s3_endpoint_url=None)
 
 
 def test_every_port_of_the_two_profiles_is_distinct_derived_ones_included() -> None:
-    run, test = profile("run").ports.all(), profile("test").ports.all()
+    run = profile("run").ports.all(MAX_SCALE)
+    test = profile("test").ports.all(MAX_SCALE)
     assert len(set(run.values())) == len(run)
     assert len(set(test.values())) == len(test)
     assert not set(run.values()) & set(test.values())
@@ -38,10 +41,10 @@ def test_the_run_profiles_derived_admin_grpc_port_is_not_a_test_port() -> None:
 def test_each_test_slot_has_ports_no_other_slot_or_the_run_profile_uses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    taken = set(profile("run").ports.all().values())
+    taken = set(profile("run").ports.all(MAX_SCALE).values())
     for slot in range(MAX_TEST_SLOT + 1):
         monkeypatch.setenv("SB_TEST_SLOT", str(slot))
-        ports = set(profile("test").ports.all().values())
+        ports = set(profile("test").ports.all(MAX_SCALE).values())
         assert not ports & taken, f"slot {slot} shares {sorted(ports & taken)}"
         taken |= ports
 
@@ -65,7 +68,7 @@ def test_seaweedfs_is_given_every_port_the_profile_lists(name: str) -> None:
 
 def test_a_held_port_is_named_with_the_process_that_holds_it(tmp_path: Path) -> None:
     """A derived port (the admin's gRPC) taken by another program stops the start clearly."""
-    free = Ports(*_free_ports(7))
+    free = Ports(*_free_ports(8))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         held = holder.getsockname()[1]
@@ -78,6 +81,7 @@ def test_a_held_port_is_named_with_the_process_that_holds_it(tmp_path: Path) -> 
             free.postgres,
             free.redis,
             held - 10009,
+            free.extra_nodes_base,
         )
         p = profile("test").__class__("test", ports)
         with pytest.raises(ProvisionError) as refused:
@@ -96,3 +100,54 @@ def _free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_the_scaled_profile_runs_each_app_program_once_per_node_on_its_own_ports() -> None:
+    p = profile("test", scale=2)
+    programs = {
+        program.name: program.command for program in stack_programs(p, NO_EXTERNALS, None, "b")
+    }
+    assert {"api", "api-2", "worker", "worker-2", "realtime", "realtime-2"} <= set(programs)
+    api_ports, rt_ports = p.ports.api_ports(2), p.ports.realtime_ports(2)
+    assert f"--port {api_ports[0]} " in programs["api"]
+    assert f"--port {api_ports[1]} " in programs["api-2"]
+    assert f"RT_PORT={rt_ports[1]}" in programs["realtime-2"]
+    assert "RT_PORT" not in programs["realtime"]  # the stack's environment names the first
+    sockets = {p.realtime_socket(0), p.realtime_socket(1)}
+    assert len(sockets) == 2
+    assert all(str(sock) in programs["realtime-2"] for sock in sockets - {p.realtime_socket(0)})
+
+
+def test_a_scale_out_of_range_is_refused_with_its_value() -> None:
+    with pytest.raises(SystemExit, match=str(MAX_SCALE + 1)):
+        profile("test", scale=MAX_SCALE + 1)
+
+
+def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> None:
+    @dataclass(frozen=True)
+    class Scratch(Profile):
+        @property
+        def state(self) -> Path:
+            return tmp_path
+
+    p = Scratch("test", profile("test").ports, scale=2)
+    p.logs.mkdir()
+    conf = render_nginx(p, None, "bucket")
+    text = conf.read_text()
+    api = text.split("upstream api {", 1)[1].split("}", 1)[0]
+    realtime = text.split("upstream realtime {", 1)[1].split("}", 1)[0]
+    assert [f"server 127.0.0.1:{port};" for port in p.ports.api_ports(2)] == [
+        line.strip() for line in api.splitlines() if line.strip().startswith("server ")
+    ]
+    assert [f"server {address};" for address in p.realtime_upstreams()] == [
+        line.strip() for line in realtime.splitlines() if line.strip().startswith("server ")
+    ]
+    assert "least_conn;" in realtime
+    # nginx itself accepts the rendered configuration.
+    checked = subprocess.run(
+        [nginx_binary(), "-t", "-q", "-p", str(tmp_path / "nginx"), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr

@@ -25,7 +25,7 @@ from programs import Program
 from supervision import CRASH_LIMIT, StackSupervisor, render_supervisor_conf
 
 # Ports are never bound by these programs; the profile only names a state directory.
-UNUSED = Ports(1, 1, 1, 1, 1, 1, 1)
+UNUSED = Ports(1, 1, 1, 1, 1, 1, 1, 1)
 
 
 def wait_for(check: Callable[[], Any], seconds: float, what: str) -> Any:

@@ -133,7 +133,7 @@ def check_ports_free(p: Profile, ext: External) -> None:
     }
     busy = [
         f"  {name} port {port} is held by {port_holder(port)}"
-        for process, ports in p.ports.by_process().items()
+        for process, ports in p.ports.by_process(p.scale).items()
         if not external.get(process, False)
         for name, port in ports.items()
         if _port_busy(port)
@@ -191,7 +191,8 @@ def wait_ready(
         return False
     urls = [
         f"{p.base_url}/api/readyz",
-        f"http://127.0.0.1:{p.ports.realtime}/healthz",
+        *(f"http://127.0.0.1:{port}/api/readyz" for port in p.ports.api_ports(p.scale)[1:]),
+        *(f"http://127.0.0.1:{port}/healthz" for port in p.ports.realtime_ports(p.scale)),
         f"http://127.0.0.1:{p.ports.pbxsim}/healthz",
     ]
     deadline = time.monotonic() + timeout
@@ -204,9 +205,9 @@ def wait_ready(
     return False
 
 
-def cmd_run() -> int:
+def cmd_run(scale: int) -> int:
     """``make run``: the whole system in the foreground until Ctrl-C."""
-    p = profile("run")
+    p = profile("run", scale)
     ext = External.from_env()
     with hold_profile_lock(p, wait=False):
         return _run_until_stopped(p, ext)
@@ -283,6 +284,10 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
             "SB_BASE_URL": p.base_url,
             "SB_API_URL": f"http://127.0.0.1:{p.ports.api}",
             "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
+            # The scaled stack's nodes, each reachable on its own (the tests pick one).
+            "SB_SCALE": str(p.scale),
+            "SB_API_URLS": _urls(p.ports.api_ports(p.scale)),
+            "SB_REALTIME_URLS": _urls(p.ports.realtime_ports(p.scale)),
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
             **tool_env("nginx", "redis-server", *tools),
@@ -292,9 +297,25 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
         stop_supervisor(p, sup)
 
 
-def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = True) -> int:
-    """``make test``: fresh test-profile stack, the whole suite, then stop everything."""
-    p = profile("test")
+def _urls(ports: list[int]) -> str:
+    return ",".join(f"http://127.0.0.1:{port}" for port in ports)
+
+
+#: what the second phase of a whole ``make test`` runs against the scaled stack
+SCALED_SELECTION = ["-m", "scaled"]
+SCALED_PHASE_SCALE = 2
+
+
+def cmd_test(
+    pytest_args: Sequence[str], *, scale: int = 1, python: bool = True, web: bool = True
+) -> int:
+    """``make test``: fresh test-profile stack, the whole suite, then stop everything.
+
+    The whole suite (no ``pytest_args``) has a second phase: the tests marked ``scaled``
+    again, on the same stores, with two API processes, realtime nodes and workers behind
+    nginx, so what must hold on any number of nodes is shown to hold on more than one.
+    """
+    p = profile("test", scale)
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):  # one test stack at a time
         _raise_on_sigterm()
@@ -315,13 +336,28 @@ def cmd_test(pytest_args: Sequence[str], *, python: bool = True, web: bool = Tru
             # The Python suite fails logins on purpose from this address (limits, fuzzing);
             # the browser suite starts with clean login counters, as a new office would.
             reset_login_limits(env["API_REDIS_URL"])
-            web_code = run_tests(env)
-            return code or web_code
+            code = run_tests(env) or code
+        if python and not pytest_args and scale == 1:
+            code = _scaled_phase(ext, tools) or code
+        return code
 
 
-def cmd_bench(args: Sequence[str]) -> int:
+def _scaled_phase(ext: External, tools: Sequence[str]) -> int:
+    """The ``scaled`` tests on a scaled stack over the first phase's stores, timed."""
+    scaled = profile("test", SCALED_PHASE_SCALE)
+    started = time.monotonic()
+    print(f"\nscaled phase: the tests marked `scaled` on {scaled.scale} nodes", flush=True)
+    with running_stack(scaled, ext, tools) as env:
+        reset_login_limits(env["API_REDIS_URL"])
+        pytest = [sys.executable, "-m", "pytest", *SCALED_SELECTION]
+        code = subprocess.call(pytest, cwd=ROOT, env=env)
+    print(f"scaled phase took {time.monotonic() - started:.0f} s", flush=True)
+    return code
+
+
+def cmd_bench(args: Sequence[str], scale: int = 1) -> int:
     """``make bench``: the benchmarks under bench/ against a test-profile stack."""
-    p = profile("test")
+    p = profile("test", scale)
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
@@ -335,18 +371,24 @@ def cmd_bench(args: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: ``launcher.py run|test|bench [args...]``."""
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="API processes, realtime nodes and workers to run (SCALE=2 in make)",
+    )
     parser.add_argument("command", choices=["run", "test", "test-web", "bench"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
     try:
         if ns.command == "run":
-            return cmd_run()
+            return cmd_run(ns.scale)
         if ns.command == "test":
             # A chosen subset of the Python suite (pytest arguments) skips the web client's.
-            return cmd_test(ns.args, web=not ns.args)
+            return cmd_test(ns.args, scale=ns.scale, web=not ns.args)
         if ns.command == "test-web":
-            return cmd_test([], python=False)
-        return cmd_bench(ns.args)
+            return cmd_test([], scale=ns.scale, python=False)
+        return cmd_bench(ns.args, ns.scale)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

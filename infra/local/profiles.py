@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -46,6 +46,16 @@ class Ports:
     postgres: int
     redis: int
     weed_base: int  # SeaweedFS listens on weed_base + each offset of WEED_PORT_FLAGS
+    #: the scaled profile's second and later API and realtime nodes: two ports per node
+    extra_nodes_base: int
+
+    def api_ports(self, scale: int = 1) -> list[int]:
+        """The port of each API process (the first is ``api``)."""
+        return [self.api, *(self.extra_nodes_base + 2 * i for i in range(scale - 1))]
+
+    def realtime_ports(self, scale: int = 1) -> list[int]:
+        """The port of each realtime node (the first is ``realtime``)."""
+        return [self.realtime, *(self.extra_nodes_base + 2 * i + 1 for i in range(scale - 1))]
 
     @property
     def s3(self) -> int:
@@ -56,12 +66,18 @@ class Ports:
         """Every SeaweedFS port by its flag name, derived ones included."""
         return {name: self.weed_base + off for name, off in WEED_PORT_FLAGS.items()}
 
-    def by_process(self) -> dict[str, dict[str, int]]:
+    def by_process(self, scale: int = 1) -> dict[str, dict[str, int]]:
         """Every port the profile listens on, grouped by the process that owns it."""
         return {
             "nginx": {"nginx": self.nginx},
-            "api": {"api": self.api},
-            "realtime": {"realtime": self.realtime},
+            **{
+                node_name("api", i): {node_name("api", i): port}
+                for i, port in enumerate(self.api_ports(scale))
+            },
+            **{
+                node_name("realtime", i): {node_name("realtime", i): port}
+                for i, port in enumerate(self.realtime_ports(scale))
+            },
             "pbxsim": {"pbx-simulator": self.pbxsim},
             "postgres": {"postgres": self.postgres},
             "redis": {"redis": self.redis},
@@ -70,21 +86,29 @@ class Ports:
 
     def shifted(self, offset: int) -> Ports:
         """The same layout moved up by ``offset``."""
-        return Ports(
-            *(getattr(self, f) + offset for f in ("nginx", "api", "realtime", "pbxsim")),
-            *(getattr(self, f) + offset for f in ("postgres", "redis", "weed_base")),
-        )
+        return Ports(**{f.name: getattr(self, f.name) + offset for f in fields(self)})
 
-    def all(self) -> dict[str, int]:
+    def all(self, scale: int = 1) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
-        return {name: port for group in self.by_process().values() for name, port in group.items()}
+        groups = self.by_process(scale).values()
+        return {name: port for group in groups for name, port in group.items()}
+
+
+#: the most nodes of each kind the scaled profile runs (its ports stay inside the profile's
+#: block of 100, clear of the next test slot)
+MAX_SCALE = 4
+
+
+def node_name(kind: str, index: int) -> str:
+    """The supervised program of node ``index`` (0-based): ``api``, ``api-2``, ..."""
+    return kind if index == 0 else f"{kind}-{index + 1}"
 
 
 PORTS = {
-    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120),
+    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120, 8140),
     # SeaweedFS at 18130: with 18120 the run profile's admin gRPC (8129 + 10000) was 18129,
     # the test profile's admin port, so `make test` failed while `make run` was up.
-    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130),
+    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130, 18140),
 }
 
 
@@ -94,6 +118,8 @@ class Profile:
 
     name: str
     ports: Ports
+    #: how many API processes, realtime nodes and workers run (``make run SCALE=2``)
+    scale: int = 1
 
     @property
     def state(self) -> Path:
@@ -105,13 +131,18 @@ class Profile:
         """Where the stack's log files go."""
         return self.state / "logs"
 
-    @property
-    def realtime_socket(self) -> Path | None:
-        """The Unix socket nginx reaches the realtime node on (a loopback TCP send costs
-        several times more per WebSocket frame); ``None`` when this checkout's path is too
-        long for one (the kernel allows 107 bytes), and nginx then uses the TCP port."""
-        path = self.state / "realtime.sock"
+    def realtime_socket(self, index: int = 0) -> Path | None:
+        """The Unix socket nginx reaches realtime node ``index`` on (a loopback TCP send
+        costs several times more per WebSocket frame); ``None`` when this checkout's path is
+        too long for one (the kernel allows 107 bytes), and nginx then uses the TCP port."""
+        path = self.state / f"{node_name('realtime', index)}.sock"
         return path if len(str(path).encode()) <= 100 else None
+
+    def realtime_upstreams(self) -> list[str]:
+        """How nginx reaches each realtime node: its Unix socket, else its TCP port."""
+        ports = self.ports.realtime_ports(self.scale)
+        found = [(self.realtime_socket(i), port) for i, port in enumerate(ports)]
+        return [f"unix:{sock}" if sock else f"127.0.0.1:{port}" for sock, port in found]
 
     @property
     def base_url(self) -> str:
@@ -139,12 +170,15 @@ def test_slot() -> int:
     return int(raw)
 
 
-def profile(name: str) -> Profile:
-    """The named profile (the test profile on this checkout's test slot)."""
+def profile(name: str, scale: int = 1) -> Profile:
+    """The named profile (the test profile on this checkout's test slot), with ``scale``
+    API processes, realtime nodes and workers."""
+    if not 1 <= scale <= MAX_SCALE:
+        raise SystemExit(f"SCALE must be a number from 1 to {MAX_SCALE}, not {scale}")
     ports = PORTS[name]
     if name == "test":
         ports = ports.shifted(test_slot() * TEST_SLOT_STRIDE)
-    return Profile(name, ports)
+    return Profile(name, ports, scale)
 
 
 @dataclass(frozen=True)
@@ -204,7 +238,7 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "API_REALTIME_SECRET": s["REALTIME_SECRET"],
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
-        "RT_UNIX_SOCKET": str(p.realtime_socket or ""),
+        "RT_UNIX_SOCKET": str(p.realtime_socket() or ""),
         "RT_REDIS_URL": f"{redis_base}/1",
         "RT_APP_SECRET": s["REALTIME_SECRET"],
         "API_MANGO_BASE_URL": f"http://127.0.0.1:{ports.pbxsim}/vpbx",

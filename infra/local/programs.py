@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from profiles import ROOT, External, Profile
+from profiles import ROOT, External, Profile, node_name
 from provision import nginx_binary, pg_bin_dir, which
 
 
@@ -40,12 +40,12 @@ def prepare_command(p: Profile) -> str:
     return f"exec python -m switchboard_api prepare{seed}"
 
 
-def api_command(p: Profile) -> str:
+def api_command(port: int) -> str:
     """Serve with several workers. Not behind ``prepare``: the launcher starts it once that
     has finished, so a restart of a killed API costs only uvicorn's own start."""
     return (
         "exec uvicorn --factory "
-        f"switchboard_api.app:create_app --host 127.0.0.1 --port {p.ports.api} --workers 2 "
+        f"switchboard_api.app:create_app --host 127.0.0.1 --port {port} --workers 2 "
         "--loop uvloop --http httptools --no-access-log --proxy-headers "
         "--forwarded-allow-ips 127.0.0.1"
     )
@@ -99,12 +99,34 @@ def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> 
     nginx_cmd = "exec " + _q([*nginx, "-e", p.logs / "nginx-error.log"])
     programs.append(Program("nginx", nginx_cmd, EDGE, 1))
     programs.append(Program("prepare", prepare_command(p), PREPARE, 0, one_shot=True))
-    programs.append(Program("api", api_command(p), APPS, after_prepare=True))
+    programs += app_programs(p)
+    programs.append(Program("pbxsim", "exec python -m switchboard_pbxsim", APPS))
+    return programs
+
+
+def app_programs(p: Profile) -> list[Program]:
+    """``p.scale`` of each: API process, worker, realtime node (``api``, ``api-2``, ...).
+
+    The nodes share everything but their ports: the realtime nodes meet in Redis, the
+    workers take jobs from one queue and one of them at a time holds the relay's lock.
+    """
+    programs: list[Program] = []
     worker = (
         "python -m switchboard_api wait-ready --migrated --timeout 180 "
         "&& exec python -m switchboard_api worker"
     )
-    programs.append(Program("worker", worker, APPS, after_prepare=True))
-    programs.append(Program("realtime", "exec python -m switchboard_realtime", APPS))
-    programs.append(Program("pbxsim", "exec python -m switchboard_pbxsim", APPS))
+    api_ports = p.ports.api_ports(p.scale)
+    for i, (api_port, rt_port) in enumerate(
+        zip(api_ports, p.ports.realtime_ports(p.scale), strict=True)
+    ):
+        programs.append(
+            Program(node_name("api", i), api_command(api_port), APPS, after_prepare=True)
+        )
+        programs.append(Program(node_name("worker", i), worker, APPS, after_prepare=True))
+        # The first node takes its settings from the stack's environment; the others
+        # override where they listen.
+        where = {"RT_PORT": str(rt_port), "RT_UNIX_SOCKET": str(p.realtime_socket(i) or "")}
+        node_env = "" if i == 0 else "env " + _q([f"{k}={v}" for k, v in where.items()]) + " "
+        command = f"exec {node_env}python -m switchboard_realtime"
+        programs.append(Program(node_name("realtime", i), command, APPS))
     return programs

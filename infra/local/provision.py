@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable
 from pathlib import Path
 from string import Template
 
@@ -241,12 +242,8 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             tmp=base / "tmp",
             mime_types=_mime_types(),
             listen=p.ports.nginx,
-            api_port=p.ports.api,
-            realtime_upstream=(
-                f"unix:{p.realtime_socket}"
-                if p.realtime_socket
-                else f"127.0.0.1:{p.ports.realtime}"
-            ),
+            api_servers=_server_lines(f"127.0.0.1:{port}" for port in p.ports.api_ports(p.scale)),
+            realtime_servers=_server_lines(p.realtime_upstreams()),
             s3_port=p.ports.s3,
             bucket=bucket,
             web_root=web_root(),
@@ -254,6 +251,11 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
         )
     )
     return conf
+
+
+def _server_lines(addresses: Iterable[str]) -> str:
+    """An upstream's ``server`` lines, one per address."""
+    return "\n".join(f"        server {address};" for address in addresses)
 
 
 def _mime_types() -> str:
