@@ -54,6 +54,10 @@ def on_node(url: str) -> tuple[str, int]:
     return parts.hostname, parts.port
 
 
+def bearer(person: Person) -> dict[str, str]:
+    return {"authorization": f"Bearer {person.token}"}
+
+
 def kill_program(name: str) -> int:
     """SIGKILL a supervised program's whole process group (uvicorn's workers too), as a
     crashed machine would; its pid before the kill."""
@@ -93,7 +97,7 @@ async def test_nginx_spreads_requests_over_every_api_process_and_sessions_hold_o
     fresh = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base_url, timeout=10, limits=fresh) as http:
         for _ in range(20):
-            resp = await http.get("/api/v1/auth/me", headers=person.bearer_auth())
+            resp = await http.get("/api/v1/auth/me", headers=bearer(person))
             assert resp.status_code == 200, resp.text
     await asyncio.sleep(0.5)  # nginx writes its access log line after the response
     ports = {f"127.0.0.1:{on_node(url)[1]}" for url in node_urls("SB_API_URLS")}
@@ -101,7 +105,7 @@ async def test_nginx_spreads_requests_over_every_api_process_and_sessions_hold_o
     # A token issued through one process is accepted by each of them directly.
     for url in node_urls("SB_API_URLS"):
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-            resp = await http.get("/api/v1/auth/me", headers=person.bearer_auth())
+            resp = await http.get("/api/v1/auth/me", headers=bearer(person))
             assert resp.status_code == 200, (url, resp.text)
 
 
@@ -116,9 +120,7 @@ async def test_an_api_process_killed_is_not_seen_by_clients(
     async with httpx.AsyncClient(base_url=base_url, timeout=10, limits=fresh) as http:
 
         async def read() -> None:
-            resp = await http.get(
-                "/api/v1/contacts", params={"limit": 5}, headers=person.bearer_auth()
-            )
+            resp = await http.get("/api/v1/contacts", params={"limit": 5}, headers=bearer(person))
             statuses.append(resp.status_code)
 
         for _ in range(10):

@@ -40,12 +40,12 @@ def prepare_command(p: Profile) -> str:
     return f"exec python -m switchboard_api prepare{seed}"
 
 
-def api_command(port: int) -> str:
-    """Serve with several workers. Not behind ``prepare``: the launcher starts it once that
-    has finished, so a restart of a killed API costs only uvicorn's own start."""
+def api_command(port: int, workers: int) -> str:
+    """Serve with ``workers`` processes. Not behind ``prepare``: the launcher starts it once
+    that has finished, so a restart of a killed API costs only uvicorn's own start."""
     return (
         "exec uvicorn --factory "
-        f"switchboard_api.app:create_app --host 127.0.0.1 --port {port} --workers 2 "
+        f"switchboard_api.app:create_app --host 127.0.0.1 --port {port} --workers {workers} "
         "--loop uvloop --http httptools --no-access-log --proxy-headers "
         "--forwarded-allow-ips 127.0.0.1"
     )
@@ -116,11 +116,14 @@ def app_programs(p: Profile) -> list[Program]:
         "&& exec python -m switchboard_api worker"
     )
     api_ports = p.ports.api_ports(p.scale)
+    # One stack serves with two processes either way: two uvicorn workers behind one port,
+    # or (scaled) one process per port, each a node nginx balances over on its own.
+    workers = 2 if p.scale == 1 else 1
     for i, (api_port, rt_port) in enumerate(
         zip(api_ports, p.ports.realtime_ports(p.scale), strict=True)
     ):
         programs.append(
-            Program(node_name("api", i), api_command(api_port), APPS, after_prepare=True)
+            Program(node_name("api", i), api_command(api_port, workers), APPS, after_prepare=True)
         )
         programs.append(Program(node_name("worker", i), worker, APPS, after_prepare=True))
         # The first node takes its settings from the stack's environment; the others
