@@ -32,8 +32,8 @@ from realtime_support.supervised import running_pids
 
 pytestmark = [pytest.mark.scaled, pytest.mark.multinode]
 
-WRITES = 400
-KILL_AFTER = 120
+WRITES = 300
+KILL_AFTER = 100
 EVENT_WAIT = 10.0
 
 

@@ -290,7 +290,7 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
             "SB_REALTIME_URLS": _urls(p.ports.realtime_ports(p.scale)),
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
-            **tool_env("nginx", "redis-server", *tools),
+            **tool_env("nginx", "redis-server", "redis-cli", *tools),
             "SB_SUPERVISOR_URL": StackSupervisor(p).server_url,
         }
     finally:
@@ -302,7 +302,7 @@ def _urls(ports: list[int]) -> str:
 
 
 #: what the second phase of a whole ``make test`` runs against the scaled stack
-SCALED_SELECTION = ["-m", "scaled"]
+SCALED_SELECTION = ["-m", "scaled", "tests"]  # only the cross-service tree is marked
 SCALED_PHASE_SCALE = 2
 
 
