@@ -14,16 +14,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
 from launcher import check_ports_free  # noqa: E402
-from profiles import MAX_SCALE, MAX_TEST_SLOT, External, Ports, Profile, profile  # noqa: E402
+from profiles import (  # noqa: E402
+    MAX_SCALE,
+    MAX_TEST_SLOT,
+    External,
+    Ports,
+    Profile,
+    profile,
+    service_env,
+)
 from programs import stack_programs, weed_command  # noqa: E402
 from provision import ProvisionError, nginx_binary, render_nginx  # noqa: E402
+from redis_cluster import cluster_conf  # noqa: E402
 
 NO_EXTERNALS = External(database_url=None, redis_url=None, s3_endpoint_url=None)
 
 
 def test_every_port_of_the_two_profiles_is_distinct_derived_ones_included() -> None:
-    run = profile("run").ports.all(MAX_SCALE)
-    test = profile("test").ports.all(MAX_SCALE)
+    run = profile("run").ports.all(MAX_SCALE, cluster=True)
+    test = profile("test").ports.all(MAX_SCALE, cluster=True)
     assert len(set(run.values())) == len(run)
     assert len(set(test.values())) == len(test)
     assert not set(run.values()) & set(test.values())
@@ -41,10 +50,10 @@ def test_the_run_profiles_derived_admin_grpc_port_is_not_a_test_port() -> None:
 def test_each_test_slot_has_ports_no_other_slot_or_the_run_profile_uses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    taken = set(profile("run").ports.all(MAX_SCALE).values())
+    taken = set(profile("run").ports.all(MAX_SCALE, cluster=True).values())
     for slot in range(MAX_TEST_SLOT + 1):
         monkeypatch.setenv("SB_TEST_SLOT", str(slot))
-        ports = set(profile("test").ports.all(MAX_SCALE).values())
+        ports = set(profile("test").ports.all(MAX_SCALE, cluster=True).values())
         assert not ports & taken, f"slot {slot} shares {sorted(ports & taken)}"
         taken |= ports
 
@@ -151,3 +160,21 @@ def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> N
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_realtime_nodes() -> None:
+    p = profile("test", redis_cluster=True)
+    programs = {program.name: program for program in stack_programs(p, NO_EXTERNALS, None, "b")}
+    ports, bus_ports = p.ports.redis_cluster_ports()
+    for i, port in enumerate(ports):
+        conf = p.state / "redis-cluster" / str(port) / "redis.conf"
+        assert str(conf) in programs[f"redis-cluster-{i + 1}"].command
+    assert "redis_cluster.py" in programs["prepare"].command
+    assert all(str(port) in programs["prepare"].command for port in ports)
+    assert programs["realtime"].after_prepare  # the cluster is joined by then
+    assert service_env(p, NO_EXTERNALS)["RT_REDIS_URL"] == f"redis+cluster://127.0.0.1:{ports[0]}"
+    assert "redis-cluster-1" not in {
+        x.name for x in stack_programs(profile("test"), NO_EXTERNALS, None, "b")
+    }
+    conf = cluster_conf(Path("/x"), ports[0], bus_ports[0], None)
+    assert f"cluster-port {bus_ports[0]}\n" in conf  # never port + 10000, another stack's

@@ -133,7 +133,7 @@ def check_ports_free(p: Profile, ext: External) -> None:
     }
     busy = [
         f"  {name} port {port} is held by {port_holder(port)}"
-        for process, ports in p.ports.by_process(p.scale).items()
+        for process, ports in p.ports.by_process(p.scale, p.redis_cluster).items()
         if not external.get(process, False)
         for name, port in ports.items()
         if _port_busy(port)
@@ -205,9 +205,9 @@ def wait_ready(
     return False
 
 
-def cmd_run(scale: int) -> int:
+def cmd_run(scale: int, redis_cluster: bool = False) -> int:
     """``make run``: the whole system in the foreground until Ctrl-C."""
-    p = profile("run", scale)
+    p = profile("run", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
     with hold_profile_lock(p, wait=False):
         return _run_until_stopped(p, ext)
@@ -307,7 +307,12 @@ SCALED_PHASE_SCALE = 2
 
 
 def cmd_test(
-    pytest_args: Sequence[str], *, scale: int = 1, python: bool = True, web: bool = True
+    pytest_args: Sequence[str],
+    *,
+    scale: int = 1,
+    redis_cluster: bool = False,
+    python: bool = True,
+    web: bool = True,
 ) -> int:
     """``make test``: fresh test-profile stack, the whole suite, then stop everything.
 
@@ -315,12 +320,18 @@ def cmd_test(
     again, on the same stores, with two API processes, realtime nodes and workers behind
     nginx, so what must hold on any number of nodes is shown to hold on more than one.
     """
-    p = profile("test", scale)
+    p = profile("test", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):  # one test stack at a time
         _raise_on_sigterm()
         check_ports_free(p, ext)
-        for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
+        for fresh in (
+            "pg",
+            "s3",
+            "redis",
+            "redis-cluster",
+            "logs",
+        ):  # every run starts from empty stores
             shutil.rmtree(p.state / fresh, ignore_errors=True)
         # The realtime tests drive pusher-js in node; the web client's end-to-end tests, chromium.
         tools = ["node", "npm", *(["chromium"] if has_client() else [])]
@@ -355,9 +366,9 @@ def _scaled_phase(ext: External, tools: Sequence[str]) -> int:
     return code
 
 
-def cmd_bench(args: Sequence[str], scale: int = 1) -> int:
+def cmd_bench(args: Sequence[str], scale: int = 1, redis_cluster: bool = False) -> int:
     """``make bench``: the benchmarks under bench/ against a test-profile stack."""
-    p = profile("test", scale)
+    p = profile("test", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
@@ -377,18 +388,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="API processes, realtime nodes and workers to run (SCALE=2 in make)",
     )
+    parser.add_argument(
+        "--redis",
+        choices=["one", "cluster"],
+        default="one",
+        help="the realtime nodes' Redis: one server, or a local 3-master cluster (REDIS=cluster)",
+    )
     parser.add_argument("command", choices=["run", "test", "test-web", "bench"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
+    cluster = ns.redis == "cluster"
     try:
         if ns.command == "run":
-            return cmd_run(ns.scale)
+            return cmd_run(ns.scale, cluster)
         if ns.command == "test":
             # A chosen subset of the Python suite (pytest arguments) skips the web client's.
-            return cmd_test(ns.args, scale=ns.scale, web=not ns.args)
+            return cmd_test(ns.args, scale=ns.scale, redis_cluster=cluster, web=not ns.args)
         if ns.command == "test-web":
-            return cmd_test([], scale=ns.scale, python=False)
-        return cmd_bench(ns.args, ns.scale)
+            return cmd_test([], scale=ns.scale, redis_cluster=cluster, python=False)
+        return cmd_bench(ns.args, ns.scale, cluster)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

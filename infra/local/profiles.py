@@ -66,9 +66,20 @@ class Ports:
         """Every SeaweedFS port by its flag name, derived ones included."""
         return {name: self.weed_base + off for name, off in WEED_PORT_FLAGS.items()}
 
-    def by_process(self, scale: int = 1) -> dict[str, dict[str, int]]:
+    def redis_cluster_ports(self) -> tuple[list[int], list[int]]:
+        """The local Redis Cluster's masters: their client ports and their bus ports."""
+        base = self.extra_nodes_base + CLUSTER_PORT_OFFSET
+        return [base + i for i in range(3)], [base + 3 + i for i in range(3)]
+
+    def by_process(self, scale: int = 1, cluster: bool = False) -> dict[str, dict[str, int]]:
         """Every port the profile listens on, grouped by the process that owns it."""
+        ports, bus_ports = self.redis_cluster_ports() if cluster else ([], [])
+        masters = {
+            f"redis-cluster-{i + 1}": {f"redis cluster {port}": port, f"redis bus {bus}": bus}
+            for i, (port, bus) in enumerate(zip(ports, bus_ports, strict=True))
+        }
         return {
+            **masters,
             "nginx": {"nginx": self.nginx},
             **{
                 node_name("api", i): {node_name("api", i): port}
@@ -88,15 +99,17 @@ class Ports:
         """The same layout moved up by ``offset``."""
         return Ports(**{f.name: getattr(self, f.name) + offset for f in fields(self)})
 
-    def all(self, scale: int = 1) -> dict[str, int]:
+    def all(self, scale: int = 1, cluster: bool = False) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
-        groups = self.by_process(scale).values()
+        groups = self.by_process(scale, cluster).values()
         return {name: port for group in groups for name, port in group.items()}
 
 
 #: the most nodes of each kind the scaled profile runs (its ports stay inside the profile's
 #: block of 100, clear of the next test slot)
 MAX_SCALE = 4
+#: the local Redis Cluster's six ports start here, past the scaled nodes' (from extra_nodes_base)
+CLUSTER_PORT_OFFSET = 2 * MAX_SCALE + 2
 
 
 def node_name(kind: str, index: int) -> str:
@@ -120,6 +133,8 @@ class Profile:
     ports: Ports
     #: how many API processes, realtime nodes and workers run (``make run SCALE=2``)
     scale: int = 1
+    #: the realtime nodes use a local three-master Redis Cluster (``REDIS=cluster``)
+    redis_cluster: bool = False
 
     @property
     def state(self) -> Path:
@@ -170,7 +185,7 @@ def test_slot() -> int:
     return int(raw)
 
 
-def profile(name: str, scale: int = 1) -> Profile:
+def profile(name: str, scale: int = 1, *, redis_cluster: bool = False) -> Profile:
     """The named profile (the test profile on this checkout's test slot), with ``scale``
     API processes, realtime nodes and workers."""
     if not 1 <= scale <= MAX_SCALE:
@@ -178,7 +193,7 @@ def profile(name: str, scale: int = 1) -> Profile:
     ports = PORTS[name]
     if name == "test":
         ports = ports.shifted(test_slot() * TEST_SLOT_STRIDE)
-    return Profile(name, ports, scale)
+    return Profile(name, ports, scale, redis_cluster)
 
 
 @dataclass(frozen=True)
@@ -239,7 +254,11 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
         "RT_UNIX_SOCKET": str(p.realtime_socket() or ""),
-        "RT_REDIS_URL": f"{redis_base}/1",
+        "RT_REDIS_URL": (
+            f"redis+cluster://127.0.0.1:{ports.redis_cluster_ports()[0][0]}"
+            if p.redis_cluster
+            else f"{redis_base}/1"
+        ),
         "RT_APP_SECRET": s["REALTIME_SECRET"],
         "API_MANGO_BASE_URL": f"http://127.0.0.1:{ports.pbxsim}/vpbx",
         "API_MANGO_API_KEY": "dev-vpbx-key",

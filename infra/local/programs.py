@@ -35,9 +35,16 @@ def weed_command(p: Profile, bucket: str) -> str:
 
 
 def prepare_command(p: Profile) -> str:
-    """Wait for the dependencies, migrate, seed (``make run``): once, before the apps."""
+    """Wait for the dependencies, migrate, seed (``make run``): once, before the apps; with
+    a local Redis Cluster, join its masters first (nothing to do when they already are)."""
     seed = " --seed-demo" if p.name == "run" else ""
-    return f"exec python -m switchboard_api prepare{seed}"
+    prepare = f"exec python -m switchboard_api prepare{seed}"
+    if not p.redis_cluster:
+        return prepare
+    ports = [str(port) for port in p.ports.redis_cluster_ports()[0]]
+    cli = which("redis-cli") or "/usr/bin/redis-cli"
+    join = _q(["python", ROOT / "infra" / "local" / "redis_cluster.py", cli, *ports])
+    return f"{join} && {prepare}"
 
 
 def api_command(port: int, workers: int) -> str:
@@ -87,6 +94,11 @@ def stack_programs(p: Profile, ext: External, user: str | None, bucket: str) -> 
     if ext.redis_url is None:
         redis_conf = p.state / "redis" / "redis.conf"
         programs.append(Program("redis", "exec " + _q(["redis-server", redis_conf]), STORES, 1))
+    if p.redis_cluster:
+        for i, port in enumerate(p.ports.redis_cluster_ports()[0]):
+            conf = p.state / "redis-cluster" / str(port) / "redis.conf"
+            command = "exec " + _q(["redis-server", conf])
+            programs.append(Program(f"redis-cluster-{i + 1}", command, STORES, 1))
     if ext.s3_endpoint_url is None:
         programs.append(Program("s3", weed_command(p, bucket), STORES))
     nginx: list[str | Path] = [
@@ -131,5 +143,8 @@ def app_programs(p: Profile) -> list[Program]:
         where = {"RT_PORT": str(rt_port), "RT_UNIX_SOCKET": str(p.realtime_socket(i) or "")}
         node_env = "" if i == 0 else "env " + _q([f"{k}={v}" for k, v in where.items()]) + " "
         command = f"exec {node_env}python -m switchboard_realtime"
-        programs.append(Program(node_name("realtime", i), command, APPS))
+        # On a local cluster the nodes wait for ``prepare``, which joins its masters.
+        programs.append(
+            Program(node_name("realtime", i), command, APPS, after_prepare=p.redis_cluster)
+        )
     return programs

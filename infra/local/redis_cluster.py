@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,9 +31,17 @@ def cluster_conf(directory: Path, port: int, bus_port: int, log: Path | None) ->
     )
 
 
+def _serving(port: int) -> bool:
+    client = redis.Redis(port=port)
+    try:
+        return bool(client.cluster("INFO").get("cluster_state") == "ok")
+    finally:
+        client.close()
+
+
 def create_cluster(cli: str, ports: Sequence[int], timeout: float = 30) -> str:
-    """Join the running masters on ``ports`` into one cluster; its ``redis+cluster`` URL
-    once every slot is served."""
+    """Join the running masters on ``ports`` into one cluster (unless they already are one);
+    its ``redis+cluster`` URL once every slot is served."""
     deadline = time.monotonic() + timeout
     for port in ports:
         client = redis.Redis(port=port)
@@ -45,19 +54,18 @@ def create_cluster(cli: str, ports: Sequence[int], timeout: float = 30) -> str:
                     raise
                 time.sleep(0.05)
         client.close()
+    if all(_serving(port) for port in ports):
+        return f"redis+cluster://127.0.0.1:{ports[0]}"
     subprocess.run(
         [cli, "--cluster", "create", *(f"127.0.0.1:{port}" for port in ports), *CREATE_FLAGS],
         check=True,
         capture_output=True,
         timeout=timeout,
     )
-    for port in ports:
-        client = redis.Redis(port=port)
-        while client.cluster("INFO").get("cluster_state") != "ok":
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the Redis Cluster on {list(ports)} did not become ready")
-            time.sleep(0.1)
-        client.close()
+    while not all(_serving(port) for port in ports):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the Redis Cluster on {list(ports)} did not become ready")
+        time.sleep(0.1)
     return f"redis+cluster://127.0.0.1:{ports[0]}"
 
 
@@ -80,3 +88,8 @@ def running_cluster(
             proc.terminate()
         for proc in procs:
             proc.wait(10)
+
+
+if __name__ == "__main__":
+    # ``redis_cluster.py REDIS_CLI PORT...``: the stack's one-shot join (programs.py).
+    print(create_cluster(sys.argv[1], [int(port) for port in sys.argv[2:]]), flush=True)
