@@ -14,9 +14,10 @@ from realtime_support.pusher_socket import PusherSocket, decode_data
 from realtime_testkit import StartNode
 
 
-@pytest.fixture(params=["one Redis", "Redis Cluster"])
+@pytest.fixture(params=["suite's Redis", "Redis Cluster"])
 def redis_url(request: pytest.FixtureRequest, redis_url: str) -> str:
-    """Every test here runs on one Redis and on a three-master Redis Cluster."""
+    """Every test here runs on the suite's Redis (one server, or the stack's cluster under
+    ``make test REDIS=cluster``) and on a three-master Redis Cluster of its own."""
     if request.param == "Redis Cluster":
         return str(request.getfixturevalue("redis_cluster_url"))
     return redis_url
