@@ -47,10 +47,6 @@ from redis_cluster import running_cluster
 BURST = 2000  # events in the throughput burst
 
 
-#: on a Redis Cluster the client's per-master pool does not queue: room for connect bursts
-CLUSTER_POOL_SIZE = "1024"
-
-
 def start_node(redis_url: str, prefix: str, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RT_")}
     env |= {
@@ -64,8 +60,6 @@ def start_node(redis_url: str, prefix: str, port: int, log: IO[bytes]) -> subpro
         "RT_PUBLIC_CHANNELS_ENABLED": "true",
         "RT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
     }
-    if redis_url.startswith("redis+cluster://"):
-        env["RT_REDIS_POOL_SIZE"] = CLUSTER_POOL_SIZE
     return subprocess.Popen(
         [sys.executable, "-m", "switchboard_realtime"], env=env, stdout=log, stderr=log
     )

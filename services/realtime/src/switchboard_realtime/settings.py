@@ -50,7 +50,7 @@ class RealtimeSettings(BaseSettings):
         ge=2,
         description=(
             "Redis connections per node; callers wait for a free one (no error). On a Redis "
-            "Cluster it is per master and does not queue: size it for connection bursts."
+            "Cluster: commands in flight per node, each master's pool four times that."
         ),
     )
     redis_prefix: str = Field(
