@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
@@ -107,6 +108,45 @@ async def test_nginx_spreads_requests_over_every_api_process_and_sessions_hold_o
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             resp = await http.get("/api/v1/auth/me", headers=bearer(person))
             assert resp.status_code == 200, (url, resp.text)
+
+
+async def test_every_api_process_and_worker_serves_its_own_metrics(
+    base_url: str, users: UserFactory, api_settings: ApiSettings
+) -> None:
+    """Each API process adds up its own uvicorn workers' samples (each empties its
+    directory when it starts, so a shared one would lose the other's) and each worker
+    listens on a metrics port of its own."""
+    person = await sign_in_person(base_url, users, api_settings, "agent")
+    async with httpx.AsyncClient(timeout=10) as http:
+        for url in node_urls("SB_API_URLS"):
+            before = await requests_to_me(http, url)
+            for _ in range(3):
+                resp = await http.get(f"{url}/api/v1/auth/me", headers=bearer(person))
+                assert resp.status_code == 200, (url, resp.text)
+            assert await requests_to_me(http, url) >= before + 3, url
+        for url in node_urls("SB_WORKER_METRICS_URLS"):
+            resp = await http.get(f"{url}/metrics")
+            assert resp.status_code == 200, url
+            sampled = {
+                sample.name
+                for family in text_string_to_metric_families(resp.text)
+                for sample in family.samples
+            }
+            assert "switchboard_job_queue_depth" in sampled, url
+
+
+async def requests_to_me(http: httpx.AsyncClient, node_url: str) -> float:
+    """The API process's count of 200 answers to ``GET /api/v1/auth/me``."""
+    resp = await http.get(f"{node_url}/metrics")
+    assert resp.status_code == 200, node_url
+    wanted = {"route": "/api/v1/auth/me", "method": "GET", "status": "200"}
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(resp.text)
+        for sample in family.samples
+        if sample.name == "switchboard_http_requests_total"
+        and wanted.items() <= sample.labels.items()
+    )
 
 
 async def test_an_api_process_killed_is_not_seen_by_clients(

@@ -288,6 +288,7 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
             "SB_SCALE": str(p.scale),
             "SB_API_URLS": _urls(p.ports.api_ports(p.scale)),
             "SB_REALTIME_URLS": _urls(p.ports.realtime_ports(p.scale)),
+            "SB_WORKER_METRICS_URLS": _urls(p.ports.worker_metrics_ports(p.scale)),
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
             **tool_env("nginx", "redis-server", "redis-cli", *tools),
