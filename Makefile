@@ -5,7 +5,11 @@ SHELL := /bin/bash
 # uv comes from PyPI into a private tools venv when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 # The launcher hands the same uv to everything it starts (SB_UV): nothing looks uv up on PATH.
-LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py
+# SCALE=2 runs two API processes, two realtime nodes and two workers behind nginx.
+SCALE ?= 1
+# REDIS=cluster puts the realtime nodes on a local three-master Redis Cluster.
+REDIS ?= one
+LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py --scale $(SCALE) --redis $(REDIS)
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
 .PHONY: help run test test-web lint fmt bench backup restore sync env-example web-contract clean-test
@@ -20,7 +24,7 @@ help: ## list every target with what it does
 sync: $(UV) ## install the Python workspace (one lock file) into .venv
 	$(UV) sync --frozen --all-packages
 
-run: sync ## provision what is missing, then run the whole system at http://localhost:8080 (Ctrl-C stops it)
+run: sync ## provision what is missing, then run the whole system at http://localhost:8080 (Ctrl-C stops it; SCALE=2: two of each node)
 	$(LAUNCH) run
 
 test: sync ## provision, start the real services on test ports, run the whole suite, stop everything

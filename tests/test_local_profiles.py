@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pytest
@@ -12,15 +14,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "infra" / "local"))
 
 from launcher import check_ports_free  # noqa: E402
-from profiles import MAX_TEST_SLOT, External, Ports, profile  # noqa: E402
-from programs import weed_command  # noqa: E402
-from provision import ProvisionError  # noqa: E402
+from profiles import (  # noqa: E402
+    COMPANION_OFFSET,
+    MAX_SCALE,
+    MAX_TEST_SLOT,
+    TEST_SLOT_STRIDE,
+    External,
+    Ports,
+    Profile,
+    profile,
+    service_env,
+)
+from programs import stack_programs, weed_command  # noqa: E402
+from provision import ProvisionError, nginx_binary, render_nginx  # noqa: E402
+from redis_cluster import cluster_conf  # noqa: E402
 
 NO_EXTERNALS = External(database_url=None, redis_url=None, s3_endpoint_url=None)
 
 
 def test_every_port_of_the_two_profiles_is_distinct_derived_ones_included() -> None:
-    run, test = profile("run").ports.all(), profile("test").ports.all()
+    run = profile("run").ports.all(MAX_SCALE, cluster=True)
+    test = profile("test").ports.all(MAX_SCALE, cluster=True)
     assert len(set(run.values())) == len(run)
     assert len(set(test.values())) == len(test)
     assert not set(run.values()) & set(test.values())
@@ -38,13 +52,42 @@ def test_the_run_profiles_derived_admin_grpc_port_is_not_a_test_port() -> None:
 def test_each_test_slot_and_its_companion_have_ports_no_other_stack_uses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    taken = set(profile("run").ports.all().values())
+    taken = set(profile("run").ports.all(MAX_SCALE, cluster=True).values())
     for slot in range(MAX_TEST_SLOT + 1):
         monkeypatch.setenv("SB_TEST_SLOT", str(slot))
         for name in ("test", "test-companion"):
-            ports = set(profile(name).ports.all().values())
+            # Every node a scaled stack can run and the cluster's masters and bus ports.
+            ports = set(profile(name).ports.all(MAX_SCALE, cluster=True).values())
             assert not ports & taken, f"slot {slot} {name} shares {sorted(ports & taken)}"
             taken |= ports
+
+
+def test_every_port_of_a_scaled_cluster_stack_moves_with_the_slot_and_the_companion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two checkouts (slots), and a checkout's two stacks, differ in every port: each one of
+    the scaled nodes and of the cluster included, none left at a fixed number."""
+    monkeypatch.setenv("SB_TEST_SLOT", "0")
+    base = list(profile("test").ports.all(MAX_SCALE, cluster=True).values())
+    for slot in range(MAX_TEST_SLOT + 1):
+        monkeypatch.setenv("SB_TEST_SLOT", str(slot))
+        for name, offset in (("test", 0), ("test-companion", COMPANION_OFFSET)):
+            moved = slot * TEST_SLOT_STRIDE + offset
+            p = profile(name, scale=2, redis_cluster=True)
+            # Listed in one order for every profile, so port by port.
+            listed = list(p.ports.all(MAX_SCALE, cluster=True).values())
+            assert listed == [port + moved for port in base], (slot, name)
+            assert (p.scale, p.redis_cluster) == (2, True)
+
+
+def test_a_stacks_ports_stay_in_its_slots_block_of_100() -> None:
+    """Past the block the next slot begins: SeaweedFS's derived admin gRPC port aside (it
+    is 10000 above, in a block of its own), every port of the largest stack stays inside."""
+    start = profile("test").ports.nginx
+    for name in ("test", "test-companion"):
+        listed = profile(name).ports.all(MAX_SCALE, cluster=True)
+        del listed["s3 admin.port.grpc"]
+        assert set(listed.values()) <= set(range(start, start + TEST_SLOT_STRIDE)), name
 
 
 @pytest.mark.parametrize("bad", ["-1", "10", "two"])
@@ -66,21 +109,12 @@ def test_seaweedfs_is_given_every_port_the_profile_lists(name: str) -> None:
 
 def test_a_held_port_is_named_with_the_process_that_holds_it(tmp_path: Path) -> None:
     """A derived port (the admin's gRPC) taken by another program stops the start clearly."""
-    free = Ports(*_free_ports(8))
+    free = Ports(*_free_ports(len(fields(Ports))))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         held = holder.getsockname()[1]
         holder.listen()
-        ports = Ports(
-            free.nginx,
-            free.api,
-            free.realtime,
-            free.pbxsim,
-            free.postgres,
-            free.redis,
-            held - 10009,
-            free.worker_metrics,
-        )
+        ports = replace(free, weed_base=held - 10009)
         p = profile("test").__class__("test", ports)
         with pytest.raises(ProvisionError) as refused:
             check_ports_free(p, NO_EXTERNALS)
@@ -98,3 +132,83 @@ def _free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_the_scaled_profile_runs_each_app_program_once_per_node_on_its_own_ports() -> None:
+    p = profile("test", scale=2)
+    programs = {
+        program.name: program.command for program in stack_programs(p, NO_EXTERNALS, None, "b")
+    }
+    assert {"api", "api-2", "worker", "worker-2", "realtime", "realtime-2"} <= set(programs)
+    api_ports, rt_ports = p.ports.api_ports(2), p.ports.realtime_ports(2)
+    assert f"--port {api_ports[0]} " in programs["api"]
+    assert f"--port {api_ports[1]} " in programs["api-2"]
+    assert f"RT_PORT={rt_ports[1]}" in programs["realtime-2"]
+    assert "RT_PORT" not in programs["realtime"]  # the stack's environment names the first
+    sockets = {p.realtime_socket(0), p.realtime_socket(1)}
+    assert len(sockets) == 2
+    assert all(str(sock) in programs["realtime-2"] for sock in sockets - {p.realtime_socket(0)})
+    # Each worker serves its metrics on a port of its own; each API node adds its uvicorn
+    # workers' samples up in a directory of its own (each empties its own when it starts).
+    metrics_ports = p.ports.worker_metrics_ports(2)
+    assert len(set(metrics_ports)) == 2
+    assert "API_WORKER_METRICS_PORT" not in programs["worker"]
+    assert f"API_WORKER_METRICS_PORT={metrics_ports[1]} " in programs["worker-2"]
+    assert service_env(p, NO_EXTERNALS)["API_WORKER_METRICS_PORT"] == str(metrics_ports[0])
+    assert "API_METRICS_DIR" not in programs["api"]
+    assert f"API_METRICS_DIR={p.api_metrics_dir(1)} " in programs["api-2"]
+    assert p.api_metrics_dir(1) != p.api_metrics_dir(0)
+    assert service_env(p, NO_EXTERNALS)["API_METRICS_DIR"] == str(p.api_metrics_dir(0))
+
+
+def test_a_scale_out_of_range_is_refused_with_its_value() -> None:
+    with pytest.raises(SystemExit, match=str(MAX_SCALE + 1)):
+        profile("test", scale=MAX_SCALE + 1)
+
+
+def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> None:
+    @dataclass(frozen=True)
+    class Scratch(Profile):
+        @property
+        def state(self) -> Path:
+            return tmp_path
+
+    p = Scratch("test", profile("test").ports, scale=2)
+    p.logs.mkdir()
+    conf = render_nginx(p, None, "bucket")
+    text = conf.read_text()
+    api = text.split("upstream api {", 1)[1].split("}", 1)[0]
+    realtime = text.split("upstream realtime {", 1)[1].split("}", 1)[0]
+    assert [f"server 127.0.0.1:{port};" for port in p.ports.api_ports(2)] == [
+        line.strip() for line in api.splitlines() if line.strip().startswith("server ")
+    ]
+    assert [f"server {address};" for address in p.realtime_upstreams()] == [
+        line.strip() for line in realtime.splitlines() if line.strip().startswith("server ")
+    ]
+    assert "least_conn;" in realtime
+    # nginx itself accepts the rendered configuration.
+    checked = subprocess.run(
+        [nginx_binary(), "-t", "-q", "-p", str(tmp_path / "nginx"), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_realtime_nodes() -> None:
+    p = profile("test", redis_cluster=True)
+    programs = {program.name: program for program in stack_programs(p, NO_EXTERNALS, None, "b")}
+    ports, bus_ports = p.ports.redis_cluster_ports()
+    for i, port in enumerate(ports):
+        conf = p.state / "redis-cluster" / str(port) / "redis.conf"
+        assert str(conf) in programs[f"redis-cluster-{i + 1}"].command
+    assert "redis_cluster.py" in programs["prepare"].command
+    assert all(str(port) in programs["prepare"].command for port in ports)
+    assert programs["realtime"].after_prepare  # the cluster is joined by then
+    assert service_env(p, NO_EXTERNALS)["RT_REDIS_URL"] == f"redis+cluster://127.0.0.1:{ports[0]}"
+    assert "redis-cluster-1" not in {
+        x.name for x in stack_programs(profile("test"), NO_EXTERNALS, None, "b")
+    }
+    conf = cluster_conf(Path("/x"), ports[0], bus_ports[0], None)
+    assert f"cluster-port {bus_ports[0]}\n" in conf  # never port + 10000, another stack's

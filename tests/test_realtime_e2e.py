@@ -29,6 +29,9 @@ from realtime_support.people import Person, api, harness_config, sign_in_person,
 # Offsets come from the stack's worker (sequencer + relay): one NOTIFY round trip each.
 EVENT_WAIT = 10.0
 
+# Also run on the scaled stack: what holds through nginx must hold on any number of nodes.
+pytestmark = pytest.mark.scaled
+
 
 @pytest.fixture(scope="module", autouse=True)
 def node_modules() -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from programs import Program
 from supervision import CRASH_LIMIT, StackSupervisor, render_supervisor_conf
 
 # Ports are never bound by these programs; the profile only names a state directory.
-UNUSED = Ports(1, 1, 1, 1, 1, 1, 1, 1)
+UNUSED = Ports(*[1] * len(fields(Ports)))
 
 
 def wait_for(check: Callable[[], Any], seconds: float, what: str) -> Any:

@@ -30,6 +30,9 @@ from fixtures.telephony import (
 )
 from realtime_support.pusher_socket import PusherSocket, app_url
 
+# Also run on the scaled stack: what holds through nginx must hold on any number of nodes.
+pytestmark = pytest.mark.scaled
+
 
 @pytest.fixture(scope="module")
 async def engine(settings: ApiSettings) -> AsyncIterator[AsyncEngine]:

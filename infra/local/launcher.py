@@ -133,7 +133,7 @@ def check_ports_free(p: Profile, ext: External) -> None:
     }
     busy = [
         f"  {name} port {port} is held by {port_holder(port)}"
-        for process, ports in p.ports.by_process().items()
+        for process, ports in p.ports.by_process(p.scale, p.redis_cluster).items()
         if not external.get(process, False)
         for name, port in ports.items()
         if _port_busy(port)
@@ -191,7 +191,8 @@ def wait_ready(
         return False
     urls = [
         f"{p.base_url}/api/readyz",
-        f"http://127.0.0.1:{p.ports.realtime}/healthz",
+        *(f"http://127.0.0.1:{port}/api/readyz" for port in p.ports.api_ports(p.scale)[1:]),
+        *(f"http://127.0.0.1:{port}/healthz" for port in p.ports.realtime_ports(p.scale)),
         f"http://127.0.0.1:{p.ports.pbxsim}/healthz",
     ]
     deadline = time.monotonic() + timeout
@@ -204,9 +205,9 @@ def wait_ready(
     return False
 
 
-def cmd_run() -> int:
+def cmd_run(scale: int, redis_cluster: bool = False) -> int:
     """``make run``: the whole system in the foreground until Ctrl-C."""
-    p = profile("run")
+    p = profile("run", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
     with hold_profile_lock(p, wait=False):
         return _run_until_stopped(p, ext)
@@ -283,13 +284,22 @@ def running_stack(p: Profile, ext: External, tools: Sequence[str] = ()) -> Itera
             "SB_BASE_URL": p.base_url,
             "SB_API_URL": f"http://127.0.0.1:{p.ports.api}",
             "SB_REALTIME_URL": f"http://127.0.0.1:{p.ports.realtime}",
+            # The scaled stack's nodes, each reachable on its own (the tests pick one).
+            "SB_SCALE": str(p.scale),
+            "SB_API_URLS": _urls(p.ports.api_ports(p.scale)),
+            "SB_REALTIME_URLS": _urls(p.ports.realtime_ports(p.scale)),
+            "SB_WORKER_METRICS_URLS": _urls(p.ports.worker_metrics_ports(p.scale)),
             "SB_PBXSIM_URL": f"http://127.0.0.1:{p.ports.pbxsim}",
             "SB_STATE_DIR": str(p.state),
-            **tool_env("nginx", "redis-server", *tools),
+            **tool_env("nginx", "redis-server", "redis-cli", *tools),
             "SB_SUPERVISOR_URL": StackSupervisor(p).server_url,
         }
     finally:
         stop_supervisor(p, sup)
+
+
+def _urls(ports: list[int]) -> str:
+    return ",".join(f"http://127.0.0.1:{port}" for port in ports)
 
 
 # The suites that kill and restart the stack's own processes (or wait out its recovery) run
@@ -302,9 +312,13 @@ COMPANION_SUITES = (
     "tests/test_realtime_e2e_slow.py",
 )
 
+#: what the companion runs last in a whole ``make test``, on a scaled stack of its own
+SCALED_SELECTION = ["-m", "scaled", "tests"]  # only the cross-service tree is marked
+SCALED_PHASE_SCALE = 2
+
 
 def _fresh_state(p: Profile) -> None:
-    for fresh in ("pg", "s3", "redis", "logs"):  # every run starts from empty stores
+    for fresh in ("pg", "s3", "redis", "redis-cluster", "logs"):  # every run: empty stores
         shutil.rmtree(p.state / fresh, ignore_errors=True)
 
 
@@ -327,18 +341,29 @@ def _web_suite(
 def cmd_test(
     pytest_args: Sequence[str],
     *,
+    scale: int = 1,
+    redis_cluster: bool = False,
     python: bool = True,
     web: bool = True,
     e2e_args: Sequence[str] = (),
 ) -> int:
     """``make test``: fresh test-profile stack(s), the suite, then stop everything.
 
-    The whole suite (no pytest arguments, own services) runs on two stacks at once: see
-    :data:`COMPANION_SUITES`. A chosen subset, or ``test-web``, runs on one.
+    The whole suite (no pytest arguments, own services, one node of each kind) runs on two
+    stacks at once: see :data:`COMPANION_SUITES`; the companion ends with the tests marked
+    ``scaled`` on two nodes of each kind. A chosen subset, ``test-web``, or a whole suite
+    with ``SCALE``/``REDIS`` given runs on one stack as given.
     """
-    p = profile("test")
+    p = profile("test", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
-    whole = python and web and not pytest_args and ext == External(None, None, None)
+    whole = (
+        python
+        and web
+        and not pytest_args
+        and ext == External(None, None, None)
+        and scale == 1
+        and not redis_cluster
+    )
     with hold_profile_lock(p, wait=True):  # one test stack per slot at a time
         _raise_on_sigterm()
         check_ports_free(p, ext)
@@ -359,8 +384,9 @@ def cmd_test(
 
 
 def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
-    """The main suite on ``p`` while the companion suites and the browser tests run on the
-    companion stack; the companion's output is printed once the main suite is done."""
+    """The main suite on ``p`` while the companion suites, the browser tests, then the
+    scaled tests run on the companion's ports; the companion's output is printed once the
+    main suite is done."""
     companion = profile("test-companion")
     _fresh_state(companion)
     companion.logs.mkdir(parents=True, exist_ok=True)
@@ -369,23 +395,45 @@ def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
     with running_stack(p, ext, tools) as env:
         main = subprocess.Popen([sys.executable, "-m", "pytest", *ignored], cwd=ROOT, env=env)
         try:
-            with report.open("w") as out, running_stack(companion, ext, tools) as cenv:
-                pytest = [sys.executable, "-m", "pytest", *COMPANION_SUITES]
-                side = subprocess.call(pytest, cwd=ROOT, env=cenv, stdout=out, stderr=out)
-                side = _web_suite(cenv, out) or side
+            with report.open("w") as out:
+                with running_stack(companion, ext, tools) as cenv:
+                    pytest = [sys.executable, "-m", "pytest", *COMPANION_SUITES]
+                    side = subprocess.call(pytest, cwd=ROOT, env=cenv, stdout=out, stderr=out)
+                    side = _web_suite(cenv, out) or side
+                side = _scaled_phase(companion, ext, tools, out) or side
         except BaseException:
             main.terminate()
             raise
         finally:
             code = main.wait()
-    print(f"\n=== companion stack: {' '.join(COMPANION_SUITES)}, then the web client ===")
+    print(
+        f"\n=== companion stack: {' '.join(COMPANION_SUITES)}, the web client, "
+        f"then the tests marked `scaled` on {SCALED_PHASE_SCALE} nodes ==="
+    )
     print(report.read_text(errors="replace"), flush=True)
     return code or side
 
 
-def cmd_bench(args: Sequence[str]) -> int:
+def _scaled_phase(companion: Profile, ext: External, tools: Sequence[str], out: IO[str]) -> int:
+    """The ``scaled`` tests on the companion's ports and stores, now with
+    :data:`SCALED_PHASE_SCALE` API processes, realtime nodes and workers behind its nginx,
+    so what must hold on any number of nodes is shown to hold on more than one; timed."""
+    scaled = profile(companion.name, SCALED_PHASE_SCALE)
+    started = time.monotonic()
+    print(
+        f"\nscaled phase: the tests marked `scaled` on {scaled.scale} nodes", file=out, flush=True
+    )
+    with running_stack(scaled, ext, tools) as env:
+        reset_login_limits(env["API_REDIS_URL"])
+        pytest = [sys.executable, "-m", "pytest", *SCALED_SELECTION]
+        code = subprocess.call(pytest, cwd=ROOT, env=env, stdout=out, stderr=out)
+    print(f"scaled phase took {time.monotonic() - started:.0f} s", file=out, flush=True)
+    return code
+
+
+def cmd_bench(args: Sequence[str], scale: int = 1, redis_cluster: bool = False) -> int:
     """``make bench``: the benchmarks under bench/ against a test-profile stack."""
-    p = profile("test")
+    p = profile("test", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
     with hold_profile_lock(p, wait=True):
         _raise_on_sigterm()
@@ -400,19 +448,34 @@ def cmd_bench(args: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: ``launcher.py run|test|bench [args...]``."""
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="API processes, realtime nodes and workers to run (SCALE=2 in make)",
+    )
+    parser.add_argument(
+        "--redis",
+        choices=["one", "cluster"],
+        default="one",
+        help="the realtime nodes' Redis: one server, or a local 3-master cluster (REDIS=cluster)",
+    )
     parser.add_argument("command", choices=["run", "test", "test-web", "bench"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
+    cluster = ns.redis == "cluster"
     try:
         if ns.command == "run":
-            return cmd_run()
+            return cmd_run(ns.scale, cluster)
         if ns.command == "test":
             # A chosen subset of the Python suite (pytest arguments) skips the web client's.
-            return cmd_test(ns.args, web=not ns.args)
+            return cmd_test(ns.args, scale=ns.scale, redis_cluster=cluster, web=not ns.args)
         if ns.command == "test-web":
             # Arguments pick Playwright specs (`make test-web ARGS=e2e/daily.spec.ts`).
-            return cmd_test([], python=False, e2e_args=ns.args)
-        return cmd_bench(ns.args)
+            return cmd_test(
+                [], scale=ns.scale, redis_cluster=cluster, python=False, e2e_args=ns.args
+            )
+        return cmd_bench(ns.args, ns.scale, cluster)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from switchboard_api.auth.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -47,7 +46,25 @@ class Ports:
     postgres: int
     redis: int
     weed_base: int  # SeaweedFS listens on weed_base + each offset of WEED_PORT_FLAGS
-    worker_metrics: int  # the worker's Prometheus /metrics
+    #: the first worker's Prometheus /metrics; the scaled profile's other workers take the
+    #: ports right after it
+    worker_metrics: int
+    #: the scaled profile's second and later API and realtime nodes: two ports per node
+    extra_nodes_base: int
+    #: the local Redis Cluster's three masters, then their three bus ports
+    redis_cluster_base: int
+
+    def api_ports(self, scale: int = 1) -> list[int]:
+        """The port of each API process (the first is ``api``)."""
+        return [self.api, *(self.extra_nodes_base + 2 * i for i in range(scale - 1))]
+
+    def realtime_ports(self, scale: int = 1) -> list[int]:
+        """The port of each realtime node (the first is ``realtime``)."""
+        return [self.realtime, *(self.extra_nodes_base + 2 * i + 1 for i in range(scale - 1))]
+
+    def worker_metrics_ports(self, scale: int = 1) -> list[int]:
+        """The metrics port of each worker (the first is ``worker_metrics``)."""
+        return [self.worker_metrics + i for i in range(scale)]
 
     @property
     def s3(self) -> int:
@@ -58,14 +75,34 @@ class Ports:
         """Every SeaweedFS port by its flag name, derived ones included."""
         return {name: self.weed_base + off for name, off in WEED_PORT_FLAGS.items()}
 
-    def by_process(self) -> dict[str, dict[str, int]]:
+    def redis_cluster_ports(self) -> tuple[list[int], list[int]]:
+        """The local Redis Cluster's masters: their client ports and their bus ports."""
+        base = self.redis_cluster_base
+        return [base + i for i in range(3)], [base + 3 + i for i in range(3)]
+
+    def by_process(self, scale: int = 1, cluster: bool = False) -> dict[str, dict[str, int]]:
         """Every port the profile listens on, grouped by the process that owns it."""
+        ports, bus_ports = self.redis_cluster_ports() if cluster else ([], [])
+        masters = {
+            f"redis-cluster-{i + 1}": {f"redis cluster {port}": port, f"redis bus {bus}": bus}
+            for i, (port, bus) in enumerate(zip(ports, bus_ports, strict=True))
+        }
         return {
+            **masters,
             "nginx": {"nginx": self.nginx},
-            "api": {"api": self.api},
-            "realtime": {"realtime": self.realtime},
+            **{
+                node_name("api", i): {node_name("api", i): port}
+                for i, port in enumerate(self.api_ports(scale))
+            },
+            **{
+                node_name("realtime", i): {node_name("realtime", i): port}
+                for i, port in enumerate(self.realtime_ports(scale))
+            },
             "pbxsim": {"pbx-simulator": self.pbxsim},
-            "worker": {"worker metrics": self.worker_metrics},
+            **{
+                node_name("worker", i): {f"{node_name('worker', i)} metrics": port}
+                for i, port in enumerate(self.worker_metrics_ports(scale))
+            },
             "postgres": {"postgres": self.postgres},
             "redis": {"redis": self.redis},
             "s3": {f"s3 {name}": port for name, port in self.weed().items()},
@@ -73,18 +110,57 @@ class Ports:
 
     def shifted(self, offset: int) -> Ports:
         """The same layout moved up by ``offset``."""
-        return Ports(**{f.name: getattr(self, f.name) + offset for f in dataclasses.fields(self)})
+        return Ports(**{f.name: getattr(self, f.name) + offset for f in fields(self)})
 
-    def all(self) -> dict[str, int]:
+    def all(self, scale: int = 1, cluster: bool = False) -> dict[str, int]:
         """Every port of the profile by a name that says what listens on it."""
-        return {name: port for group in self.by_process().values() for name, port in group.items()}
+        groups = self.by_process(scale, cluster).values()
+        return {name: port for group in groups for name, port in group.items()}
 
 
+#: the most nodes of each kind the scaled profile runs (its ports stay inside the profile's
+#: block, clear of its companion's and of the next test slot's: see PORTS)
+MAX_SCALE = 4
+
+
+def node_name(kind: str, index: int) -> str:
+    """The supervised program of node ``index`` (0-based): ``api``, ``api-2``, ..."""
+    return kind if index == 0 else f"{kind}-{index + 1}"
+
+
+# Each profile's ports sit in a block of 100 from its nginx port, at these offsets: nginx +0,
+# the scaled profile's other API and realtime nodes +1..+6, the first API, realtime node and
+# PBX simulator +20..+22, worker metrics +23..+26, PostgreSQL and Redis +30/+31, the local
+# Redis Cluster +32..+37, SeaweedFS +51..+59 (and its admin gRPC port 10000 above). The
+# companion test stack (+40, below) lands on +40..+46, +60..+66, +70..+77 and +91..+99, which
+# the block leaves free; +49 stays free too: on slot 0 it is 18129, the run profile's admin gRPC.
 PORTS = {
-    "run": Ports(8080, 8100, 8101, 8102, 8110, 8111, 8120, 8103),
+    "run": Ports(
+        nginx=8080,
+        api=8100,
+        realtime=8101,
+        pbxsim=8102,
+        postgres=8110,
+        redis=8111,
+        weed_base=8120,
+        worker_metrics=8103,
+        extra_nodes_base=8081,
+        redis_cluster_base=8112,
+    ),
     # SeaweedFS at 18130: with 18120 the run profile's admin gRPC (8129 + 10000) was 18129,
     # the test profile's admin port, so `make test` failed while `make run` was up.
-    "test": Ports(18080, 18100, 18101, 18102, 18110, 18111, 18130, 18103),
+    "test": Ports(
+        nginx=18080,
+        api=18100,
+        realtime=18101,
+        pbxsim=18102,
+        postgres=18110,
+        redis=18111,
+        weed_base=18130,
+        worker_metrics=18103,
+        extra_nodes_base=18081,
+        redis_cluster_base=18112,
+    ),
 }
 
 
@@ -94,6 +170,10 @@ class Profile:
 
     name: str
     ports: Ports
+    #: how many API processes, realtime nodes and workers run (``make run SCALE=2``)
+    scale: int = 1
+    #: the realtime nodes use a local three-master Redis Cluster (``REDIS=cluster``)
+    redis_cluster: bool = False
 
     @property
     def state(self) -> Path:
@@ -105,13 +185,23 @@ class Profile:
         """Where the stack's log files go."""
         return self.state / "logs"
 
-    @property
-    def realtime_socket(self) -> Path | None:
-        """The Unix socket nginx reaches the realtime node on (a loopback TCP send costs
-        several times more per WebSocket frame); ``None`` when this checkout's path is too
-        long for one (the kernel allows 107 bytes), and nginx then uses the TCP port."""
-        path = self.state / "realtime.sock"
+    def realtime_socket(self, index: int = 0) -> Path | None:
+        """The Unix socket nginx reaches realtime node ``index`` on (a loopback TCP send
+        costs several times more per WebSocket frame); ``None`` when this checkout's path is
+        too long for one (the kernel allows 107 bytes), and nginx then uses the TCP port."""
+        path = self.state / f"{node_name('realtime', index)}.sock"
         return path if len(str(path).encode()) <= 100 else None
+
+    def api_metrics_dir(self, index: int = 0) -> Path:
+        """Where API node ``index``'s uvicorn workers add up their Prometheus samples: one
+        directory per node, as each empties its own when it starts."""
+        return self.state / f"{node_name('api', index)}-metrics"
+
+    def realtime_upstreams(self) -> list[str]:
+        """How nginx reaches each realtime node: its Unix socket, else its TCP port."""
+        ports = self.ports.realtime_ports(self.scale)
+        found = [(self.realtime_socket(i), port) for i, port in enumerate(ports)]
+        return [f"unix:{sock}" if sock else f"127.0.0.1:{port}" for sock, port in found]
 
     @property
     def base_url(self) -> str:
@@ -140,19 +230,24 @@ def test_slot() -> int:
 
 
 # The whole suite runs on two test stacks at once: the companion takes the suites that kill
-# and restart the stack's own processes, and the browser tests. +40 puts each of its ports
-# between the slot's own and the next slot's.
+# and restart the stack's own processes, the browser tests, then the scaled tests on two
+# nodes of each kind. +40 puts each of its ports, scaled and cluster ones included, between
+# the slot's own and the next slot's (see PORTS).
 COMPANION_OFFSET = 40
 
 
-def profile(name: str) -> Profile:
-    """The named profile (the test profiles on this checkout's test slot)."""
+def profile(name: str, scale: int = 1, *, redis_cluster: bool = False) -> Profile:
+    """The named profile (the test profiles on this checkout's test slot), with ``scale``
+    API processes, realtime nodes and workers."""
+    if not 1 <= scale <= MAX_SCALE:
+        raise SystemExit(f"SCALE must be a number from 1 to {MAX_SCALE}, not {scale}")
     if name == "test-companion":
-        return Profile(name, profile("test").ports.shifted(COMPANION_OFFSET))
+        ports = profile("test").ports.shifted(COMPANION_OFFSET)
+        return Profile(name, ports, scale, redis_cluster)
     ports = PORTS[name]
     if name == "test":
         ports = ports.shifted(test_slot() * TEST_SLOT_STRIDE)
-    return Profile(name, ports)
+    return Profile(name, ports, scale, redis_cluster)
 
 
 @dataclass(frozen=True)
@@ -210,12 +305,16 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "API_SECRET_KEY": s["API_SECRET_KEY"],
         "API_REALTIME_API_URL": f"http://127.0.0.1:{ports.realtime}",
         "API_REALTIME_SECRET": s["REALTIME_SECRET"],
-        "API_METRICS_DIR": str(p.state / "api-metrics"),
+        "API_METRICS_DIR": str(p.api_metrics_dir()),
         "API_WORKER_METRICS_PORT": str(ports.worker_metrics),
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
-        "RT_UNIX_SOCKET": str(p.realtime_socket or ""),
-        "RT_REDIS_URL": f"{redis_base}/1",
+        "RT_UNIX_SOCKET": str(p.realtime_socket() or ""),
+        "RT_REDIS_URL": (
+            f"redis+cluster://127.0.0.1:{ports.redis_cluster_ports()[0][0]}"
+            if p.redis_cluster
+            else f"{redis_base}/1"
+        ),
         "RT_APP_SECRET": s["REALTIME_SECRET"],
         "API_MANGO_BASE_URL": f"http://127.0.0.1:{ports.pbxsim}/vpbx",
         "API_MANGO_API_KEY": "dev-vpbx-key",

@@ -12,10 +12,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable
 from pathlib import Path
 from string import Template
 
 from profiles import ROOT, SERVICE_USER, External, Profile, dev_secrets
+from redis_cluster import cluster_conf
 
 APT_PACKAGES = {"nginx": "nginx-light", "ffprobe": "ffmpeg", "redis-server": "redis-server"}
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
@@ -198,6 +200,19 @@ def render_redis(p: Profile) -> Path:
     return conf
 
 
+def render_redis_cluster(p: Profile) -> list[Path]:
+    """Each local cluster master's configuration (in memory: the stack's own scratch)."""
+    confs = []
+    ports, bus_ports = p.ports.redis_cluster_ports()
+    for port, bus_port in zip(ports, bus_ports, strict=True):
+        directory = p.state / "redis-cluster" / str(port)
+        directory.mkdir(parents=True, exist_ok=True)
+        conf = directory / "redis.conf"
+        conf.write_text(cluster_conf(directory, port, bus_port, p.logs / f"redis-{port}.log"))
+        confs.append(conf)
+    return confs
+
+
 def render_s3_identities(p: Profile) -> Path:
     """The SeaweedFS S3 identities file, so credentials and presigned URLs are checked."""
     s = dev_secrets(p)
@@ -241,12 +256,8 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             tmp=base / "tmp",
             mime_types=_mime_types(),
             listen=p.ports.nginx,
-            api_port=p.ports.api,
-            realtime_upstream=(
-                f"unix:{p.realtime_socket}"
-                if p.realtime_socket
-                else f"127.0.0.1:{p.ports.realtime}"
-            ),
+            api_servers=_server_lines(f"127.0.0.1:{port}" for port in p.ports.api_ports(p.scale)),
+            realtime_servers=_server_lines(p.realtime_upstreams()),
             s3_port=p.ports.s3,
             bucket=bucket,
             web_root=web_root(),
@@ -254,6 +265,11 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
         )
     )
     return conf
+
+
+def _server_lines(addresses: Iterable[str]) -> str:
+    """An upstream's ``server`` lines, one per address."""
+    return "\n".join(f"        server {address};" for address in addresses)
 
 
 def _mime_types() -> str:
@@ -282,6 +298,8 @@ def provision(p: Profile, ext: External, bucket: str) -> str | None:
         ensure_postgres(p, user)
     if ext.redis_url is None:
         render_redis(p)
+    if p.redis_cluster:
+        render_redis_cluster(p)
     if ext.s3_endpoint_url is None:
         (p.state / "s3" / "data").mkdir(parents=True, exist_ok=True)
         render_s3_identities(p)

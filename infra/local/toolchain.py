@@ -22,6 +22,7 @@ SYSTEM_PROGRAMS = {
     "chromium": ("chromium", "/usr/bin/chromium"),
     "wrk": ("wrk", "/usr/bin/wrk"),
     "redis-server": ("redis-server", "/usr/bin/redis-server"),
+    "redis-cli": ("redis-tools", "/usr/bin/redis-cli"),  # joins a local Redis Cluster
     "nginx": ("nginx-light", "/usr/sbin/nginx"),
     "ffmpeg": ("ffmpeg", "/usr/bin/ffmpeg"),
     "promtool": ("prometheus", "/usr/bin/promtool"),

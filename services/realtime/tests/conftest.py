@@ -6,15 +6,20 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from realtime_testkit import NodeProcess, StartNode, free_port, start_node
+from realtime_testkit import NodeProcess, StartNode, free_port, start_node, sync_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "infra" / "local"))
+from redis_cluster import running_cluster
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +52,19 @@ def redis_url() -> Iterator[str]:
     proc.wait(10)
 
 
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis Cluster of three masters of our own, on free ports (``redis+cluster://``)."""
+    server = (
+        os.environ.get("SB_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
+    )
+    cli = os.environ.get("SB_REDIS_CLI") or shutil.which("redis-cli") or "/usr/bin/redis-cli"
+    ports = [free_port() for _ in range(6)]
+    directory = tmp_path_factory.mktemp("redis-cluster")
+    with running_cluster(server, cli, directory, ports[:3], ports[3:]) as url:
+        yield url
+
+
 @pytest.fixture
 def redis_prefix() -> str:
     """A key prefix of this test's own, so tests never see each other's state."""
@@ -65,10 +83,12 @@ async def start(redis_url: str, redis_prefix: str) -> AsyncIterator[StartNode]:
 
     yield _start
     await asyncio.gather(*(node.stop() for node in nodes))
-    client = redis.Redis.from_url(redis_url)
-    stale = list(client.scan_iter(match=f"{redis_prefix}:*"))
-    if stale:
-        client.delete(*stale)
+    client = sync_client(redis_url)
+    # On a cluster every key of the prefix carries it as its hash tag.
+    for pattern in (f"{redis_prefix}:*", f"{{{redis_prefix}}}:*"):
+        for key in list(client.scan_iter(match=pattern)):
+            client.delete(key)
+    client.close()
 
 
 @pytest.fixture(scope="module")

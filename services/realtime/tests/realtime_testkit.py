@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pusher
+import redis
 from websockets.exceptions import ConnectionClosed
 
 from switchboard_shared.pusher import user_auth
@@ -83,6 +84,17 @@ async def http_get(port: int, path: str) -> tuple[int, bytes]:
     writer.close()
     head, _, body = raw.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
+
+
+#: how a URL names a Redis Cluster (switchboard_realtime.redis_link)
+CLUSTER_SCHEME = "redis+cluster://"
+
+
+def sync_client(url: str) -> redis.Redis | redis.RedisCluster:
+    """A blocking client for a test's own checks and cleanup, of either kind."""
+    if url.startswith(CLUSTER_SCHEME):
+        return redis.RedisCluster.from_url("redis://" + url.removeprefix(CLUSTER_SCHEME))
+    return redis.Redis.from_url(url)
 
 
 async def start_node(redis_url: str, prefix: str, **settings: Any) -> NodeProcess:

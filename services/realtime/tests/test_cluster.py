@@ -1,4 +1,5 @@
-"""Two nodes sharing Redis: cross-node delivery, cluster-wide presence, dead-node cleanup."""
+"""Two nodes sharing Redis: cross-node delivery, cluster-wide presence, dead-node cleanup,
+on one Redis and on a Redis Cluster (sharded pub/sub, hash-tagged keys)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ import json
 import time
 
 import pusher
+import pytest
 
 from realtime_support.pusher_socket import PusherSocket, decode_data
 from realtime_testkit import StartNode
+
+
+@pytest.fixture(params=["suite's Redis", "Redis Cluster"])
+def redis_url(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """Every test here runs on the suite's Redis (one server, or the stack's cluster under
+    ``make test REDIS=cluster``) and on a three-master Redis Cluster of its own."""
+    if request.param == "Redis Cluster":
+        return str(request.getfixturevalue("redis_cluster_url"))
+    return redis_url
 
 
 async def test_publish_on_one_node_reaches_the_other(start: StartNode) -> None:

@@ -7,18 +7,33 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
+from redis.asyncio import RedisCluster
+from redis.asyncio.cluster import ClusterNode, ClusterPubSub
 from redis.exceptions import RedisError
 
 from switchboard_realtime.bus import BusMessage, decode_bus_message
 from switchboard_realtime.keys import Keys, text
 from switchboard_realtime.presence import PresenceStore
+from switchboard_realtime.redis_link import RedisClient
 
 log = logging.getLogger(__name__)
 
 MemberGone = tuple[str, str, str]  # app id, channel, user id
+#: how long a bus listener waits for a message before it looks again
+POLL_SECONDS = 1.0
+#: the next pub/sub message, or None when none came within POLL_SECONDS
+Receive = Callable[[], Awaitable[dict[str, Any] | None]]
+
+
+def _shard_receiver(pubsub: ClusterPubSub, node: ClusterNode) -> Receive:
+    async def receive() -> dict[str, Any] | None:
+        return await pubsub.get_sharded_message(
+            ignore_subscribe_messages=True, timeout=POLL_SECONDS, target_node=node
+        )
+
+    return receive
 
 
 def now_ms() -> int:
@@ -31,7 +46,7 @@ class Cluster:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         keys: Keys,
         node_id: str,
         ttl_seconds: float,
@@ -52,12 +67,30 @@ class Cluster:
     async def start(self) -> None:
         """Announce this node and listen to the bus before any client is served."""
         await self.heartbeat()
+        self._tasks = [asyncio.create_task(self._heartbeat_loop(), name="heartbeat")]
+        if isinstance(self.redis, RedisCluster):
+            await self._listen_to_shards(self.redis)
+            return
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self.keys.bus)
-        self._tasks = [
-            asyncio.create_task(self._listen(pubsub), name="bus-listener"),
-            asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
-        ]
+
+        async def receive() -> dict[str, Any] | None:
+            message: dict[str, Any] | None = await pubsub.get_message(timeout=POLL_SECONDS)
+            return message
+
+        self._tasks.append(asyncio.create_task(self._listen(receive), name="bus-listener"))
+
+    async def _listen_to_shards(self, redis: RedisCluster) -> None:
+        """SSUBSCRIBE every bus shard; one listener per shard-owning node, so a quiet
+        node never delays another's messages."""
+        pubsub = redis.pubsub()
+        await pubsub.ssubscribe(*self.keys.bus_shards)
+        owners = {redis.get_node_from_key(shard) for shard in self.keys.bus_shards}
+        for node in owners:
+            if node is None:
+                continue
+            receive = _shard_receiver(pubsub, node)
+            self._tasks.append(asyncio.create_task(self._listen(receive), name=f"bus-{node.name}"))
 
     async def stop(self) -> None:
         """Leave the cluster: stop tasks, withdraw this node's members and counts."""
@@ -75,7 +108,18 @@ class Cluster:
 
     async def publish(self, message: BusMessage) -> None:
         """Send a message to every other node."""
-        await self.redis.publish(self.keys.bus, message.encode())
+        await self.publish_many([message])
+
+    async def publish_many(self, messages: list[BusMessage]) -> None:
+        """Send messages to every other node in one round trip (per shard on a cluster)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for message in messages:
+                bus = self.keys.bus_for(message.channel)
+                if self.keys.sharded:
+                    pipe.spublish(bus, message.encode())
+                else:
+                    pipe.publish(bus, message.encode())
+            await pipe.execute()
 
     async def change_occupancy(self, app_id: str, channel: str, delta: int) -> None:
         """Adjust this node's subscription count of a channel."""
@@ -102,15 +146,15 @@ class Cluster:
                     counts[channel] = counts.get(channel, 0) + int(count)
         return counts
 
-    async def _listen(self, pubsub: PubSub) -> None:
+    async def _listen(self, receive: Receive) -> None:
         while True:
             try:
-                message = await pubsub.get_message(timeout=1.0)
+                message = await receive()
             except RedisError:
                 log.warning("bus connection lost, retrying", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None or message.get("type") not in ("message", "smessage"):
                 continue
             try:
                 bus_message = decode_bus_message(message["data"])

@@ -8,7 +8,7 @@ import logging
 import secrets
 import time
 
-from redis.asyncio import Redis
+from redis.asyncio import RedisCluster
 from redis.exceptions import RedisError
 
 from switchboard_realtime.addresses import parse_trusted
@@ -25,6 +25,7 @@ from switchboard_realtime.protocol import frames
 from switchboard_realtime.protocol.codes import CloseCode
 from switchboard_realtime.protocol.publish import Publication, PublishLimits
 from switchboard_realtime.protocol.subscriptions import Member, SubscriptionLimits
+from switchboard_realtime.redis_link import RedisClient
 from switchboard_realtime.settings import RealtimeSettings
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ TERMINATED_REASON = "signed out by the server"
 class Node:
     """Everything one process serves; transports (WebSocket, HTTP) call into it."""
 
-    def __init__(self, settings: RealtimeSettings, redis: Redis) -> None:
+    def __init__(self, settings: RealtimeSettings, redis: RedisClient) -> None:
         self.settings = settings
         self.apps = AppRegistry.from_settings(settings)
         self.node_id = secrets.token_hex(6)
@@ -51,7 +52,7 @@ class Node:
             settings.send_buffer_limit_bytes,
             settings.slow_client_grace_seconds,
         )
-        keys = Keys(settings.redis_prefix)
+        keys = Keys(settings.redis_prefix, sharded=isinstance(redis, RedisCluster))
         self.presence = PresenceStore(redis, keys, self.node_id, settings.max_presence_members)
         self.cluster = Cluster(
             redis,
@@ -174,10 +175,7 @@ class Node:
         batch = [(m.channel, m.payload, m.exclude) for m in messages]
         self.hub.deliver_many(app_id, batch, published_at)
         self.metrics.published.inc(len(messages))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for message in messages:
-                pipe.publish(self.cluster.keys.bus, message.encode())
-            await pipe.execute()
+        await self.cluster.publish_many(messages)
 
     def _deliver_from_bus(self, message: BusMessage) -> None:
         if message.channel == TERMINATE_ORDER:

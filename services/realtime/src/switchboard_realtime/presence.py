@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import msgspec
-from redis.asyncio import Redis
 
 from switchboard_realtime.keys import Keys, text
+from switchboard_realtime.redis_link import RedisClient
 
 # Shared Lua: the live fields of a presence hash, as (user_id -> info) in join order,
 # skipping the field ARGV[skip] and any field whose node's heartbeat has expired.
@@ -139,7 +139,7 @@ def _pairs(flat: list[bytes]) -> dict[str, msgspec.Raw]:
 class PresenceStore:
     """Cluster-wide presence membership of one node's connections."""
 
-    def __init__(self, redis: Redis, keys: Keys, node_id: str, max_members: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, node_id: str, max_members: int) -> None:
         self._redis = redis
         self._keys = keys
         self._node_id = node_id

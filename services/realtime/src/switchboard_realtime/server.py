@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from redis.asyncio import BlockingConnectionPool, Redis
 from websockets.asyncio.server import Server, ServerConnection, serve, unix_serve
 from websockets.http11 import Request, Response
 
@@ -22,6 +21,7 @@ from switchboard_realtime.http_api import handle_http
 from switchboard_realtime.httpconn import HttpApiConnection, connection_class
 from switchboard_realtime.node import Node
 from switchboard_realtime.protocol.codes import CloseCode
+from switchboard_realtime.redis_link import RedisClient, connect
 from switchboard_realtime.session import serve_connection
 from switchboard_realtime.settings import RealtimeSettings, get_settings
 from switchboard_shared.logs import configure_json_logging
@@ -101,12 +101,9 @@ async def shutdown(servers: list[Server], node: Node) -> None:
         await asyncio.wait_for(node.stop(), timeout * 0.2)
 
 
-def connect_redis(settings: RealtimeSettings) -> Redis:
-    """A client whose pool makes callers wait for a connection instead of failing."""
-    pool = BlockingConnectionPool.from_url(
-        settings.redis_url.get_secret_value(), max_connections=settings.redis_pool_size, timeout=10
-    )
-    return Redis.from_pool(pool)  # the client owns (and closes) the pool
+def connect_redis(settings: RealtimeSettings) -> RedisClient:
+    """The node's Redis (one server or a cluster, as the URL says)."""
+    return connect(settings.redis_url.get_secret_value(), settings.redis_pool_size)
 
 
 async def run(settings: RealtimeSettings) -> None:

@@ -40,12 +40,18 @@ class RealtimeSettings(BaseSettings):
     )
     redis_url: SecretStr = Field(
         default=SecretStr("redis://127.0.0.1:8111/1"),
-        description="Redis for cross-node fan-out and presence.",
+        description=(
+            "Redis for cross-node fan-out and presence; redis+cluster://host:port for a "
+            "Redis Cluster (sharded pub/sub)."
+        ),
     )
     redis_pool_size: int = Field(
         default=32,
         ge=2,
-        description="Redis connections per node; callers wait for a free one (no error).",
+        description=(
+            "Redis connections per node; callers wait for a free one (no error). On a Redis "
+            "Cluster: commands in flight per node, each master's pool four times that."
+        ),
     )
     redis_prefix: str = Field(
         default="sb:rt",
