@@ -28,6 +28,7 @@ from switchboard_api.db.users import User
 from switchboard_api.errors import Unauthenticated
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.fastpath import CachedReadFastPath
+from switchboard_api.platform.observation import RequestObservation
 from switchboard_api.platform.redis_batch import CommandBatcher
 from switchboard_api.platform.resources import open_resources
 from switchboard_api.settings import ApiSettings
@@ -236,7 +237,9 @@ async def test_a_cache_hit_never_reaches_the_framework(
     api_settings: ApiSettings, employees: UserFactory
 ) -> None:
     app = create_app(api_settings)
-    fast = app.asgi_handler
+    observed = app.asgi_handler  # request id and metrics first, for every answer
+    assert isinstance(observed, RequestObservation)
+    fast = observed._app
     assert isinstance(fast, CachedReadFastPath)
     framework, reached = fast._app, []
 
