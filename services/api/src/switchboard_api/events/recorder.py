@@ -6,18 +6,13 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard_api.db.events import EntityEvent
+from switchboard_api.events import repository
 from switchboard_api.events.tracing import event_key
 from switchboard_api.events.wake import mark_events_written
 
 log = logging.getLogger("switchboard_api.events")
-
-# One Core statement for every event (compiled once; the ORM's bulk-insert path per call
-# cost more than the insert itself on every write).
-_INSERT = insert(EntityEvent.__table__)  # type: ignore[arg-type]
 
 
 async def record_event(
@@ -45,8 +40,8 @@ async def record_event(
         version,
         extra={"entity_type": entity_type, "entity_id": str(entity_id), "action": action},
     )
-    await session.execute(
-        _INSERT,
+    await repository.insert_event(
+        session,
         {
             "entity_type": entity_type,
             "entity_id": entity_id,

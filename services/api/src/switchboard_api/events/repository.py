@@ -1,16 +1,25 @@
-"""Every query on ``entity_events`` made by the feed and the relay."""
+"""Every query on ``entity_events``: the writers' insert, the feed's and the relay's reads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.events import EntityEvent
+
+# One Core statement for every event (compiled once; the ORM's bulk-insert path per call
+# cost more than the insert itself on every write).
+_INSERT = insert(EntityEvent.__table__)  # type: ignore[arg-type]
+
+
+async def insert_event(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert one change event in the session's transaction (no offset yet)."""
+    await session.execute(_INSERT, values)
 
 
 async def visible_after(
