@@ -117,9 +117,9 @@ test("a page opened while a call rings shows its popup", async ({ browser }) => 
       outcome: "missed",
       extension: "102",
       number: phone.slice(1),
-      ring_seconds: 20,
+      ring_seconds: 30,
       record: false,
-      delivery: { gap: 2 },
+      delivery: { gap: 15 }, // webhooks 15 s apart: it rings that long in real time
     }),
   });
   expect(res.status).toBe(201);
