@@ -330,7 +330,7 @@ async def burst(
         api_pid = running_pids()["api"]
         cpu_before = cpu_seconds(api_pid)
         os.kill(running_pids()["realtime"], signal.SIGKILL)
-        started = time.monotonic()
+        started, wall_started = time.monotonic(), time.time()
         for c in clients:
             c.drop()
         await asyncio.gather(*(c.join(http) for c in clients))
@@ -339,15 +339,20 @@ async def burst(
         for c in clients:
             if c.ws is not None:
                 await c.ws.close()
-    during = [
-        o.seconds for o in between(load.writes, started, started + seconds) if o.status == 201
-    ]
+    # "Normal again": the writes 5-10 s after the last client is back, as in the fault rows.
+    await asyncio.sleep(AFTER_RECOVERY + 1)
+    wall_back = wall_started + seconds
+    before = nginx_write_seconds(wall_started - 5, wall_started)
+    during = nginx_write_seconds(wall_started, wall_back)
+    after = nginx_write_seconds(wall_back + 5, wall_back + AFTER_RECOVERY)
     refused = [s for c in clients for s in c.refused]
     return (
         f"{label}: {count} clients back and replayed in {seconds:.1f} s; "
         f"{sum(c.pages for c in clients)} feed pages, {sum(c.events for c in clients)} events "
-        f"read; API CPU {100 * cpu:.0f}% (of one core); writes at nginx during it: p50 "
-        f"{1000 * p(during, 0.5):.0f} ms, p99 {1000 * p(during, 0.99):.0f} ms; refusals {sorted(set(refused))} "
+        f"read; API CPU {100 * cpu:.0f}% (of one core); writes at nginx: p50 "
+        f"{1000 * p(before, 0.5):.0f} ms before, during it p50 {1000 * p(during, 0.5):.0f} ms "
+        f"p99 {1000 * p(during, 0.99):.0f} ms, 5-10 s after it p50 {1000 * p(after, 0.5):.0f} ms "
+        f"p99 {1000 * p(after, 0.99):.0f} ms; refusals {sorted(set(refused))} "
         f"({refused.count(502)} were 502)"
     )
 
