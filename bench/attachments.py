@@ -6,7 +6,7 @@ uploaded and completed, so the worker makes 1,000 thumbnails: its resident memor
 throughout (it should stay flat).
 
 Run with ``make bench ARGS=attachments`` (the stack's nginx, API, worker and S3 are used).
-``SB_BENCH_FILES`` / ``SB_BENCH_THUMBNAILS`` shrink the runs for a quick look.
+``SB_BENCH_FILES`` / ``SB_BENCH_ROUNDS`` / ``SB_BENCH_THUMBNAILS`` shrink the runs for a quick look.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from switchboard_api.settings import get_settings
 from realtime_support.supervised import cpu_seconds, running_pids
 
 FILES = int(os.environ.get("SB_BENCH_FILES", "100"))
+ROUNDS = int(os.environ.get("SB_BENCH_ROUNDS", "3"))
 FILE_BYTES = 10 * 1024 * 1024
 PARALLEL = 20  # uploads in flight at once (a browser tab sends a handful; many tabs)
 THUMBNAILS = int(os.environ.get("SB_BENCH_THUMBNAILS", "1000"))
@@ -118,29 +119,51 @@ async def presigned_flow(session: Session, data: bytes) -> tuple[float, float]:
     return time.monotonic() - started, cpu_seconds(api_pid) - cpu_before
 
 
-async def plain_puts(data: bytes) -> float:
-    """Seconds for the same bytes PUT to the same S3 through the same nginx."""
+async def plain_uploads(data: bytes, *, post: bool) -> float:
+    """Seconds for the same bytes sent straight to the same S3 through the same nginx, with
+    presigned PUT links or (``post``) presigned POST forms made here, without the API: the
+    second tells S3's cost of a POST form apart from the API's part of the flow."""
     settings = get_settings()
+    keys = [f"bench/plain-{uuid.uuid4().hex}" for _ in range(FILES)]
+    forms: list[dict[str, Any]] = []
+    urls: list[str] = []
     async with open_resources(settings) as resources, resources.public_s3_client() as signer:
-        urls = [
-            await signer.generate_presigned_url(
-                "put_object",
-                Params={"Bucket": settings.s3_bucket, "Key": f"bench/put-{uuid.uuid4().hex}"},
-                ExpiresIn=3600,
-            )
-            for _ in range(FILES)
-        ]
+        for key in keys:
+            if post:
+                forms.append(
+                    await signer.generate_presigned_post(
+                        Bucket=settings.s3_bucket,
+                        Key=key,
+                        Fields={"Content-Type": "application/pdf"},
+                        Conditions=[
+                            {"Content-Type": "application/pdf"},
+                            ["content-length-range", len(data), len(data)],
+                        ],
+                        ExpiresIn=3600,
+                    )
+                )
+            else:
+                urls.append(
+                    await signer.generate_presigned_url(
+                        "put_object",
+                        Params={"Bucket": settings.s3_bucket, "Key": key},
+                        ExpiresIn=3600,
+                    )
+                )
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=300) as s3:
 
         async def put(url: str) -> None:
             (await s3.put(url, content=data)).raise_for_status()
 
-        await gather_limited([put(url) for url in urls])
+        async def send(form: dict[str, Any]) -> None:
+            files = {"file": ("f.pdf", data)}
+            (await s3.post(form["url"], data=form["fields"], files=files)).raise_for_status()
+
+        await gather_limited([send(f) for f in forms] if post else [put(u) for u in urls])
     seconds = time.monotonic() - started
     async with open_resources(settings) as resources, resources.s3_client() as s3_api:
-        for url in urls:
-            key = url.split(f"/{settings.s3_bucket}/", 1)[1].split("?", 1)[0]
+        for key in keys:
             await s3_api.delete_object(Bucket=settings.s3_bucket, Key=key)
     return seconds
 
@@ -158,13 +181,28 @@ def photo(index: int) -> bytes:
     return out.getvalue()
 
 
-async def thumbnails(session: Session) -> tuple[float, list[int]]:
-    """Seconds until the worker has made every thumbnail, and its RSS samples (KiB)."""
+async def thumbnails(session: Session) -> tuple[float, list[tuple[int, int]]]:
+    """Seconds until the worker has made every thumbnail, and its RSS (KiB) sampled every
+    half second from the first upload on, each with the thumbnails made by then."""
     worker_pid = running_pids()["worker"]
-    samples = [rss_kib(worker_pid)]
     engine = create_async_engine(get_settings().database_url.get_secret_value())
     parents = [await session.new_contact() for _ in range(0, THUMBNAILS, 100)]
+    query = text(
+        "SELECT count(*) FROM attachments WHERE parent_id = ANY(:p) AND thumbnail_key IS NOT NULL"
+    )
+    samples: list[tuple[int, int]] = []
+
+    async def sample() -> None:
+        while True:
+            async with engine.connect() as conn:
+                made = await conn.scalar(query, {"p": [uuid.UUID(p) for p in parents]}) or 0
+            samples.append((made, rss_kib(worker_pid)))
+            if made >= THUMBNAILS:
+                return
+            await asyncio.sleep(0.5)
+
     started = time.monotonic()
+    sampler = asyncio.create_task(sample())
     async with httpx.AsyncClient(timeout=300) as s3:
         await gather_limited(
             [
@@ -172,18 +210,19 @@ async def thumbnails(session: Session) -> tuple[float, list[int]]:
                 for i in range(THUMBNAILS)
             ]
         )
-    query = text(
-        "SELECT count(*) FROM attachments WHERE parent_id = ANY(:p) AND thumbnail_key IS NOT NULL"
-    )
-    while True:
-        samples.append(rss_kib(worker_pid))
-        async with engine.connect() as conn:
-            made = await conn.scalar(query, {"p": [uuid.UUID(p) for p in parents]})
-        if made is not None and made >= THUMBNAILS:
-            break
-        await asyncio.sleep(0.5)
+    await sampler
     await engine.dispose()
     return time.monotonic() - started, samples
+
+
+def rss_by_progress(samples: list[tuple[int, int]]) -> str:
+    """The worker's RSS when a quarter, half, ... of the thumbnails were made: flat if it
+    stops growing once the work is under way."""
+    marks = []
+    for quarter in (1, 2, 3, 4):
+        made, kib = next((m, k) for m, k in samples if m >= THUMBNAILS * quarter // 4)
+        marks.append(f"{kib / 1024:.0f} MiB at {made}")
+    return ", ".join(marks)
 
 
 async def cleanup(session: Session) -> None:
@@ -201,20 +240,39 @@ async def main() -> int:
     data = os.urandom(FILE_BYTES)
     mib = FILES * FILE_BYTES / 2**20
     put_session = await sign_in(base_url, f"bench-{uuid.uuid4().hex[:8]}")
+    # The two scenarios alternate, ROUNDS each: this VM's speed drifts by a fifth between
+    # runs a minute apart, so one of each would compare the drift more than the flows.
+    put_seconds = flow_seconds = post_seconds = api_cpu = 0.0
     try:
-        put_seconds = await plain_puts(data)
-        flow_seconds, api_cpu = await presigned_flow(put_session, data)
+        for round_ in range(1, ROUNDS + 1):
+            put = await plain_uploads(data, post=False)
+            flow, cpu = await presigned_flow(put_session, data)
+            post = await plain_uploads(data, post=True)
+            print(
+                f"round {round_}: plain PUT {put:.1f} s, presigned flow {flow:.1f} s = "
+                f"{put / flow:.0%}; POST forms alone {post:.1f} s"
+            )
+            put_seconds += put
+            flow_seconds += flow
+            post_seconds += post
+            api_cpu += cpu
     finally:
         await cleanup(put_session)
     ratio = put_seconds / flow_seconds
     print(
-        f"plain PUT through nginx : {FILES} x 10 MiB in {put_seconds:.1f} s = {mib / put_seconds:.0f} MiB/s"
+        f"plain PUT through nginx : {ROUNDS} x {FILES} x 10 MiB in {put_seconds:.1f} s = "
+        f"{ROUNDS * mib / put_seconds:.0f} MiB/s"
     )
     print(
-        f"presigned POST flow     : {FILES} x 10 MiB in {flow_seconds:.1f} s = {mib / flow_seconds:.0f} MiB/s"
+        f"presigned POST flow     : {ROUNDS} x {FILES} x 10 MiB in {flow_seconds:.1f} s = "
+        f"{ROUNDS * mib / flow_seconds:.0f} MiB/s"
+    )
+    print(
+        f"POST forms, no API      : {ROUNDS} x {FILES} x 10 MiB in {post_seconds:.1f} s = "
+        f"{ROUNDS * mib / post_seconds:.0f} MiB/s"
     )
     print(f"throughput ratio        : {ratio:.0%} (target >= 90 %)")
-    print(f"API CPU per file        : {api_cpu / FILES * 1000:.1f} ms")
+    print(f"API CPU per file        : {api_cpu / (ROUNDS * FILES) * 1000:.1f} ms")
 
     thumb_session = await sign_in(base_url, f"bench-{uuid.uuid4().hex[:8]}")
     try:
@@ -222,9 +280,10 @@ async def main() -> int:
     finally:
         await cleanup(thumb_session)
     print(f"thumbnails              : {THUMBNAILS} in {seconds:.1f} s")
+    rss = [kib for _, kib in samples]
     print(
-        f"worker RSS              : start {samples[0] / 1024:.0f} MiB, "
-        f"peak {max(samples) / 1024:.0f} MiB, end {samples[-1] / 1024:.0f} MiB"
+        f"worker RSS              : start {rss[0] / 1024:.0f} MiB, peak {max(rss) / 1024:.0f} "
+        f"MiB, end {rss[-1] / 1024:.0f} MiB; {rss_by_progress(samples)}"
     )
     return 0
 
