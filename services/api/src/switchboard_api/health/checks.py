@@ -37,7 +37,9 @@ async def _postgres(res: Resources) -> str:
 
 async def _redis(res: Resources) -> str:
     if isinstance(res.redis, RedisCluster):
-        # Every master must answer: each holds a share of the sessions and the cache.
+        # Every master must answer: each holds a share of the sessions and the cache. The
+        # client learns the masters on first use (again here while the cluster is forming).
+        await res.redis.initialize()
         masters = res.redis.get_primaries()
         for master in masters:
             await res.redis.ping(target_nodes=master)

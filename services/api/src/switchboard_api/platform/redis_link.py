@@ -8,7 +8,7 @@ are just part of the names (docs/redis.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.retry import Retry
@@ -17,8 +17,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from switchboard_shared.redis_urls import cluster_seed_url, is_cluster_url
 
-#: a client of either kind: every command the API sends exists on both
-RedisClient = Redis | RedisCluster
+if TYPE_CHECKING:
+    #: a client of either kind: every command the API sends exists on both
+    RedisClient: TypeAlias = Redis | RedisCluster
+else:
+    # Litestar validates a route's dependencies (``Resources``) with msgspec, which refuses
+    # a union of two classes: at run time the field is unchecked, for mypy it is the union.
+    RedisClient = Any
 
 
 def tag(value: object) -> str:
