@@ -4,6 +4,7 @@ transaction, through ``UnitOfWork.enqueue``: only once it commits)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, cast
 
 from redis.asyncio import RedisCluster
@@ -49,6 +50,10 @@ class JobQueue(RedisQueue):
 
     async def job(self, job_key: str) -> Job | None:
         return await super().job(self.key_of(job_key))
+
+    async def jobs(self, job_keys: Iterable[str]) -> list[Job | None]:
+        # SAQ's map/apply look their jobs up by the keys they were given.
+        return await super().jobs([self.key_of(key) for key in job_keys])
 
     async def abort(self, job: Job, error: str, ttl: float = 5) -> None:
         if not self.clustered:
