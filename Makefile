@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .local/tools/bin/uv)
 # The launcher hands the same uv to everything it starts (SB_UV): nothing looks uv up on PATH.
 # SCALE=2 runs two API processes, two realtime nodes and two workers behind nginx.
 SCALE ?= 1
-# REDIS=cluster puts the realtime nodes on a local three-master Redis Cluster.
+# REDIS=cluster puts every service (API, worker, realtime) on a local three-master Redis Cluster.
 REDIS ?= one
 LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py --scale $(SCALE) --redis $(REDIS)
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local

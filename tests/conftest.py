@@ -9,6 +9,7 @@ import pytest
 
 from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
+from switchboard_shared.redis_urls import is_cluster_url
 from switchboard_shared.settings import load_settings
 
 from fixtures.auth import UserFactory, user_factory
@@ -17,14 +18,18 @@ from realtime_support.jsclient import JsClient
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the tests that need several nodes when the stack runs one of each: they
-    run in the scaled phase of ``make test`` (reported as deselected, not skipped)."""
-    if int(os.environ.get("SB_SCALE") or "1") >= 2:
-        return
-    single = [item for item in items if item.get_closest_marker("multinode") is None]
-    if len(single) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in single])
-        items[:] = single
+    """Leave out the tests that need several nodes when the stack runs one of each, and the
+    ones that need a Redis Cluster when its Redis is one server: they run in the scaled
+    phase of ``make test`` (reported as deselected, not skipped)."""
+    unmet = set()
+    if int(os.environ.get("SB_SCALE") or "1") < 2:
+        unmet.add("multinode")
+    if not is_cluster_url(os.environ.get("API_REDIS_URL") or ""):
+        unmet.add("cluster")
+    kept = [i for i in items if not any(i.get_closest_marker(name) for name in unmet)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -196,7 +196,7 @@ def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> N
     assert checked.returncode == 0, checked.stderr
 
 
-def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_realtime_nodes() -> None:
+def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_apps() -> None:
     p = profile("test", redis_cluster=True)
     programs = {program.name: program for program in stack_programs(p, NO_EXTERNALS, None, "b")}
     ports, bus_ports = p.ports.redis_cluster_ports()
@@ -206,7 +206,8 @@ def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_realti
     assert "redis_cluster.py" in programs["prepare"].command
     assert all(str(port) in programs["prepare"].command for port in ports)
     assert programs["realtime"].after_prepare  # the cluster is joined by then
-    assert service_env(p, NO_EXTERNALS)["RT_REDIS_URL"] == f"redis+cluster://127.0.0.1:{ports[0]}"
+    env = service_env(p, NO_EXTERNALS)
+    assert env["RT_REDIS_URL"] == env["API_REDIS_URL"] == f"redis+cluster://127.0.0.1:{ports[0]}"
     assert "redis-cluster-1" not in {
         x.name for x in stack_programs(profile("test"), NO_EXTERNALS, None, "b")
     }

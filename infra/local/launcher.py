@@ -36,6 +36,7 @@ from supervision import StackSupervisor, render_supervisor_conf, start_after_pre
 from toolchain import ensure_programs, tool_env
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY, PAIR_KEY
+from switchboard_shared.redis_urls import cluster_seed_url, is_cluster_url
 from web import ensure_built, has_client, run_tests
 
 BUCKET = "switchboard"
@@ -249,7 +250,11 @@ def _run_until_stopped(p: Profile, ext: External) -> int:
 
 def reset_login_limits(redis_url: str) -> None:
     """Forget every login attempt counted so far (the rate limiter's Redis keys)."""
-    client = redis.Redis.from_url(redis_url)
+    client: redis.Redis | redis.RedisCluster = (
+        redis.RedisCluster.from_url(cluster_seed_url(redis_url))  # scans every master
+        if is_cluster_url(redis_url)
+        else redis.Redis.from_url(redis_url)
+    )
     try:
         for prefix in (PAIR_KEY, ACCOUNT_KEY, ADDRESS_KEY):
             for key in client.scan_iter(match=prefix + "*", count=500):
@@ -312,7 +317,8 @@ COMPANION_SUITES = (
     "tests/test_realtime_e2e_slow.py",
 )
 
-#: what the companion runs last in a whole ``make test``, on a scaled stack of its own
+#: what the companion runs last in a whole ``make test``, on a scaled stack of its own whose
+#: services all use a local Redis Cluster (the tests marked ``cluster`` need one)
 SCALED_SELECTION = ["-m", "scaled", "tests"]  # only the cross-service tree is marked
 SCALED_PHASE_SCALE = 2
 
@@ -417,11 +423,14 @@ def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
 def _scaled_phase(companion: Profile, ext: External, tools: Sequence[str], out: IO[str]) -> int:
     """The ``scaled`` tests on the companion's ports and stores, now with
     :data:`SCALED_PHASE_SCALE` API processes, realtime nodes and workers behind its nginx,
-    so what must hold on any number of nodes is shown to hold on more than one; timed."""
-    scaled = profile(companion.name, SCALED_PHASE_SCALE)
+    all on a local three-master Redis Cluster: what must hold on any number of nodes is
+    shown to hold on more than one, and on a cluster as on one Redis; timed."""
+    scaled = profile(companion.name, SCALED_PHASE_SCALE, redis_cluster=True)
     started = time.monotonic()
     print(
-        f"\nscaled phase: the tests marked `scaled` on {scaled.scale} nodes", file=out, flush=True
+        f"\nscaled phase: the tests marked `scaled` on {scaled.scale} nodes and a Redis Cluster",
+        file=out,
+        flush=True,
     )
     with running_stack(scaled, ext, tools) as env:
         reset_login_limits(env["API_REDIS_URL"])
@@ -458,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--redis",
         choices=["one", "cluster"],
         default="one",
-        help="the realtime nodes' Redis: one server, or a local 3-master cluster (REDIS=cluster)",
+        help="the services' Redis: one server, or a local 3-master cluster (REDIS=cluster)",
     )
     parser.add_argument("command", choices=["run", "test", "test-web", "bench"])
     parser.add_argument("args", nargs=argparse.REMAINDER)

@@ -172,7 +172,7 @@ class Profile:
     ports: Ports
     #: how many API processes, realtime nodes and workers run (``make run SCALE=2``)
     scale: int = 1
-    #: the realtime nodes use a local three-master Redis Cluster (``REDIS=cluster``)
+    #: every service uses a local three-master Redis Cluster (``REDIS=cluster``)
     redis_cluster: bool = False
 
     @property
@@ -294,10 +294,12 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
     ports = p.ports
     redis = ext.redis_url or f"redis://127.0.0.1:{ports.redis}"
     redis_base = redis.rsplit("/", 1)[0] if redis.count("/") > 2 else redis
+    # On a local cluster every service uses it (its keys are apart by prefix and tag).
+    cluster = f"redis+cluster://127.0.0.1:{ports.redis_cluster_ports()[0][0]}"
     return {
         "API_DATABASE_URL": ext.database_url
         or f"postgresql+asyncpg://switchboard:switchboard@127.0.0.1:{ports.postgres}/switchboard",
-        "API_REDIS_URL": ext.redis_url or f"{redis_base}/0",
+        "API_REDIS_URL": ext.redis_url or (cluster if p.redis_cluster else f"{redis_base}/0"),
         "API_S3_ENDPOINT_URL": ext.s3_endpoint_url or f"http://127.0.0.1:{ports.s3}",
         "API_S3_PUBLIC_URL": p.public_url,
         "API_S3_ACCESS_KEY": os.environ.get("API_S3_ACCESS_KEY", s["S3_ACCESS_KEY"]),
@@ -310,11 +312,7 @@ def service_env(p: Profile, ext: External) -> dict[str, str]:
         "RT_HOST": "127.0.0.1",
         "RT_PORT": str(ports.realtime),
         "RT_UNIX_SOCKET": str(p.realtime_socket() or ""),
-        "RT_REDIS_URL": (
-            f"redis+cluster://127.0.0.1:{ports.redis_cluster_ports()[0][0]}"
-            if p.redis_cluster
-            else f"{redis_base}/1"
-        ),
+        "RT_REDIS_URL": cluster if p.redis_cluster else f"{redis_base}/1",
         "RT_APP_SECRET": s["REALTIME_SECRET"],
         "API_MANGO_BASE_URL": f"http://127.0.0.1:{ports.pbxsim}/vpbx",
         "API_MANGO_API_KEY": "dev-vpbx-key",

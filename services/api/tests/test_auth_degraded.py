@@ -68,6 +68,10 @@ async def test_sessions_and_login_are_503_without_redis(
         )
         assert login.status_code == 503
         assert login.headers["content-type"].startswith("application/problem+json")
-        http.cookies.set(api_settings.session_cookie_name, "whatever")
+        # A session id of the issued form (its user's id first) must be looked up in Redis.
+        http.cookies.set(api_settings.session_cookie_name, f"{user.id}.whatever")
         me = await http.get("/api/v1/auth/me")
         assert me.status_code == 503
+        # One of no issued form names no session: refused without asking Redis.
+        http.cookies.set(api_settings.session_cookie_name, "whatever")
+        assert (await http.get("/api/v1/auth/me")).status_code == 401

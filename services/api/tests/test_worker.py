@@ -12,11 +12,12 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
 from saq import Queue, Status
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from switchboard_api.platform.job_queue import JobQueue
+from switchboard_api.platform.redis_link import connect
 from switchboard_api.settings import get_settings
 from switchboard_api.worker.main import WorkerQueue
 
@@ -38,7 +39,8 @@ def queue_name() -> str:
 
 @pytest.fixture
 async def queue(queue_name: str) -> AsyncIterator[Queue]:
-    queue = Queue.from_url(get_settings().redis_url.get_secret_value(), name=queue_name)
+    # The API's own client and queue: one Redis or a cluster, as the stack runs.
+    queue = JobQueue(connect(get_settings().redis_url.get_secret_value()), queue_name)
     await queue.connect()
     yield queue
     await queue.disconnect()
@@ -162,8 +164,8 @@ async def test_a_starting_worker_does_not_sweep_the_job_it_is_dequeuing(queue_na
     """A dequeue moves a job to SAQ's active list a moment before the worker marks it
     ACTIVE; SAQ's sweep aborts such a job ("swept"). A worker's queue leaves the sweep
     alone for its first minute, when it dequeues the jobs that waited for it."""
-    redis = Redis.from_url(get_settings().redis_url.get_secret_value())
-    starting = WorkerQueue(redis, name=queue_name)
+    redis = connect(get_settings().redis_url.get_secret_value())
+    starting = WorkerQueue(redis, queue_name)
     try:
         job = await starting.enqueue("purge_trash")
         assert job is not None

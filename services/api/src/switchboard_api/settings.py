@@ -46,7 +46,8 @@ class ApiSettings(BaseSettings):
     )
     database_pool_size: int = Field(default=10, ge=1, description="Connections per process.")
     redis_url: SecretStr = Field(
-        default=SecretStr("redis://127.0.0.1:8111/0"), description="Redis URL."
+        default=SecretStr("redis://127.0.0.1:8111/0"),
+        description="Redis URL; redis+cluster://host:port (any node) for a Redis Cluster.",
     )
     s3_endpoint_url: str = Field(
         default="http://127.0.0.1:8127", description="S3 endpoint the API talks to."

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+
+from switchboard_shared.redis_urls import cluster_seed_url, is_cluster_url
 
 #: a client of either kind: the commands the node uses exist on both
 RedisClient = Redis | RedisCluster
 
-CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-
-
-def is_cluster_url(url: str) -> bool:
-    """Whether ``url`` names a Redis Cluster."""
-    return urlsplit(url).scheme in CLUSTER_SCHEMES
+__all__ = ["QueueingRedisCluster", "RedisClient", "connect", "is_cluster_url"]
 
 
 class QueueingRedisCluster(RedisCluster):
@@ -45,12 +41,9 @@ class QueueingRedisCluster(RedisCluster):
 def connect(url: str, pool_size: int) -> RedisClient:
     """A client for ``url`` whose callers wait for a free connection instead of failing:
     ``pool_size`` connections to one server, or commands in flight on a cluster."""
-    parts = urlsplit(url)
-    if parts.scheme in CLUSTER_SCHEMES:
-        # A cluster has one database: the path (a database number) is dropped.
-        plain = urlunsplit((CLUSTER_SCHEMES[parts.scheme], parts.netloc, "", "", ""))
+    if is_cluster_url(url):
         return QueueingRedisCluster.from_url(
-            plain, max_in_flight=pool_size, max_connections=4 * pool_size
+            cluster_seed_url(url), max_in_flight=pool_size, max_connections=4 * pool_size
         )
     pool = BlockingConnectionPool.from_url(url, max_connections=pool_size, timeout=10)
     return Redis.from_pool(pool)  # the client owns (and closes) the pool

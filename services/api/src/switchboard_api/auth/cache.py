@@ -6,6 +6,9 @@ bumped the generation (and deleted the value), so the reader's possibly older ro
 cached. Writers call :func:`forget_user` / :func:`forget_token` after commit.
 
 Redis failures while caching are logged and ignored: lookups then go to PostgreSQL.
+
+A value and its generation share a hash tag (the user id, the token hash), so the fill
+script and the invalidation's transaction touch one slot on a Redis Cluster.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import logging
 import uuid
 
 import msgspec
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from switchboard_api.platform.redis_link import RedisClient, mget, tag
 
 log = logging.getLogger("switchboard_api.auth.cache")
 
@@ -57,16 +61,16 @@ def gen_key(key: str) -> str:
     return key + ":gen"
 
 
-async def read(redis: Redis, key: str) -> tuple[bytes | None, bytes | None]:
+async def read(redis: RedisClient, key: str) -> tuple[bytes | None, bytes | None]:
     """The cached value and generation of ``key`` (``(None, None)`` if Redis fails)."""
     return (await read_many(redis, key))[0]
 
 
-async def read_many(redis: Redis, *keys: str) -> list[tuple[bytes | None, bytes | None]]:
+async def read_many(redis: RedisClient, *keys: str) -> list[tuple[bytes | None, bytes | None]]:
     """The cached value and generation of each of ``keys``, in one round trip (``(None,
     None)`` each if Redis fails)."""
     try:
-        got = await redis.mget([name for key in keys for name in (key, gen_key(key))])
+        got = await mget(redis, [name for key in keys for name in (key, gen_key(key))])
     except RedisError as exc:
         log.warning("cache read failed for %s: %s", keys, exc)
         return [(None, None)] * len(keys)
@@ -78,7 +82,7 @@ def _as_bytes(value: bytes | str | None) -> bytes | None:
 
 
 async def fill(
-    redis: Redis, key: str, generation: bytes | None, value: bytes, ttl_seconds: int
+    redis: RedisClient, key: str, generation: bytes | None, value: bytes, ttl_seconds: int
 ) -> None:
     """Store ``value`` unless ``key`` was invalidated since ``generation`` was read."""
     try:
@@ -89,7 +93,7 @@ async def fill(
         log.warning("cache fill failed for %s: %s", key, exc)
 
 
-async def forget(redis: Redis, key: str) -> None:
+async def forget(redis: RedisClient, key: str) -> None:
     """Invalidate ``key``: bump its generation and drop the value. Raises on Redis failure,
     since a writer that cannot invalidate must not pretend it did."""
     async with redis.pipeline(transaction=True) as pipe:
@@ -101,21 +105,21 @@ async def forget(redis: Redis, key: str) -> None:
 
 def user_key(user_id: uuid.UUID) -> str:
     """Cache key of a user's snapshot."""
-    return USER_KEY + str(user_id)
+    return USER_KEY + tag(user_id)
 
 
 def token_key(token_hash: str) -> str:
     """Cache key of an API token, by its hash."""
-    return TOKEN_KEY + token_hash
+    return TOKEN_KEY + tag(token_hash)
 
 
-async def forget_user(redis: Redis, user_id: uuid.UUID) -> None:
+async def forget_user(redis: RedisClient, user_id: uuid.UUID) -> None:
     """Call after committing any change to a user (role, active flag, email, name,
     extension, trash, restore, purge): the next request re-reads the user, so a disabled or
     trashed user's sessions and tokens stop working at once."""
     await forget(redis, user_key(user_id))
 
 
-async def forget_token(redis: Redis, token_hash: str) -> None:
+async def forget_token(redis: RedisClient, token_hash: str) -> None:
     """Call after committing a token's revocation."""
     await forget(redis, token_key(token_hash))

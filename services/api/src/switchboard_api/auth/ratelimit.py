@@ -9,18 +9,22 @@ subscriber's allocation), IPv4 by address.
 Every attempt is counted *before* the password is checked (so parallel guesses cannot slip
 past the limit); a successful login then clears the (account, address) counter and gives
 the account cap and the address their attempt back, so only failures accumulate.
+
+The account's two counters share its hash tag; the address's has its own. So each script
+touches one slot of a Redis Cluster: the account's step and the address's step run side by
+side (each atomic; the decision needs both counts, not one step over both).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from switchboard_api.errors import RateLimited
 from switchboard_api.platform import metrics
+from switchboard_api.platform.redis_link import RedisClient, tag
 
 PAIR_KEY = "auth:login:account-address:"
 ACCOUNT_KEY = "auth:login:account:"
@@ -44,13 +48,18 @@ end
 return out
 """
 
-# Never create the address key here: it may have expired, and a key without TTL would
-# never expire.
+# Forget the (account, address) failures KEYS[1] and give the account KEYS[2] its attempt
+# back. Never create a counter here: it may have expired, and a key without TTL would never
+# expire.
 _SUCCEEDED = """
 redis.call('DEL', KEYS[1])
-for i = 2, 3 do
-    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
-end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
+return 1
+"""
+
+# Give the address KEYS[1] its attempt back (never creating it, as above).
+_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end
 return 1
 """
 
@@ -80,28 +89,31 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
-def _keys(email: str, address: str) -> tuple[str, str, str]:
+def _keys(email: str, address: str) -> tuple[list[str], str]:
+    """The account's keys (the pair's, the account's: one hash tag) and the address's."""
     # Hash the email so Redis holds no address book of who tried to log in.
-    account = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    account = tag(hashlib.sha256(email.strip().casefold().encode()).hexdigest())
     network = client_network(address)
-    return PAIR_KEY + account + ":" + network, ACCOUNT_KEY + account, ADDRESS_KEY + network
+    return [PAIR_KEY + account + ":" + network, ACCOUNT_KEY + account], ADDRESS_KEY + tag(network)
 
 
 class LoginRateLimiter:
     """Counts login attempts and refuses them past the limits with :class:`RateLimited`."""
 
-    def __init__(self, redis: Redis, limits: LoginLimits) -> None:
+    def __init__(self, redis: RedisClient, limits: LoginLimits) -> None:
         self._redis = redis
         self._limits = limits
         self._count = redis.register_script(_COUNT)
         self._succeeded = redis.register_script(_SUCCEEDED)
+        self._give_back = redis.register_script(_GIVE_BACK)
 
     async def attempt(self, email: str, address: str) -> None:
         """Count an attempt; raise :class:`RateLimited` (with Retry-After) if over a limit."""
-        keys = _keys(email, address)
+        account_keys, address_key = _keys(email, address)
         lim = self._limits
-        pair_n, pair_ttl, account_n, account_ttl, address_n, address_ttl = await self._count(
-            keys=list(keys), args=[lim.account_window, lim.account_window, lim.address_window]
+        (pair_n, pair_ttl, account_n, account_ttl), (address_n, address_ttl) = await asyncio.gather(
+            self._count(keys=account_keys, args=[lim.account_window, lim.account_window]),
+            self._count(keys=[address_key], args=[lim.address_window]),
         )
         waits = []
         if pair_n > lim.account_address_limit:
@@ -117,4 +129,7 @@ class LoginRateLimiter:
     async def succeeded(self, email: str, address: str) -> None:
         """Forget the account's failures from this address; return the account cap and the
         address their attempt."""
-        await self._succeeded(keys=list(_keys(email, address)))
+        account_keys, address_key = _keys(email, address)
+        await asyncio.gather(
+            self._succeeded(keys=account_keys), self._give_back(keys=[address_key])
+        )

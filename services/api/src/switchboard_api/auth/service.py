@@ -125,7 +125,7 @@ async def change_password(
 async def logout(sessions: SessionStore, principal: Principal) -> None:
     """End the caller's session (a token caller has none to end)."""
     if principal.session_id is not None:
-        await sessions.end(principal.session_id, principal.user_id)
+        await sessions.end(principal.session_id)
 
 
 async def create_token(

@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import asyncpg
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.events.pg import asyncpg_dsn, close_quietly, connect, wait_for
 from switchboard_api.events.repository import Unpublished
 from switchboard_api.events.tracing import RequestTrace
 from switchboard_api.events.wake import listen_for_commits, wake_channel
+from switchboard_api.platform.redis_link import RedisClient
 
 log = logging.getLogger("switchboard_api.events.sequencer")
 
@@ -121,7 +121,7 @@ class Sequencer:
         self,
         engine: AsyncEngine,
         *,
-        redis: Redis | None,
+        redis: RedisClient | None,
         on_sequenced: Callable[[list[Unpublished]], None] | None = None,
         on_pass_started: Callable[[], None] | None = None,
         trace: RequestTrace | None = None,

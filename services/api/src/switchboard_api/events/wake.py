@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from switchboard_api.events.tracing import RequestTrace, decode_wake, encode_wake
+from switchboard_api.platform.redis_link import RedisClient
 from switchboard_shared.logs import REQUEST_ID
 
 log = logging.getLogger("switchboard_api.events.wake")
@@ -71,7 +71,7 @@ class CommitSignal:
     """Publishes the wake-up message, coalescing the commits of one moment into one
     message (the sequencer numbers everything pending in a pass anyway)."""
 
-    def __init__(self, redis: Redis, channel: str) -> None:
+    def __init__(self, redis: RedisClient, channel: str) -> None:
         self._redis = redis
         self._channel = channel
         self._dirty = False
@@ -104,7 +104,7 @@ class CommitSignal:
 
 
 async def listen_for_commits(
-    redis: Redis, channel: str, wakeup: asyncio.Event, trace: RequestTrace | None = None
+    redis: RedisClient, channel: str, wakeup: asyncio.Event, trace: RequestTrace | None = None
 ) -> None:
     """Set ``wakeup`` on every wake-up message, until cancelled; reconnects on failure
     (and sets ``wakeup`` then too: messages may have been missed meanwhile). The events a

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import msgspec
+from redis.asyncio import RedisCluster
 
 from switchboard_api.platform.database_state import server_version
 from switchboard_api.platform.resources import Resources
@@ -35,6 +36,15 @@ async def _postgres(res: Resources) -> str:
 
 
 async def _redis(res: Resources) -> str:
+    if isinstance(res.redis, RedisCluster):
+        # Every master must answer: each holds a share of the sessions and the cache. The
+        # client learns the masters on first use (again here while the cluster is forming).
+        await res.redis.initialize()
+        masters = res.redis.get_primaries()
+        for master in masters:
+            await res.redis.ping(target_nodes=master)
+        info = await res.redis.info("server", target_nodes=masters[0])
+        return f"Redis Cluster of {len(masters)} masters, {info.get('redis_version', '?')}"
     await res.redis.ping()
     info = await res.redis.info("server")
     return f"Redis {info.get('redis_version', '?')}"

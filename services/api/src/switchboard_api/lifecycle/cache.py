@@ -14,10 +14,10 @@ import asyncio
 import logging
 import uuid
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from switchboard_api.platform import metrics
+from switchboard_api.platform.redis_link import RedisClient
 
 log = logging.getLogger("switchboard_api.lifecycle.cache")
 
@@ -55,7 +55,7 @@ class CacheUnavailable(Exception):
 class RecordCache:
     """Versioned cache entries of serialized records, keyed by entity type and id."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int, timeout_seconds: float) -> None:
+    def __init__(self, redis: RedisClient, *, ttl_seconds: int, timeout_seconds: float) -> None:
         self._redis = redis
         self._ttl_ms = ttl_seconds * 1000
         self._timeout = timeout_seconds

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import weakref
 
-from redis.asyncio import Redis
-
 from switchboard_api.auth.principal import Principal
 from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.reads import LifecycleReader
 from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.service import LifecycleService
+from switchboard_api.platform.redis_link import RedisClient
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
 
 # One cache object per Redis client (its Lua scripts are registered once, not per request).
-_CACHES: weakref.WeakKeyDictionary[Redis, RecordCache] = weakref.WeakKeyDictionary()
+_CACHES: weakref.WeakKeyDictionary[RedisClient, RecordCache] = weakref.WeakKeyDictionary()
 
 
 def record_cache(resources: Resources) -> RecordCache:

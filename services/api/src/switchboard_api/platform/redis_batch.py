@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from redis.asyncio import Redis
+from switchboard_api.platform.redis_link import RedisClient
 
 
 class CommandBatcher:
     """Send the commands issued in the same event-loop turn as one pipelined round trip."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
         self._pending: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
         self._sending: set[asyncio.Task[None]] = set()  # strong references while running

@@ -10,10 +10,6 @@ from typing import Any
 import aioboto3
 import httpx
 from botocore.config import Config as BotoConfig
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from switchboard_api.events.wake import CommitSignal, wake_channel
 from switchboard_api.platform.liveness import check_liveness_on_checkout
 from switchboard_api.platform.outbox_sessions import outbox_sessionmaker
+from switchboard_api.platform.redis_link import RedisClient, connect
 from switchboard_api.realtime.publisher import Publisher
 from switchboard_api.settings import ApiSettings
 
@@ -35,7 +32,8 @@ class Resources:
     settings: ApiSettings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    redis: Redis
+    redis: RedisClient
+    """One Redis server or a Redis Cluster (``API_REDIS_URL``'s scheme chooses)."""
     s3: Any
     """One S3 client for the process (its connection pool is shared by every request)."""
     public_s3: Any
@@ -104,16 +102,7 @@ async def open_resources(settings: ApiSettings) -> AsyncIterator[Resources]:
         connect_args={"timeout": 5},
     )
     check_liveness_on_checkout(engine)
-    redis = Redis.from_url(
-        settings.redis_url.get_secret_value(),
-        socket_timeout=2,
-        socket_connect_timeout=2,
-        health_check_interval=30,
-        # After a Redis restart every pooled connection is dead, and redis-py does not
-        # retry "Connection closed by server" by default: each would fail one request (503).
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-        retry_on_error=[RedisConnectionError],
-    )
+    redis = connect(settings.redis_url.get_secret_value())
     signal = CommitSignal(redis, wake_channel(engine))
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.realtime_timeout_seconds))
     s3_clients = AsyncExitStack()

@@ -13,17 +13,17 @@ import signal
 import time
 from pathlib import Path
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from saq import Worker
-from saq.queue.redis import RedisQueue
 
 from switchboard_api.events.pg import asyncpg_dsn
 from switchboard_api.events.relay import Relay
 from switchboard_api.events.sequencer import Sequencer
 from switchboard_api.events.tracing import RequestTrace
 from switchboard_api.platform import retry
+from switchboard_api.platform.job_queue import JobQueue
 from switchboard_api.platform.metrics import sample_pool
+from switchboard_api.platform.redis_link import RedisClient, connect
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
 from switchboard_api.worker import observation, registry
@@ -38,8 +38,9 @@ HEARTBEAT_SECONDS = 15.0
 FIRST_SWEEP_AFTER_SECONDS = 60.0
 
 
-class WorkerQueue(RedisQueue):
-    """SAQ's Redis queue, whose sweep waits until the worker has been up a while.
+class WorkerQueue(JobQueue):
+    """The job queue (one Redis or a cluster), whose sweep waits until the worker has been
+    up a while.
 
     SAQ aborts ("swept") every job in its active list whose status is not ACTIVE, and a
     job a worker has just dequeued is still QUEUED until the worker marks it
@@ -48,8 +49,8 @@ class WorkerQueue(RedisQueue):
     left ACTIVE are recovered by the first sweep a minute later instead.
     """
 
-    def __init__(self, redis: Redis, name: str) -> None:
-        super().__init__(redis, name=name)
+    def __init__(self, redis: RedisClient, name: str) -> None:
+        super().__init__(redis, name)
         self._first_sweep_at = time.monotonic() + FIRST_SWEEP_AFTER_SECONDS
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
@@ -60,8 +61,7 @@ class WorkerQueue(RedisQueue):
 
 def make_queue(settings: ApiSettings) -> WorkerQueue:
     """The SAQ queue on Redis that the worker consumes and producers enqueue to."""
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
-    return WorkerQueue(redis, name=settings.worker_queue)
+    return WorkerQueue(connect(settings.redis_url.get_secret_value()), settings.worker_queue)
 
 
 def _make_worker(queue: WorkerQueue, resources: Resources) -> Worker[WorkerContext]:
