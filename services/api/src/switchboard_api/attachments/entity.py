@@ -14,6 +14,7 @@ from switchboard_api.attachments.schemas import (
     AttachmentUpdate,
     ParentType,
 )
+from switchboard_api.attachments.visibility import READABLE_FILES
 from switchboard_api.db.attachments import Attachment as AttachmentRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import invalid
@@ -90,5 +91,6 @@ ATTACHMENTS = EntityType(
     prepare=prepare_attachment,
     to_output=attachment_output,
     stored_objects=stored_objects,
+    read_scope=READABLE_FILES,
 )
 """Attachments in the generic lifecycle."""
