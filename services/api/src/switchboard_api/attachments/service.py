@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from switchboard_api.attachments import repository as repo
-from switchboard_api.attachments.entity import ATTACHMENTS
+from switchboard_api.attachments.entity import ATTACHMENTS, guard_attachment
 from switchboard_api.attachments.schemas import (
     Attachment,
     AttachmentCreate,
@@ -19,6 +19,7 @@ from switchboard_api.attachments.storage import download_url, stored_object, upl
 from switchboard_api.attachments.visibility import check_readable_file, readable_parent
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
+from switchboard_api.avatars.schemas import AvatarFile
 from switchboard_api.errors import Conflict, NotFound
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.deps import lifecycle_service, record_cache
@@ -41,9 +42,10 @@ class AttachmentService:
         self.uow = uow
         self.principal = principal
 
-    async def create(self, data: AttachmentCreate) -> Saved:
+    async def create(self, data: AttachmentCreate | AvatarFile) -> Saved:
         """A pending file on a live record the caller may read, within the record's file
-        limit; its bytes go to S3 with the form :meth:`upload_form` hands out."""
+        limit; its bytes go to S3 with the form :meth:`upload_form` hands out. (An avatar's
+        file is started by ``avatars.service``, which checks who may.)"""
         require(self.principal, ATTACHMENTS.name, Action.CREATE)
         session, settings = self.uow.session, self.resources.settings
         # Locked: two uploads to one record cannot both pass the limit.
@@ -72,12 +74,14 @@ class AttachmentService:
         )
 
     async def _live(self, record_id: uuid.UUID, *, lock: bool) -> Row:
-        """The live file, if the caller may read its live parent (403/404 otherwise)."""
+        """The live file, if the caller may read its live parent and, for an avatar, change
+        it (403/404 otherwise)."""
         session = self.uow.session
         current = await LifecycleRepository(session, ATTACHMENTS).get(record_id, lock=lock)
         if current is None or current["deleted_at"] is not None:
             raise NotFound(f"no live attachments record {record_id}")
         await readable_parent(session, self.principal, current["parent_type"], current["parent_id"])
+        guard_attachment("upload", current, self.principal)
         return current
 
     async def complete(self, record_id: uuid.UUID) -> Saved:

@@ -22,9 +22,10 @@ from switchboard_api.lifecycle.registry import EntityType, ReadScope
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.notes.entity import NOTES
 from switchboard_api.tasks.entity import TASKS
+from switchboard_api.users.entity import USERS
 
-PARENTS: dict[str, EntityType] = {e.name: e for e in (CONTACTS, DEALS, TASKS, NOTES, CALLS)}
-"""The entity types a file may belong to."""
+PARENTS: dict[str, EntityType] = {e.name: e for e in (CONTACTS, DEALS, TASKS, NOTES, CALLS, USERS)}
+"""The entity types a file may belong to (a user's files: their avatars)."""
 
 
 async def readable_parent(
