@@ -294,6 +294,8 @@ async def test_without_read_on_the_parent_the_file_is_403(
     # A role that may read files but not deals (the matrix is the one authority).
     monkeypatch.setitem(MATRIX[Role.AGENT], "deals", frozenset())
     for path in (
+        f"/api/v1/attachments/{done['id']}",
+        f"/api/v1/attachments/{done['id']}/history",
         f"/api/v1/attachments/{done['id']}/download",
         f"/api/v1/attachments/{done['id']}/thumbnail",
         f"/api/v1/attachments/of/deals/{deal['id']}",
@@ -301,6 +303,9 @@ async def test_without_read_on_the_parent_the_file_is_403(
         refused = await agent.http.get(path)
         assert refused.status_code == 403, path
         assert "location" not in refused.headers
+    listed = await agent.http.get("/api/v1/attachments", params={"parent_id": deal["id"]})
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
     monkeypatch.undo()
     assert (await agent.http.get(f"/api/v1/attachments/{done['id']}/download")).status_code == 302
 
@@ -320,6 +325,45 @@ async def test_trashing_the_parent_hides_its_files_until_restored(agent: Actor) 
     assert (await agent.http.post(f"/api/v1/contacts/{contact['id']}/restore")).status_code == 200
     assert [f["id"] for f in (await agent.http.get(files)).json()["items"]] == [done["id"]]
     assert (await agent.http.get(download)).status_code == 302
+
+
+async def test_the_generic_reads_hide_pending_files_and_those_of_a_trashed_parent(
+    agent: Actor,
+) -> None:
+    contact = await _record(agent, "contacts")
+    done = await _uploaded(
+        agent, contact, name="a.pdf", data=PDF, content_type="application/pdf", kind="contacts"
+    )
+    pending, _ = await _start(
+        agent, contact, name="b.pdf", data=PDF, content_type="application/pdf", kind="contacts"
+    )
+    one = f"/api/v1/attachments/{done['id']}"
+
+    async def listed() -> list[str]:
+        page = await agent.http.get("/api/v1/attachments", params={"parent_id": contact["id"]})
+        assert page.status_code == 200, page.text
+        return [f["id"] for f in page.json()["items"]]
+
+    assert await listed() == [done["id"]]
+    for path in (
+        f"/api/v1/attachments/{pending['id']}",
+        f"/api/v1/attachments/{pending['id']}/history",
+    ):
+        assert (await agent.http.get(path)).status_code == 404, path
+    assert (await agent.http.get(one)).status_code == 200
+
+    assert (await agent.http.delete(f"/api/v1/contacts/{contact['id']}")).status_code == 200
+    assert await listed() == []
+    for path in (one, f"{one}/history"):
+        hidden = await agent.http.get(path)
+        assert hidden.status_code == 404, path
+        assert hidden.headers["content-type"].startswith("application/problem+json")
+
+    assert (await agent.http.post(f"/api/v1/contacts/{contact['id']}/restore")).status_code == 200
+    assert await listed() == [done["id"]]
+    back = await agent.http.get(one)
+    assert back.status_code == 200
+    assert back.json()["id"] == done["id"]
 
 
 async def test_a_trashed_file_is_listed_only_in_the_trash_and_comes_back(agent: Actor) -> None:
@@ -382,8 +426,15 @@ async def test_uploads_never_completed_are_removed_after_a_day(
             .values(created_at=datetime.now(UTC) - timedelta(hours=25))
         )
     assert await remove_stale_uploads(resources) >= 1
-    assert (await agent.http.get(f"/api/v1/attachments/{stale['id']}")).status_code == 404
-    assert (await agent.http.get(f"/api/v1/attachments/{fresh['id']}")).status_code == 200
+    async with engine.connect() as conn:
+        left = set(
+            await conn.scalars(
+                select(Attachment.id).where(
+                    Attachment.id.in_([uuid.UUID(stale["id"]), uuid.UUID(fresh["id"])])
+                )
+            )
+        )
+    assert left == {uuid.UUID(fresh["id"])}
     await delete_pending_objects(resources)
     assert not await _listed(resources, key)
 

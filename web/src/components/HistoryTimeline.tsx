@@ -1,10 +1,11 @@
 /** A record's history: who did what and when, each changed field before and after. */
-import { Button, Stack, Text, Timeline, Title } from "@mantine/core";
+import { Button, Group, Stack, Text, Timeline, Title } from "@mantine/core";
 import { IconArrowBackUp, IconPencil, IconPlus, IconTrash, IconTrashX } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useHistory, type HistoryEntry } from "../entities/api";
 import { useUsers } from "../entities/directory";
 import { formatDateTime, historySentences, type Actor, type NameOf } from "../lib/format";
+import { UserAvatar } from "./People";
 
 const ICONS: Record<string, JSX.Element> = {
   created: <IconPlus size={12} />,
@@ -30,9 +31,14 @@ export function HistoryEntryView({ entry, type }: { entry: HistoryEntry; type: s
   return (
     <Stack gap={2}>
       {sentences.map((sentence, i) => (
-        <Text key={i} size="sm" style={{ wordBreak: "break-word" }}>
-          {sentence}
-        </Text>
+        <Group key={i} gap={6} wrap="nowrap" align="flex-start">
+          {i === 0 && entry.actor_id && (
+            <UserAvatar id={entry.actor_id} name={userName(entry.actor_id) ?? "…"} size="xs" />
+          )}
+          <Text size="sm" style={{ wordBreak: "break-word" }}>
+            {sentence}
+          </Text>
+        </Group>
       ))}
       <Text size="xs" c="dimmed">
         {formatDateTime(entry.occurred_at)} · {t("record.version", { version: entry.version })}

@@ -2,7 +2,7 @@
 import { Anchor, Avatar, Text, Tooltip } from "@mantine/core";
 import { Link } from "react-router-dom";
 import { useTranslation } from "react-i18next";
-import { useUserName } from "../entities/directory";
+import { useUserAvatar, useUserName } from "../entities/directory";
 import { useRecord } from "../entities/api";
 import { asText, formatPhone, initials } from "../lib/format";
 
@@ -13,10 +13,30 @@ export function UserName({ id }: { id: string | null | undefined }) {
   return <>{name ?? "…"}</>;
 }
 
-export function UserAvatar({ name, size = "sm" }: { name: string; size?: "xs" | "sm" | "md" }) {
+/** An employee's avatar, or their initials while they have none (or it cannot be loaded). */
+export function UserAvatar({
+  id,
+  name,
+  size = "sm",
+}: {
+  id: string | null | undefined;
+  name: string;
+  size?: "xs" | "sm" | "md" | "xl";
+}) {
+  const src = useUserAvatar(id, size === "xl" ? "large" : "small");
   return (
     <Tooltip label={name} withArrow>
-      <Avatar size={size} color="initials" name={name} radius="xl" aria-label={name}>
+      <Avatar
+        size={size}
+        color="initials"
+        name={name}
+        radius="xl"
+        aria-label={name}
+        src={src}
+        alt={name}
+        data-testid="user-avatar"
+        data-avatar={src ? "image" : "initials"}
+      >
         {initials(name)}
       </Avatar>
     </Tooltip>

@@ -15,7 +15,7 @@ export function PresenceAvatars({ type, id }: { type: string; id: string }) {
       </Text>
       <Avatar.Group>
         {viewers.map((v) => (
-          <UserAvatar key={v.id} name={v.name} />
+          <UserAvatar key={v.id} id={v.id} name={v.name} />
         ))}
       </Avatar.Group>
       <span className="sr-only">{viewers.map((v) => v.name).join(", ")}</span>

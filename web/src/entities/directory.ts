@@ -11,6 +11,8 @@ export interface UserSummary {
   role: string;
   extension: string | null;
   is_active: boolean;
+  /** The avatar's stable address (add `?size=small|large`); null: initials. */
+  avatar_url: string | null;
 }
 
 /** Every employee (a small set), for names, avatars and pickers. */
@@ -38,6 +40,14 @@ export function useUserName(id: string | null | undefined): string | null {
   const users = useUsers();
   if (!id) return null;
   return users.data?.find((u) => u.id === id)?.full_name ?? null;
+}
+
+/** The address of an employee's avatar square (`small`: 64 px, `large`: 256 px), if any. A
+ * new avatar arrives with the employee's change (`private-users`), at a new address. */
+export function useUserAvatar(id: string | null | undefined, size: "small" | "large" = "small"): string | null {
+  const users = useUsers();
+  const url = id ? users.data?.find((u) => u.id === id)?.avatar_url : null;
+  return url ? `${url}?size=${size}` : null;
 }
 
 export function searchRecords(type: string, q: string) {

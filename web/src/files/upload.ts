@@ -70,22 +70,16 @@ export interface UploadTarget {
   parentId: string;
 }
 
-/** The whole flow for one file; a cancelled or failed upload leaves its pending attachment
- * in the trash (the worker removes it for good after a day). */
-export async function uploadFile(
-  target: UploadTarget,
-  file: File,
+/** The rest of the flow for a file the API has just started (`start`: a pending attachment):
+ * its form, the bytes to S3, the completion. A cancelled or failed upload leaves its pending
+ * attachment in the trash (the worker removes it for good after a day). */
+export async function uploadStarted(
+  start: () => Promise<Attachment>,
+  file: Blob,
   onProgress: (fraction: number) => void,
   signal: AbortSignal,
 ): Promise<Attachment> {
-  const created = await api.post<Attachment>("/api/v1/attachments", {
-    parent_type: target.parentType,
-    parent_id: target.parentId,
-    name: file.name,
-    size: file.size,
-    content_type: file.type || "application/octet-stream",
-  });
-  const id = created.data.id;
+  const { id } = await start();
   try {
     const form = await api.post<UploadForm>(`/api/v1/attachments/${id}/upload`);
     await postToStorage(form.data, file, onProgress, signal);
@@ -94,6 +88,26 @@ export async function uploadFile(
     await api.delete(`/api/v1/attachments/${id}`).catch(() => undefined);
     throw error;
   }
+}
+
+/** The whole flow for one file on a record. */
+export function uploadFile(
+  target: UploadTarget,
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal: AbortSignal,
+): Promise<Attachment> {
+  const start = async () =>
+    (
+      await api.post<Attachment>("/api/v1/attachments", {
+        parent_type: target.parentType,
+        parent_id: target.parentId,
+        name: file.name,
+        size: file.size,
+        content_type: file.type || "application/octet-stream",
+      })
+    ).data;
+  return uploadStarted(start, file, onProgress, signal);
 }
 
 /** The i18n key (and values) of why one file was not uploaded. */

@@ -165,6 +165,7 @@ export function formatFieldValue(field: string, value: unknown, nameOf?: NameOf)
   if (value === null || value === undefined || value === "") return none;
   if (typeof value === "boolean") return i18n.t(value ? "fmt.yes" : "fmt.no");
   if (field === "disconnect_reason") return formatDisconnectReason(value) || none;
+  if (field === "avatar_url") return i18n.t("fmt.avatarImage");
   if (SIZE_FIELDS.has(field)) return formatSize(value);
   if (SECOND_FIELDS.has(field)) return formatDuration(Number(value));
   if (field === "amount") return formatMoney(value, "RUB").replace(/\s?₽$/, "");

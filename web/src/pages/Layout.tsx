@@ -23,6 +23,7 @@ import {
   IconLogout,
   IconNotes,
   IconPhone,
+  IconUserCircle,
   IconUsers,
   IconWifi,
   IconWifiOff,
@@ -31,6 +32,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useAuth, useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
+import { AvatarDialog } from "../components/AvatarDialog";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { SearchPalette } from "../components/SearchPalette";
 import { UserAvatar } from "../components/People";
@@ -81,6 +83,7 @@ export function Layout() {
   const navigate = useNavigate();
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure();
+  const [avatarOpened, avatarDialog] = useDisclosure();
   const { unseen, markSeen } = useMissedCalls();
 
   useEffect(close, [location.pathname, close]);
@@ -160,7 +163,7 @@ export function Layout() {
               <Menu.Target>
                 <UnstyledButton aria-label={t("auth.profile", { name: me.full_name })} data-testid="user-menu">
                   <Group gap={6} wrap="nowrap">
-                    <UserAvatar name={me.full_name} />
+                    <UserAvatar id={me.id} name={me.full_name} />
                     <Text size="sm" visibleFrom="md">
                       {me.full_name}
                     </Text>
@@ -175,6 +178,10 @@ export function Layout() {
                   </Badge>
                   {me.extension && ` · ${me.extension}`}
                 </Menu.Label>
+                <Menu.Divider />
+                <Menu.Item leftSection={<IconUserCircle size={16} />} onClick={avatarDialog.open}>
+                  {t("avatar.menu")}
+                </Menu.Item>
                 <Menu.Divider />
                 <div style={{ padding: "4px 8px" }}>
                   <LanguageSwitch />
@@ -218,6 +225,7 @@ export function Layout() {
         <Outlet />
       </AppShell.Main>
       <IncomingCall />
+      <AvatarDialog opened={avatarOpened} onClose={avatarDialog.close} />
     </AppShell>
   );
 }

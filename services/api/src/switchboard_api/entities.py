@@ -11,6 +11,7 @@ from litestar import Router
 
 from switchboard_api.attachments.entity import ATTACHMENTS
 from switchboard_api.attachments.routes import attachments_router
+from switchboard_api.avatars.routes import users_router
 from switchboard_api.call_outcomes.entity import CALL_OUTCOMES
 from switchboard_api.calls.entity import CALLS
 from switchboard_api.calls.routes import calls_router
@@ -53,6 +54,7 @@ def entity_routers() -> list[Router]:
         CALLS.name: calls_router,
         ATTACHMENTS.name: attachments_router,
         DEALS.name: deals_router,
+        USERS.name: users_router,
     }
     return [
         custom[name]() if name in custom else lifecycle_router(entity)

@@ -1770,6 +1770,50 @@ export interface paths {
         patch: operations["ApiV1UsersRecordIdUpdateRecord"];
         trace?: never;
     };
+    "/api/v1/users/{record_id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a new avatar for a user
+         * @description Creates a pending file on the user (your own; an admin: anyone's). Upload it as any file (`/api/v1/attachments/{id}/upload`, then `/complete`); the worker crops it to squares and then makes it the user's avatar (the user changes: `private-users`), deleting the previous one. 422 names a type other than JPEG, PNG or WebP or a size over the files' limit; 403 for another user's avatar.
+         */
+        post: operations["ApiV1UsersRecordIdAvatarStartUserAvatar"];
+        /**
+         * Remove a user's avatar
+         * @description Deletes the user's avatar for good (your own; an admin: anyone's); the user is shown by initials again. Removing none is harmless.
+         */
+        delete: operations["ApiV1UsersRecordIdAvatarRemoveUserAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{record_id}/avatar/{avatar_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's avatar
+         * @description 302 to a short-lived presigned URL of a square JPEG of the avatar (the user's `avatar_url`). The redirect may be kept privately for half the link's lifetime: a new avatar has a new address.
+         */
+        get: operations["ApiV1UsersRecordIdAvatarAvatarIdUserAvatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{record_id}/history": {
         parameters: {
             query?: never;
@@ -1881,7 +1925,7 @@ export interface components {
             /** Format: uuid */
             parent_id: string;
             /** @enum {string} */
-            parent_type: "contacts" | "deals" | "tasks" | "notes" | "calls";
+            parent_type: "contacts" | "deals" | "tasks" | "notes" | "calls" | "users";
             size: number;
             /** @enum {string} */
             status: "pending" | "ready";
@@ -1914,6 +1958,12 @@ export interface components {
         AttachmentsPage: {
             items: components["schemas"]["Attachment"][];
             next_cursor: string | null;
+        };
+        /** AvatarCreate */
+        AvatarCreate: {
+            content_type: string;
+            name: string;
+            size: number;
         };
         /** Call */
         Call: {
@@ -2617,6 +2667,7 @@ export interface components {
         };
         /** User */
         User: {
+            avatar_url: string | null;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
@@ -2750,8 +2801,8 @@ export interface operations {
                 sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "name" | "-name" | "size" | "-size" | null;
                 /** @description Search names, emails and phones. */
                 q?: string | null;
-                /** @description Only files of this kind of record. */
-                parent_type?: "contacts" | "deals" | "tasks" | "notes" | "calls" | null;
+                /** @description Only files of this kind of record (users: avatars). */
+                parent_type?: "contacts" | "deals" | "tasks" | "notes" | "calls" | "users" | null;
                 /** @description Only files of this record. */
                 parent_id?: string | null;
                 /** @description Only pending or only completed files. */
@@ -11765,6 +11816,226 @@ export interface operations {
             };
             /** @description If-Match is required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1UsersRecordIdAvatarStartUserAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvatarCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    /** @description The record's version, for If-Match. */
+                    ETag: string;
+                    /** @description URL of the created record. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field's value is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1UsersRecordIdAvatarRemoveUserAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1UsersRecordIdAvatarAvatarIdUserAvatar: {
+        parameters: {
+            query?: {
+                /** @description `small` (64 px, lists) or `large` (256 px, profile). */
+                size?: "small" | "large";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+                avatar_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect Response */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

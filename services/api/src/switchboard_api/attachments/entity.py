@@ -12,8 +12,11 @@ from switchboard_api.attachments.schemas import (
     AttachmentCreate,
     AttachmentStatus,
     AttachmentUpdate,
-    ParentType,
+    OwnerType,
 )
+from switchboard_api.attachments.visibility import READABLE_FILES
+from switchboard_api.auth.principal import Principal
+from switchboard_api.avatars.rules import AVATAR_OWNER, avatar_keys, require_avatar_change
 from switchboard_api.db.attachments import Attachment as AttachmentRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
 from switchboard_api.lifecycle.validation import invalid
@@ -43,12 +46,20 @@ def thumbnail_key_for(storage_key: str) -> str:
     return f"{storage_key}.thumb.jpg"
 
 
+def guard_attachment(_action: str, current: Mapping[str, Any], principal: Principal) -> None:
+    """An avatar (a file whose parent is a user) is changed only by that user or an admin,
+    whatever the files' permissions allow."""
+    if current["parent_type"] == AVATAR_OWNER:
+        require_avatar_change(principal, current["parent_id"])
+
+
 def prepare_attachment(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
     """On create: the promised size and type within the settings, a fresh storage key, the
     file pending until its upload completes. On every write: a clean name."""
     if "name" in values:
         values["name"] = clean_file_name(values["name"])
     if ctx.current is not None:
+        guard_attachment("update", ctx.current, ctx.principal)
         return values
     if values["size"] > ctx.settings.attachments_max_bytes:
         limit = ctx.settings.attachments_max_bytes
@@ -70,9 +81,11 @@ def attachment_output(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def stored_objects(row: Mapping[str, Any]) -> list[str]:
-    """The file and its thumbnail (named even if none was made yet: one may be on its way,
-    and deleting a missing object is harmless): deleted from S3 with the record."""
-    return [row["storage_key"], thumbnail_key_for(row["storage_key"])]
+    """The file, its thumbnail and an avatar's squares (named even if none was made yet: one
+    may be on its way, and deleting a missing object is harmless): deleted with the record."""
+    key = row["storage_key"]
+    squares = avatar_keys(key) if row["parent_type"] == AVATAR_OWNER else []
+    return [key, thumbnail_key_for(key), *squares]
 
 
 ATTACHMENTS = EntityType(
@@ -83,12 +96,14 @@ ATTACHMENTS = EntityType(
     update=AttachmentUpdate,
     sortable=("created_at", "updated_at", "name", "size"),
     filters=(
-        Filter("parent_type", ParentType, "Only files of this kind of record."),
+        Filter("parent_type", OwnerType, "Only files of this kind of record (users: avatars)."),
         Filter("parent_id", uuid.UUID, "Only files of this record."),
         Filter("status", AttachmentStatus, "Only pending or only completed files."),
     ),
     prepare=prepare_attachment,
     to_output=attachment_output,
+    guard=guard_attachment,
     stored_objects=stored_objects,
+    read_scope=READABLE_FILES,
 )
 """Attachments in the generic lifecycle."""

@@ -1,11 +1,13 @@
-"""The worker's jobs for files: measuring a completed file (checksum, image size, thumbnail)
-and removing uploads never completed."""
+"""The worker's jobs for files: measuring a completed file (checksum, image size, thumbnail;
+an avatar's squares, then making it the user's avatar) and removing uploads never
+completed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from switchboard_api.attachments import repository as repo
@@ -17,6 +19,8 @@ from switchboard_api.attachments.measuring import (
     image_facts,
     temporary_directory,
 )
+from switchboard_api.avatars.rules import AVATAR_OWNER, AVATAR_PIXELS, AvatarSize, avatar_key
+from switchboard_api.avatars.service import adopt_avatar
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.repository import LifecycleRepository
 from switchboard_api.lifecycle.writer import RecordWriter
@@ -56,21 +60,28 @@ async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> 
             sink.close()
         values["checksum_sha256"] = sink.digest.hexdigest()
         facts: ImageFacts | None = None
+        avatar = row["parent_type"] == AVATAR_OWNER
+        squares: Mapping[AvatarSize, int] = AVATAR_PIXELS if avatar else {}
         if row["content_type"] in IMAGE_TYPES:  # decoding is CPU work: off the event loop
-            facts = await asyncio.to_thread(image_facts, sink.path)
+            facts = await asyncio.to_thread(image_facts, sink.path, squares.values())
     if facts is not None:
         key = thumbnail_key_for(row["storage_key"])
+        stored = {key: facts.thumbnail}
+        stored |= {avatar_key(row["storage_key"], s): facts.squares[p] for s, p in squares.items()}
         async with resources.s3_client() as s3:
-            await s3.put_object(
-                Bucket=bucket, Key=key, Body=facts.thumbnail, ContentType="image/jpeg"
-            )
+            for object_key, body in stored.items():
+                await s3.put_object(
+                    Bucket=bucket, Key=object_key, Body=body, ContentType="image/jpeg"
+                )
         values |= {"width": facts.width, "height": facts.height, "thumbnail_key": key}
     async with unit_of_work(resources) as uow:
         writer = RecordWriter(ATTACHMENTS, uow, record_cache(resources))
         current = await writer.get(attachment_id, lock=True)
         if current is None:  # purged meanwhile: its objects (thumbnail too) are erased below
             return "purged meanwhile"
-        await writer.update(current, values)
+        measured = await writer.update(current, values)
+        if avatar:  # its squares are stored: it may now be shown
+            return await adopt_avatar(uow, measured, usable=facts is not None)
     return "measured"
 
 

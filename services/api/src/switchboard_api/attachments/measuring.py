@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 THUMBNAIL_PIXELS = 256
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -20,20 +21,22 @@ Image.MAX_IMAGE_PIXELS = 50_000_000
 
 @dataclass(frozen=True, slots=True)
 class ImageFacts:
-    """An image's size and its thumbnail (JPEG bytes)."""
+    """An image's size, its thumbnail and the centre squares asked for (JPEG bytes; the
+    squares by their side in pixels)."""
 
     width: int
     height: int
     thumbnail: bytes
+    squares: dict[int, bytes] = field(default_factory=dict)
 
 
 def square_thumbnail(image: Image.Image, pixels: int) -> bytes:
-    """The image cropped to its centre square and scaled to ``pixels`` a side, as JPEG."""
+    """The image cropped to its centre square and scaled to exactly ``pixels`` a side (a
+    smaller image too: avatars are laid out by their size), as JPEG."""
     side = min(image.size)
     left, top = (image.width - side) // 2, (image.height - side) // 2
     square = image.crop((left, top, left + side, top + side))
-    square = square.resize((min(pixels, side), min(pixels, side)), Image.Resampling.LANCZOS)
-    return _jpeg(square)
+    return _jpeg(square.resize((pixels, pixels), Image.Resampling.LANCZOS))
 
 
 def fitted_thumbnail(image: Image.Image, pixels: int) -> bytes:
@@ -49,12 +52,20 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def image_facts(path: Path) -> ImageFacts | None:
-    """Size and thumbnail of the image at ``path``; None if it is not a readable image."""
+def image_facts(path: Path, squares: Collection[int] = ()) -> ImageFacts | None:
+    """Size, thumbnail and centre ``squares`` (sides in pixels) of the image at ``path``;
+    None if it is not a readable image."""
     try:
         with Image.open(path) as image:
             image.load()
-            return ImageFacts(image.width, image.height, fitted_thumbnail(image, THUMBNAIL_PIXELS))
+            # A phone's photo is stored sideways with an EXIF note: what is shown is upright.
+            upright = ImageOps.exif_transpose(image)
+            return ImageFacts(
+                image.width,
+                image.height,
+                fitted_thumbnail(upright, THUMBNAIL_PIXELS),
+                {pixels: square_thumbnail(upright, pixels) for pixels in squares},
+            )
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         return None
 

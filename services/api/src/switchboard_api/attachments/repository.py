@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.attachments import Attachment
+from switchboard_api.db.base import Base
 from switchboard_api.lifecycle.repository import Row
 
 
@@ -53,3 +55,15 @@ async def stale_uploads(
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+def completed_with_live_parent(parents: Mapping[str, type[Base]]) -> ColumnElement[bool]:
+    """Completed files whose parent, of one of ``parents`` (type name -> model), is live."""
+    table = Attachment.__table__
+    live_parent = []
+    for name, model in parents.items():
+        parent = model.__table__
+        assert isinstance(parent, Table)  # every model maps one table
+        alive = exists().where(parent.c.id == table.c.parent_id, parent.c.deleted_at.is_(None))
+        live_parent.append(and_(table.c.parent_type == name, alive))
+    return and_(table.c.status == "ready", or_(*live_parent))

@@ -12,6 +12,8 @@ from msgspec import UNSET, Meta, UnsetType
 from switchboard_api.lifecycle.schemas import RecordFields
 
 ParentType = Literal["contacts", "deals", "tasks", "notes", "calls"]
+#: What a file may belong to: a record, or a user (their avatar, uploaded as one).
+OwnerType = Literal["contacts", "deals", "tasks", "notes", "calls", "users"]
 FileName = Annotated[str, Meta(min_length=1, max_length=255)]
 ContentType = Annotated[
     str, Meta(min_length=3, max_length=127, pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
@@ -23,7 +25,7 @@ class Attachment(RecordFields, kw_only=True):
     """A file tied to one record. ``pending`` until its upload is completed; the checksum,
     image size and thumbnail appear once the worker has measured it."""
 
-    parent_type: ParentType
+    parent_type: OwnerType
     parent_id: uuid.UUID
     name: str
     size: int

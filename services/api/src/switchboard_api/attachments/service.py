@@ -7,10 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from switchboard_api.attachments import repository as repo
-from switchboard_api.attachments.entity import ATTACHMENTS
+from switchboard_api.attachments.entity import ATTACHMENTS, guard_attachment
 from switchboard_api.attachments.schemas import (
     Attachment,
     AttachmentCreate,
@@ -18,45 +16,22 @@ from switchboard_api.attachments.schemas import (
     UploadForm,
 )
 from switchboard_api.attachments.storage import download_url, stored_object, upload_form
+from switchboard_api.attachments.visibility import check_readable_file, readable_parent
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
-from switchboard_api.calls.entity import CALLS
-from switchboard_api.contacts.entity import CONTACTS
-from switchboard_api.deals.entity import DEALS
+from switchboard_api.avatars.schemas import AvatarFile
 from switchboard_api.errors import Conflict, NotFound
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.deps import lifecycle_service, record_cache
-from switchboard_api.lifecycle.registry import EntityType
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.lifecycle.service import Saved
 from switchboard_api.lifecycle.validation import invalid
 from switchboard_api.lifecycle.writer import RecordWriter
-from switchboard_api.notes.entity import NOTES
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork, read_session
-from switchboard_api.tasks.entity import TASKS
-
-PARENTS: dict[str, EntityType] = {e.name: e for e in (CONTACTS, DEALS, TASKS, NOTES, CALLS)}
-"""The entity types a file may belong to."""
 
 INSPECT_JOB = "attachments_inspect"
 LIST_LIMIT = 500
-
-
-async def readable_parent(
-    session: AsyncSession,
-    principal: Principal,
-    parent_type: str,
-    parent_id: uuid.UUID,
-    *,
-    lock: bool = False,
-) -> Row:
-    """The parent record if the caller may read it (403) and it is live (404 otherwise)."""
-    require(principal, parent_type, Action.READ)
-    row = await LifecycleRepository(session, PARENTS[parent_type]).get(parent_id, lock=lock)
-    if row is None or row["deleted_at"] is not None:
-        raise NotFound(f"no live {parent_type} record {parent_id}")
-    return row
 
 
 class AttachmentService:
@@ -67,9 +42,10 @@ class AttachmentService:
         self.uow = uow
         self.principal = principal
 
-    async def create(self, data: AttachmentCreate) -> Saved:
+    async def create(self, data: AttachmentCreate | AvatarFile) -> Saved:
         """A pending file on a live record the caller may read, within the record's file
-        limit; its bytes go to S3 with the form :meth:`upload_form` hands out."""
+        limit; its bytes go to S3 with the form :meth:`upload_form` hands out. (An avatar's
+        file is started by ``avatars.service``, which checks who may.)"""
         require(self.principal, ATTACHMENTS.name, Action.CREATE)
         session, settings = self.uow.session, self.resources.settings
         # Locked: two uploads to one record cannot both pass the limit.
@@ -98,12 +74,14 @@ class AttachmentService:
         )
 
     async def _live(self, record_id: uuid.UUID, *, lock: bool) -> Row:
-        """The live file, if the caller may read its live parent (403/404 otherwise)."""
+        """The live file, if the caller may read its live parent and, for an avatar, change
+        it (403/404 otherwise)."""
         session = self.uow.session
         current = await LifecycleRepository(session, ATTACHMENTS).get(record_id, lock=lock)
         if current is None or current["deleted_at"] is not None:
             raise NotFound(f"no live attachments record {record_id}")
         await readable_parent(session, self.principal, current["parent_type"], current["parent_id"])
+        guard_attachment("upload", current, self.principal)
         return current
 
     async def complete(self, record_id: uuid.UUID) -> Saved:
@@ -149,9 +127,9 @@ async def _readable_file(resources: Resources, principal: Principal, record_id: 
     require(principal, ATTACHMENTS.name, Action.READ)
     async with read_session(resources.sessionmaker) as session:
         row = await LifecycleRepository(session, ATTACHMENTS).get(record_id)
-        if row is None or row["deleted_at"] is not None or row["status"] != "ready":
+        if row is None or row["deleted_at"] is not None:
             raise NotFound(f"no downloadable attachments record {record_id}")
-        await readable_parent(session, principal, row["parent_type"], row["parent_id"])
+        await check_readable_file(session, principal, row)
     return row
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, String, text
-from sqlalchemy.dialects.postgresql import CITEXT
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, text
+from sqlalchemy.dialects.postgresql import CITEXT, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard_api.db.base import Base, LifecycleColumns
@@ -29,4 +31,8 @@ class User(LifecycleColumns, Base):
     extension: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: The current avatar (a file whose parent is this user), once its thumbnails are made.
+    avatar_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("attachments.id", ondelete="SET NULL"), nullable=True
+    )
     search_text: Mapped[str] = search_text_column("full_name || ' ' || email::text")

@@ -16,7 +16,7 @@ from switchboard_api.lifecycle.cache import RecordCache
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.cursor import decode_cursor, encode_cursor
 from switchboard_api.lifecycle.registry import EntityType
-from switchboard_api.lifecycle.repository import LifecycleRepository, PageQuery
+from switchboard_api.lifecycle.repository import LifecycleRepository, PageQuery, Row
 from switchboard_api.lifecycle.schemas import HistoryEntry, HistoryPage, page_of
 from switchboard_api.phones import phone_search_patterns
 from switchboard_api.platform.unit_of_work import read_session
@@ -61,6 +61,8 @@ class LifecycleReader:
         (with its session check, see ``record_prefetch``), saving a second round trip.
         """
         require(self.principal, self.entity.name, Action.READ)
+        if self.entity.read_scope is not None:
+            return await self._get_scoped(record_id)
         if prefetched is not None:
             cached = self.cache.entry(list(prefetched))
         else:
@@ -74,6 +76,21 @@ class LifecycleReader:
         payload = msgspec.json.encode(to_read(self.entity, row))
         await self.cache.fill(self.entity.name, record_id, row["version"], payload)
         return row["version"], payload
+
+    async def _get_scoped(self, record_id: uuid.UUID) -> tuple[int, bytes]:
+        """A record of a type with a read scope: from PostgreSQL, checked for this caller."""
+        async with read_session(self.sessionmaker) as session:
+            row = await self._scoped_row(session, record_id)
+        return row["version"], msgspec.json.encode(to_read(self.entity, row))
+
+    async def _scoped_row(self, session: AsyncSession, record_id: uuid.UUID) -> Row:
+        """The record if this caller may read it (404 otherwise, or the scope's 403)."""
+        row = await LifecycleRepository(session, self.entity).get(record_id)
+        if row is None:
+            raise NotFound(f"no {self.entity.name} record {record_id}")
+        if self.entity.read_scope is not None:
+            await self.entity.read_scope.check(session, self.principal, row)
+        return row
 
     def _sort(self, sort: str | None) -> tuple[str, bool]:
         sort = sort or self.entity.default_sort
@@ -101,6 +118,7 @@ class LifecycleReader:
             column = self.entity.model.__table__.c[field]
             after = decode_cursor(params.cursor, sort_key, column.type.python_type)
         term = (params.q or "").strip().lower()
+        scope = self.entity.read_scope
         phones = phone_search_patterns(term, self.phone_region) if term else []
         query = PageQuery(
             trashed=params.trashed,
@@ -113,6 +131,7 @@ class LifecycleReader:
             descending=descending,
             after=after,
             limit=params.limit,
+            scope=scope.conditions(self.principal) if scope is not None else (),
         )
         async with read_session(self.sessionmaker) as session:
             rows = await LifecycleRepository(session, self.entity).page(query)
@@ -132,10 +151,10 @@ class LifecycleReader:
         if cursor:
             after_id = _history_cursor(cursor)
         async with read_session(self.sessionmaker) as session:
-            repo = LifecycleRepository(session, self.entity)
-            if await repo.get(record_id) is None:
-                raise NotFound(f"no {self.entity.name} record {record_id}")
-            events = await repo.history(record_id, after_id, limit)
+            await self._scoped_row(session, record_id)
+            events = await LifecycleRepository(session, self.entity).history(
+                record_id, after_id, limit
+            )
         next_cursor = None
         if len(events) > limit:
             events = events[:limit]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.auth.principal import Principal
 from switchboard_api.db.base import Base
@@ -59,6 +61,19 @@ class RecordChange:
     uow: UnitOfWork
 
 
+@dataclass(frozen=True, slots=True)
+class ReadScope:
+    """Which records of a type a caller may read beyond the type's permission, for types
+    whose records are read through another record (files through their parent). A type
+    with a scope is never answered from the record cache: the scope may depend on rows the
+    cached record does not carry (a parent moved to the trash)."""
+
+    #: Conditions every list page (live and trash) adds for this caller.
+    conditions: Callable[[Principal], list[ColumnElement[bool]]]
+    #: Refuses one stored record to this caller (an AppError: 404 or 403).
+    check: Callable[[AsyncSession, Principal, Mapping[str, Any]], Awaitable[None]]
+
+
 PrepareHook = Callable[[dict[str, Any], WriteContext], dict[str, Any]]
 GuardHook = Callable[[str, Mapping[str, Any], Principal], None]
 """Refuses (raising an AppError) a lifecycle move -- ``trash``, ``restore`` or ``purge`` --
@@ -99,6 +114,8 @@ class EntityType:
     on_written: Callable[[RecordChange], Awaitable[None]] | None = None
     #: The S3 keys a stored record owns (recordings, files): deleted with it for good.
     stored_objects: Callable[[Mapping[str, Any]], list[str]] | None = None
+    #: Narrows what callers may read of this type (lists, one record, its history).
+    read_scope: ReadScope | None = None
 
     @property
     def label(self) -> str:

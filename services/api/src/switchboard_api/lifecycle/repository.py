@@ -47,6 +47,8 @@ class PageQuery:
     descending: bool
     after: tuple[Any, uuid.UUID] | None
     limit: int
+    #: The caller's read scope (see ``ReadScope``): more conditions, if the type has one.
+    scope: Sequence[ColumnElement[bool]] = ()
 
 
 Row = dict[str, Any]
@@ -211,6 +213,7 @@ class LifecycleRepository:
             if query.similar_to:
                 terms.append(text_matches(c.search_text, query.similar_to))
             conditions.append(or_(*terms))
+        conditions.extend(query.scope)
         if query.after is not None:
             conditions.append(_after(c[query.sort_field], c.id, query.after, query.descending))
         return conditions

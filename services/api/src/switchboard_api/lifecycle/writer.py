@@ -139,7 +139,11 @@ class RecordWriter:
         """Delete the trashed ``current`` (read with its row lock) for good if it is still
         at its version (else :class:`StaleWrite`): :meth:`_erase`."""
         record_id, version = current["id"], current["version"]
-        await self._release_dependents(record_id)
+        if await self._release_dependents(record_id):
+            # What belonged to it may have referred to it too (a user's avatar): purging that
+            # wrote this record, in this transaction under its lock. The purge follows.
+            released = await self.repo.get(record_id)
+            version = version if released is None else released["version"]
         async with self._invalidating(record_id, version + 1):  # the purge's event version
             row = await self.repo.delete_trashed(record_id, version)
             if row is None:
@@ -162,10 +166,11 @@ class RecordWriter:
         await purged_event(self.uow.session, self.entity, row, self.actor)
         await erase_purged(self.uow, self.entity, row, self.actor)
 
-    async def _release_dependents(self, record_id: uuid.UUID) -> None:
+    async def _release_dependents(self, record_id: uuid.UUID) -> bool:
         """Before the delete (whose foreign keys would clear them silently): every record
         referring to it loses the reference as a write of its own (version, event, cache);
-        every record belonging to it is trashed and purged with it."""
+        every record belonging to it is trashed and purged with it. Whether any was."""
+        owned_any = False
         for entity, column in references_to(self.repo.table):
             writer = RecordWriter(entity, self.uow, self.cache, actor=self.actor)
             for dependent in await writer.repo.referencing(column, record_id):
@@ -185,6 +190,8 @@ class RecordWriter:
             for child in owned:
                 # Only a trashed record is purged: a live one is trashed first.
                 await writer.purge(child if child["deleted_at"] else await writer.trash(child, {}))
+                owned_any = True
+        return owned_any
 
     # The system's writes: values compared with the stored row, who and when added.
 

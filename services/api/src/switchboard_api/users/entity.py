@@ -11,6 +11,7 @@ from switchboard_api.auth.cache import forget_user
 from switchboard_api.auth.passwords import hash_password
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.revocation import end_access_when_written
+from switchboard_api.avatars.rules import avatar_url
 from switchboard_api.db.users import User as UserRow
 from switchboard_api.errors import Conflict, FieldError
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
@@ -50,6 +51,13 @@ def prepare_user(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
     return values
 
 
+def user_output(values: dict[str, Any]) -> dict[str, Any]:
+    """The read schema's view: the avatar's URL, never the file behind it."""
+    avatar_id = values.get("avatar_id")
+    values["avatar_url"] = avatar_url(values["id"], avatar_id) if avatar_id else None
+    return values
+
+
 def guard_user(action: str, current: Mapping[str, Any], principal: Principal) -> None:
     """Nobody trashes or purges their own account (that is how the last admin vanishes)."""
     if action in {"trash", "purge"} and current["id"] == principal.user_id:
@@ -77,6 +85,7 @@ USERS = EntityType(
     ),
     prepare=prepare_user,
     redacted=frozenset({"password_hash"}),
+    to_output=user_output,
     on_change=user_changed,
     guard=guard_user,
     on_written=end_access_when_written,

@@ -32,6 +32,9 @@ class User(RecordFields, kw_only=True):
     role: Role
     extension: str | None
     is_active: bool
+    #: Where the user's avatar is (add ``?size=small`` or ``large``: a square JPEG), or
+    #: null: show initials. A new avatar has a new URL.
+    avatar_url: str | None
 
 
 class UserCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
