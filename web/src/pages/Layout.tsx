@@ -31,13 +31,14 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { useAuth, useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
-import { LanguageSwitch } from "../components/LanguageSwitch";
+import { PreferencesMenuItems } from "../components/PreferencesMenuItems";
 import { SearchPalette } from "../components/SearchPalette";
 import { UserAvatar } from "../components/People";
 import { useRealtime } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "../notifications/NotificationBell";
 import { IncomingCall } from "../telephony/IncomingCall";
 import { useMissedCalls } from "../telephony/missed";
+import { useLivePreferences } from "../preferences/useLivePreferences";
 
 const NAV = [
   { to: "/", key: "home", icon: IconHome, type: null },
@@ -66,7 +67,9 @@ function ConnectionStatus() {
         ) : (
           <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
         )}
-        <Text size="xs" visibleFrom="sm" c={live ? "green.9" : "orange.9"}>
+        {/* The icon carries the colour; the words stay in the text colour (green or orange
+            text on white is under AA contrast). */}
+        <Text size="xs" visibleFrom="sm">
           {label}
         </Text>
       </Group>
@@ -82,6 +85,7 @@ export function Layout() {
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure();
   const { unseen, markSeen } = useMissedCalls();
+  useLivePreferences();
 
   useEffect(close, [location.pathname, close]);
   // After in-app navigation, move focus to the new page (screen readers announce it, the
@@ -176,9 +180,7 @@ export function Layout() {
                   {me.extension && ` · ${me.extension}`}
                 </Menu.Label>
                 <Menu.Divider />
-                <div style={{ padding: "4px 8px" }}>
-                  <LanguageSwitch />
-                </div>
+                <PreferencesMenuItems />
                 <Menu.Divider />
                 <Menu.Item
                   leftSection={<IconLogout size={16} />}
