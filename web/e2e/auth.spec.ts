@@ -55,6 +55,10 @@ test("the interface switches to English", async ({ page }) => {
   await page.getByTestId("user-menu").click();
   await page.getByText("Русский").click();
   await expect(page.getByRole("link", { name: "Контакты" }).first()).toBeVisible();
+  // Kept on the server for the employee (the next specs sign in as them, in Russian).
+  await expect
+    .poll(async () => (await apiCall<{ language: string }>(page, "GET", "/api/v1/auth/me/preferences")).data.language)
+    .toBe("ru");
 });
 
 test("an employee an admin disables lands on the login page at once, with a message", async ({ browser }) => {

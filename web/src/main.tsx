@@ -2,7 +2,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { RouterProvider, createBrowserRouter } from "react-router-dom";
-import { MantineProvider, createTheme } from "@mantine/core";
+import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import "@mantine/core/styles.css";
@@ -11,15 +11,14 @@ import "./styles.css";
 import "./i18n";
 import { ApiError } from "./api/client";
 import { AuthProvider } from "./auth/AuthProvider";
+import { PreferencesApplier } from "./preferences/PreferencesApplier";
+import { serverColorSchemeManager } from "./preferences/preferences";
 import { App } from "./App";
+import { cssVariablesResolver, theme } from "./theme";
 
-const theme = createTheme({
-  primaryColor: "blue",
-  // Shade 8: white text on filled buttons meets WCAG AA contrast (shade 6 does not).
-  primaryShade: 8,
-  defaultRadius: "md",
-  fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-});
+// "auto" follows prefers-color-scheme until the signed-in employee's choice is applied
+// (PreferencesApplier); nothing is remembered in the browser.
+const colorSchemeManager = serverColorSchemeManager();
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -39,6 +38,7 @@ const router = createBrowserRouter([
     path: "*",
     element: (
       <AuthProvider>
+        <PreferencesApplier />
         <App />
       </AuthProvider>
     ),
@@ -47,7 +47,12 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      defaultColorScheme="auto"
+      colorSchemeManager={colorSchemeManager}
+    >
       <Notifications position="top-center" />
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />

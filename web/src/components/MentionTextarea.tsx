@@ -3,7 +3,7 @@
  * matching employees; choosing one inserts `@[Full Name](user:<id>)`, which the API turns into
  * a notification for them (notifications/rules.py).
  */
-import { useRef, useState, type KeyboardEvent } from "react";
+import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { Paper, Popover, Stack, Text, Textarea, UnstyledButton } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { useUsers, type UserSummary } from "../entities/directory";
@@ -25,6 +25,7 @@ export function MentionTextarea({
   const { t } = useTranslation();
   const users = useUsers();
   const area = useRef<HTMLTextAreaElement>(null);
+  const listId = useId();
   const [query, setQuery] = useState<{ start: number; query: string; caret: number } | null>(null);
   const [active, setActive] = useState(0);
   const needle = query?.query.toLowerCase() ?? "";
@@ -66,7 +67,17 @@ export function MentionTextarea({
   };
 
   return (
-    <Popover opened={open} position="bottom-start" width={280} shadow="md" trapFocus={false} returnFocus={false}>
+    // No popup roles on the text area (a textarea takes no aria-expanded); it names the list
+    // it controls and the option the arrow keys are on.
+    <Popover
+      opened={open}
+      position="bottom-start"
+      width={280}
+      shadow="md"
+      trapFocus={false}
+      returnFocus={false}
+      withRoles={false}
+    >
       <Popover.Target>
         <Textarea
           ref={area}
@@ -83,14 +94,16 @@ export function MentionTextarea({
           autosize
           minRows={2}
           aria-autocomplete="list"
-          aria-expanded={open}
+          aria-controls={open ? listId : undefined}
+          aria-activedescendant={open ? `${listId}-${active}` : undefined}
         />
       </Popover.Target>
       <Popover.Dropdown p={4}>
-        <Stack gap={2} role="listbox" aria-label={t("record.mentionPicker")} data-testid="mention-picker">
+        <Stack gap={2} role="listbox" id={listId} aria-label={t("record.mentionPicker")} data-testid="mention-picker">
           {matches.map((user, i) => (
             <UnstyledButton
               key={user.id}
+              id={`${listId}-${i}`}
               role="option"
               aria-selected={i === active}
               onMouseDown={(e) => e.preventDefault()}

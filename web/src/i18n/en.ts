@@ -1,6 +1,15 @@
 /** English strings. The Russian file must have exactly the same keys (typed as typeof en). */
 export const en = {
-  app: { name: "Switchboard", skip: "Skip to content", menu: "Menu", language: "Language", loading: "Loading…" },
+  app: {
+    name: "Switchboard",
+    skip: "Skip to content",
+    menu: "Menu",
+    language: "Language",
+    loading: "Loading…",
+    theme: "Theme",
+    themes: { system: "System", light: "Light", dark: "Dark" },
+    preferencesFailed: "The setting could not be saved",
+  },
   nav: {
     home: "Today",
     contacts: "Contacts",

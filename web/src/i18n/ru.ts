@@ -2,7 +2,16 @@
 import type { Messages } from "./en";
 
 export const ru: Messages = {
-  app: { name: "Switchboard", skip: "Перейти к содержимому", menu: "Меню", language: "Язык", loading: "Загрузка…" },
+  app: {
+    name: "Switchboard",
+    skip: "Перейти к содержимому",
+    menu: "Меню",
+    language: "Язык",
+    loading: "Загрузка…",
+    theme: "Оформление",
+    themes: { system: "Как в системе", light: "Светлое", dark: "Тёмное" },
+    preferencesFailed: "Не удалось сохранить настройку",
+  },
   nav: {
     home: "Сегодня",
     contacts: "Контакты",

@@ -116,7 +116,7 @@ function StageColumn({
       withBorder
       radius="md"
       p="xs"
-      bg={over ? "blue.0" : "gray.0"}
+      bg={over ? "var(--sb-surface-drop)" : "var(--sb-surface-muted)"}
       style={{ flex: "1 0 210px" }}
       component="section"
       aria-label={t(`options.stage.${stage}`)}

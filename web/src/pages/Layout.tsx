@@ -33,13 +33,14 @@ import { useTranslation } from "react-i18next";
 import { useAuth, useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { AvatarDialog } from "../components/AvatarDialog";
-import { LanguageSwitch } from "../components/LanguageSwitch";
+import { PreferencesMenuItems } from "../components/PreferencesMenuItems";
 import { SearchPalette } from "../components/SearchPalette";
 import { UserAvatar } from "../components/People";
 import { useRealtime } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "../notifications/NotificationBell";
 import { IncomingCall } from "../telephony/IncomingCall";
 import { useMissedCalls } from "../telephony/missed";
+import { useLivePreferences } from "../preferences/useLivePreferences";
 
 const NAV = [
   { to: "/", key: "home", icon: IconHome, type: null },
@@ -68,7 +69,9 @@ function ConnectionStatus() {
         ) : (
           <IconWifiOff size={18} color="var(--mantine-color-orange-6)" />
         )}
-        <Text size="xs" visibleFrom="sm" c={live ? "green.9" : "orange.9"}>
+        {/* The icon carries the colour; the words stay in the text colour (green or orange
+            text on white is under AA contrast). */}
+        <Text size="xs" visibleFrom="sm">
           {label}
         </Text>
       </Group>
@@ -85,6 +88,7 @@ export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const [avatarOpened, avatarDialog] = useDisclosure();
   const { unseen, markSeen } = useMissedCalls();
+  useLivePreferences();
 
   useEffect(close, [location.pathname, close]);
   // After in-app navigation, move focus to the new page (screen readers announce it, the
@@ -183,9 +187,7 @@ export function Layout() {
                   {t("avatar.menu")}
                 </Menu.Item>
                 <Menu.Divider />
-                <div style={{ padding: "4px 8px" }}>
-                  <LanguageSwitch />
-                </div>
+                <PreferencesMenuItems />
                 <Menu.Divider />
                 <Menu.Item
                   leftSection={<IconLogout size={16} />}

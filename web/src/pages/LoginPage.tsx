@@ -48,7 +48,7 @@ export function LoginPage() {
   };
 
   return (
-    <Center mih="100vh" p="md" bg="gray.0">
+    <Center mih="100vh" p="md" bg="var(--sb-surface-muted)">
       <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={400} component="main">
         <form onSubmit={submit} aria-labelledby="login-title">
           <Stack>

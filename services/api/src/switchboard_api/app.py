@@ -35,6 +35,7 @@ from switchboard_api.platform.request_input import (
 )
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.platform.unit_of_work import provide_uow
+from switchboard_api.preferences.routes import preferences_router
 from switchboard_api.realtime.controllers import (
     realtime_auth,
     realtime_config,
@@ -61,6 +62,7 @@ def domain_route_handlers() -> list[ControllerRouterHandler]:
         UserTokensController,
         mango_webhooks_router(),
         notifications_router(),
+        preferences_router(),
         call_history_router(),
         list_events,
         realtime_auth,

@@ -299,7 +299,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in employee and the CSRF token */
+        /** The signed-in employee, the CSRF token and my interface preferences */
         get: operations["ApiV1AuthMeMe"];
         put?: never;
         post?: never;
@@ -307,6 +307,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My interface preferences (language, theme) */
+        get: operations["ApiV1AuthMePreferencesGetPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my interface preferences (If-Match)
+         * @description Fields left out stay as they are. The change reaches the caller's other open tabs as `preferences.changed` on their personal channel.
+         */
+        patch: operations["ApiV1AuthMePreferencesChangePreferences"];
         trace?: never;
     };
     "/api/v1/auth/password": {
@@ -2314,6 +2335,7 @@ export interface components {
             full_name: string;
             /** Format: uuid */
             id: string;
+            preferences: components["schemas"]["Preferences"];
             role: string;
         };
         /** Note */
@@ -2498,6 +2520,21 @@ export interface components {
         PhoneLookup: {
             items: components["schemas"]["Contact"][];
             phone: string;
+        };
+        /** Preferences */
+        Preferences: {
+            /** @enum {null|string} */
+            language: "ru" | "en" | null;
+            /** @enum {string} */
+            theme: "system" | "light" | "dark";
+            version: number;
+        };
+        /** PreferencesChange */
+        PreferencesChange: {
+            /** @description `ru` or `en`; `null`: the browser's language. */
+            language?: string | null;
+            /** @description `system`, `light` or `dark`. */
+            theme?: string;
         };
         /** Problem */
         Problem: {
@@ -3940,6 +3977,156 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+        };
+    };
+    ApiV1AuthMePreferencesGetPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description The record's version, for If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1AuthMePreferencesChangePreferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag (version) the change is based on. */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description The record's version, for If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field's value is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -33,6 +33,7 @@ from switchboard_api.errors import Problem, ServiceUnavailable
 from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.preferences.service import read_preferences
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -99,7 +100,15 @@ class AuthController(Controller):
         except RedisError as exc:
             raise ServiceUnavailable("the session store is unavailable; try again") from exc
         user = result.user
-        me = Me(user.id, user.email, user.full_name, user.role, user.extension, result.csrf_token)
+        me = Me(
+            user.id,
+            user.email,
+            user.full_name,
+            user.role,
+            user.extension,
+            result.csrf_token,
+            result.preferences,
+        )
         cookie = Cookie(
             key=settings.session_cookie_name,
             value=result.session_id,
@@ -158,11 +167,18 @@ class AuthController(Controller):
             address=request.client.host if request.client else "unknown",
         )
 
-    @get("/me", opt=AUTHENTICATED, summary="The signed-in employee and the CSRF token")
-    async def me(self, principal: NamedDependency[Principal]) -> Me:
+    @get(
+        "/me",
+        opt=AUTHENTICATED,
+        summary="The signed-in employee, the CSRF token and my interface preferences",
+    )
+    async def me(
+        self, principal: NamedDependency[Principal], resources: NamedDependency[Resources]
+    ) -> Me:
         """Who am I."""
         p = principal
-        return Me(p.user_id, p.email, p.full_name, p.role, p.extension, p.csrf_token)
+        preferences = await read_preferences(resources.sessionmaker, p.user_id)
+        return Me(p.user_id, p.email, p.full_name, p.role, p.extension, p.csrf_token, preferences)
 
     @post(
         "/tokens",

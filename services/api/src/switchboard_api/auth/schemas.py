@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from switchboard_api.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from switchboard_api.preferences.schemas import Preferences
 
 Email = Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
 TokenName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -31,8 +32,9 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Me(msgspec.Struct):
-    """The signed-in employee, and the CSRF token cookie-authenticated writes must send
-    as ``X-CSRF-Token`` (``null`` when authenticated with an API token)."""
+    """The signed-in employee, the CSRF token cookie-authenticated writes must send as
+    ``X-CSRF-Token`` (``null`` when authenticated with an API token), and their interface
+    preferences (so any browser applies them at sign-in)."""
 
     id: uuid.UUID
     email: str
@@ -40,6 +42,7 @@ class Me(msgspec.Struct):
     role: str
     extension: str | None
     csrf_token: str | None
+    preferences: Preferences
 
 
 class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -29,17 +29,21 @@ from switchboard_api.errors import (
 from switchboard_api.platform import metrics
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.preferences.repository import PreferencesRepository
+from switchboard_api.preferences.schemas import Preferences
 
 MAX_TOKENS_PER_USER = 50
 
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    """A new session and the user it belongs to."""
+    """A new session, the user it belongs to and their preferences (any browser applies
+    them at sign-in)."""
 
     session_id: str
     csrf_token: str
     user: CachedUser
+    preferences: Preferences
 
 
 def login_limiter(resources: Resources) -> LoginRateLimiter:
@@ -89,8 +93,9 @@ async def login(
         )
     if previous_session_id:
         await sessions.end(previous_session_id)
+    preferences = await PreferencesRepository(uow.session).get(candidate.user.id)
     session_id, csrf_token = await sessions.create(candidate.user.id)
-    return LoginResult(session_id, csrf_token, candidate.user)
+    return LoginResult(session_id, csrf_token, candidate.user, preferences)
 
 
 async def change_password(

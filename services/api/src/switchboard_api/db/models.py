@@ -15,6 +15,7 @@ from switchboard_api.db.notes import Note
 from switchboard_api.db.notifications import Notification, NotificationPreference
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.db.phone_lines import PhoneLine
+from switchboard_api.db.preferences import UserPreference
 from switchboard_api.db.tasks import Task
 from switchboard_api.db.telephony import PbxMember, TelephonyEvent
 from switchboard_api.db.users import User
@@ -40,4 +41,5 @@ __all__ = [
     "Task",
     "TelephonyEvent",
     "User",
+    "UserPreference",
 ]
