@@ -38,6 +38,7 @@ import { useRealtime } from "../realtime/RealtimeProvider";
 import { NotificationBell } from "../notifications/NotificationBell";
 import { IncomingCall } from "../telephony/IncomingCall";
 import { useMissedCalls } from "../telephony/missed";
+import { WrapUps } from "../telephony/WrapUpDialog";
 
 const NAV = [
   { to: "/", key: "home", icon: IconHome, type: null },
@@ -139,6 +140,7 @@ export function Layout() {
             <SearchPalette />
             <ConnectionStatus />
             <NotificationBell />
+            <WrapUps />
             {unseen > 0 && (
               <Tooltip label={t("calls.missedBadge", { count: unseen })}>
                 <Indicator label={unseen} size={16} color="red" offset={4}>
