@@ -130,13 +130,14 @@ export function Layout() {
             <UnstyledButton component={Link} to="/" aria-label={t("app.name")}>
               <Group gap={6} wrap="nowrap">
                 <img src="/favicon.svg" alt="" width={26} height={26} />
-                <Text fw={700} size="lg">
+                {/* On a phone the header's buttons need the room (the link keeps its label). */}
+                <Text fw={700} size="lg" visibleFrom="xs">
                   Switchboard
                 </Text>
               </Group>
             </UnstyledButton>
           </Group>
-          <Group gap="md" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             <SearchPalette />
             <ConnectionStatus />
             <NotificationBell />
