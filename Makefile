@@ -12,7 +12,7 @@ REDIS ?= one
 LAUNCH := SB_UV=$(abspath $(UV)) $(UV) run --frozen python infra/local/launcher.py --scale $(SCALE) --redis $(REDIS)
 PY_SRC := libs/shared/src services/api/src services/realtime/src tools/pbx-simulator/src infra/local
 
-.PHONY: help run test test-web lint fmt bench backup restore sync env-example web-contract clean-test
+.PHONY: help run test test-web lint fmt bench screenshots backup restore sync env-example web-contract clean-test
 
 help: ## list every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ fmt: sync ## apply ruff's fixes and formatting
 
 bench: sync ## run the benchmarks under bench/ and print figures against their baselines
 	$(LAUNCH) bench $(ARGS)
+
+screenshots: sync ## take the README's screenshots (docs/screenshots/) from the demo data on a fresh stack, in Chromium
+	$(LAUNCH) screenshots
 
 backup: sync ## back up the database (pg_dump -Fc) and the S3 bucket to DIR (default .local/backups/<time>)
 	$(UV) run --frozen python infra/local/backup.py backup $(DIR)

@@ -29,7 +29,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/require-await": "off" },
   },
   {
-    files: ["e2e/**/*.ts", "*.config.{ts,js}"],
+    files: ["e2e/**/*.ts", "screenshots/**/*.ts", "*.config.{ts,js}"],
     languageOptions: { globals: globals.node },
   },
   {

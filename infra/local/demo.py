@@ -22,7 +22,7 @@ CONTACTS: list[dict[str, Any]] = [
         "company": "ООО «Северный ветер»",
         "job_title": "Директор по закупкам",
         "emails": ["i.sokolova@severny-veter.example"],
-        "phones": [{"type": "work", "number": "+7 495 123-45-67"}],
+        "phones": [{"type": "work", "number": "+7 495 765-43-21"}],  # not the PBX's own line
         "tags": ["vip"],
     },
     {
@@ -67,6 +67,9 @@ DEALS = [
 ]
 
 
+TASK_ASSIGNEES = ("agent1@demo.switchboard", "agent1@demo.switchboard", "agent2@demo.switchboard")
+
+
 class DemoClient:
     """An API session as the demo admin (cookie + CSRF token)."""
 
@@ -84,6 +87,13 @@ class DemoClient:
             raise RuntimeError(f"creating {entity} failed: {resp.status_code} {resp.text[:300]}")
         data: dict[str, Any] = resp.json()
         return data
+
+    def user_id(self, email: str) -> str | None:
+        """The id of the employee with this e-mail, if there is one."""
+        resp = self.http.get("/api/v1/users", params={"limit": 200})
+        resp.raise_for_status()
+        found = [u["id"] for u in resp.json()["items"] if u["email"] == email]
+        return str(found[0]) if found else None
 
     def is_empty(self, entity: str) -> bool:
         """Whether the team has no live records of this type yet."""
@@ -109,6 +119,8 @@ def load_crm(api: DemoClient) -> list[dict[str, Any]]:
             },
         )
     now = datetime.now(UTC)
+    # Overdue, due today and due tomorrow, each on a demo agent's list.
+    assignees = [api.user_id(email) for email in TASK_ASSIGNEES]
     for i, contact in enumerate(contacts[:3]):
         api.create(
             "tasks",
@@ -116,6 +128,7 @@ def load_crm(api: DemoClient) -> list[dict[str, Any]]:
                 "title": f"Перезвонить: {contact['name']}",
                 "due_at": (now + timedelta(days=i - 1)).isoformat(),
                 "priority": "high" if i == 0 else "normal",
+                "assignee_id": assignees[i],
                 "related_type": "contacts",
                 "related_id": contact["id"],
             },
@@ -159,13 +172,18 @@ def play_calls(pbxsim_url: str, contacts: list[dict[str, Any]]) -> None:
             sim.post("/control/calls", params={"wait": "true"}, json=script).raise_for_status()
 
 
+def load_demo_data(base_url: str, pbxsim_url: str) -> None:
+    """The CRM records and the calls, unless the team has contacts already."""
+    api = DemoClient(base_url)
+    if api.is_empty("contacts"):
+        contacts = load_crm(api)
+        play_calls(pbxsim_url, contacts)
+
+
 def load_demo(p: Profile) -> None:
     """Load the demo data once per state directory (a marker file remembers it)."""
     marker = p.state / "demo-loaded"
     if marker.exists():
         return
-    api = DemoClient(p.base_url)
-    if api.is_empty("contacts"):
-        contacts = load_crm(api)
-        play_calls(f"http://127.0.0.1:{p.ports.pbxsim}", contacts)
+    load_demo_data(p.base_url, f"http://127.0.0.1:{p.ports.pbxsim}")
     marker.write_text(datetime.now(UTC).isoformat() + "\n")

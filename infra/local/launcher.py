@@ -1,9 +1,10 @@
-"""The local launcher behind ``make run`` and ``make test``.
+"""The local launcher behind ``make run``, ``make test``, ``make bench`` and ``make screenshots``.
 
 ``run``: provision what is missing, then run every process in the foreground under
 supervisord (configuration generated for the profile, see supervision.py): a process that
 dies is restarted while the others keep running; Ctrl-C stops them all.
 ``test``: the same on the test profile's own ports and fresh state, then pytest, then stop.
+``screenshots``: the README's screenshots, taken from the demo data on a fresh test stack.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import IO
 import httpx
 import psutil
 import redis
-from demo import load_demo
+from demo import load_demo, load_demo_data
 from profiles import DEMO_LOGIN, ROOT, External, Profile, profile, service_env
 from programs import Program, stack_programs
 from provision import ProvisionError, provision
@@ -37,7 +38,7 @@ from toolchain import ensure_programs, tool_env
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY, PAIR_KEY
 from switchboard_shared.redis_urls import cluster_seed_url, is_cluster_url
-from web import ensure_built, has_client, run_tests
+from web import ensure_built, has_client, run_screenshots, run_tests
 
 BUCKET = "switchboard"
 
@@ -454,6 +455,27 @@ def cmd_bench(args: Sequence[str], scale: int = 1, redis_cluster: bool = False) 
             return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
 
 
+def cmd_screenshots() -> int:
+    """``make screenshots``: a fresh test-profile stack (its own stores: the demo data must be
+    all there is), the demo employees and records seeded as ``make run`` seeds them, then the
+    web client's screenshot script writes docs/screenshots/*.png."""
+    p = profile("test")
+    ext = External(None, None, None)
+    with hold_profile_lock(p, wait=True):
+        _raise_on_sigterm()
+        check_ports_free(p, ext)
+        _fresh_state(p)
+        tools = ["node", "npm", "chromium"]
+        ensure_programs(*tools)
+        ensure_built()
+        with running_stack(p, ext, tools) as env:
+            # The same seed steps as `make run`'s `prepare --seed-demo`, then its demo data.
+            seed = [sys.executable, "-m", "switchboard_api", "seed-demo"]
+            subprocess.run(seed, cwd=ROOT, env=env, check=True)
+            load_demo_data(p.base_url, env["SB_PBXSIM_URL"])
+            return run_screenshots(env)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: ``launcher.py run|test|bench [args...]``."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -469,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="one",
         help="the services' Redis: one server, or a local 3-master cluster (REDIS=cluster)",
     )
-    parser.add_argument("command", choices=["run", "test", "test-web", "bench"])
+    parser.add_argument("command", choices=["run", "test", "test-web", "bench", "screenshots"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
     cluster = ns.redis == "cluster"
@@ -484,6 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_test(
                 [], scale=ns.scale, redis_cluster=cluster, python=False, e2e_args=ns.args
             )
+        if ns.command == "screenshots":
+            return cmd_screenshots()
         return cmd_bench(ns.args, ns.scale, cluster)
     except (ProvisionError, StackNotReady, RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)

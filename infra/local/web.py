@@ -3,7 +3,8 @@
 Contract with ``web/package.json``: ``npm ci``, ``npm run build`` (-> web/dist),
 ``npm run test:unit`` and ``npm run test:e2e`` (against SB_BASE_URL), ``npm run lint``,
 ``format:check`` and ``typecheck`` (``make lint``), ``gen:api`` and ``check:api`` (the
-TypeScript types generated from the API's OpenAPI document, see web_contract.py).
+TypeScript types generated from the API's OpenAPI document, see web_contract.py), and
+``screenshots`` (the README's screenshots, ``make screenshots``; never part of the tests).
 
 ``python infra/local/web.py lint`` is ``make lint``'s step for the client.
 """
@@ -140,6 +141,13 @@ def run_tests(
         if code != 0:
             return code
     return 0
+
+
+def run_screenshots(env: Mapping[str, str]) -> int:
+    """Take the README's screenshots against the stack ``env`` names (SB_BASE_URL)."""
+    ensure_installed()
+    print("\n=== web: npm run screenshots ===", flush=True)
+    return subprocess.call([_npm_binary(), "run", "screenshots"], cwd=WEB, env=dict(env))
 
 
 if __name__ == "__main__":

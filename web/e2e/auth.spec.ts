@@ -1,11 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, USERS, apiCall, login, shot, signedIn, unique } from "./helpers";
+import { PASSWORD, USERS, apiCall, login, signedIn, unique } from "./helpers";
 
 test("wrong password is refused, the right one signs in, sign out returns to login", async ({ page }) => {
   await page.goto("/contacts");
   await expect(page).toHaveURL(/\/login\?next=%2Fcontacts/);
   await expect(page.getByRole("heading", { name: "Вход в Switchboard" })).toBeVisible();
-  await shot(page, "login");
 
   await page.getByLabel("Эл. почта").fill(USERS.agent1);
   await page.getByLabel("Пароль").fill("not-the-password");
@@ -14,7 +13,6 @@ test("wrong password is refused, the right one signs in, sign out returns to log
 
   await login(page, USERS.agent1);
   await expect(page.getByRole("heading", { name: /Здравствуйте/ })).toBeVisible();
-  await shot(page, "home");
 
   await page.getByTestId("user-menu").click();
   await page.getByRole("menuitem", { name: "Выйти" }).click();

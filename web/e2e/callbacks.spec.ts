@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, apiCall, createContact, randomPhone, shot, signedIn, unique, type Record_ } from "./helpers";
+import { USERS, apiCall, createContact, randomPhone, signedIn, unique, type Record_ } from "./helpers";
 
 const PBX = process.env.SB_PBXSIM_URL ?? "http://127.0.0.1:18102";
 
@@ -45,7 +45,6 @@ test("a missed call from a contact creates a call-back task that counts down, an
   await expect(countdown).toContainText(/перезвонить через 1[45]:\d\d/);
   const first = await countdown.textContent();
   await expect(countdown).not.toHaveText(first ?? "", { timeout: 5_000 }); // it ticks
-  await shot(anton.page, "callback-task");
 
   // Anton calls the contact back from his phone; the answered call closes the task.
   await playCall({
@@ -96,7 +95,6 @@ test("an answered call prompts its wrap-up, saved against the call", async ({ br
   await anton.page.getByRole("option").first().click();
   await dialog.getByLabel("Заметка").fill("Просит счёт");
   await dialog.getByLabel("Следующий шаг (задача)").fill("Выставить счёт");
-  await shot(anton.page, "call-wrap-up");
   await dialog.getByRole("button", { name: "Сохранить" }).click();
   await expect(dialog).toHaveCount(0, { timeout: 10_000 });
 
@@ -107,5 +105,74 @@ test("an answered call prompts its wrap-up, saved against the call", async ({ br
   expect(call.deal_id).toBe(deal.data.id);
   const task = await apiCall<Record_>(anton.page, "GET", `/api/v1/tasks/${String(call.follow_up_task_id)}`);
   expect([task.data.title, task.data.related_id]).toEqual(["Выставить счёт", deal.data.id]);
+  await anton.context.close();
+});
+
+test("a wrap-up missed while the page was closed is offered at start, again after Later and a reload, and done in one tab leaves the others live", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const anton = await signedIn(browser, USERS.agent1); // extension 102
+  const me = (await apiCall<{ id: string }>(anton.page, "GET", "/api/v1/auth/me")).data;
+  const phone = randomPhone();
+  const name = `Без итогов ${unique()}`;
+  const contact = await createContact(anton.page, {
+    name,
+    owner_id: me.id,
+    phones: [{ type: "mobile", number: phone }],
+  });
+  await anton.page.close(); // no page of Anton's is open while the call rings, is taken and ends
+
+  await playCall({
+    direction: "inbound",
+    outcome: "answered",
+    extension: "102",
+    number: phone.slice(1),
+    talk_seconds: 2,
+    ring_seconds: 1,
+  });
+  let callId = "";
+  await expect(async () => {
+    const res = await anton.context.request.get(`/api/v1/calls?contact_id=${contact.id}`);
+    const [call] = ((await res.json()) as Page_).items;
+    expect(call?.is_final).toBe(true);
+    callId = call.id;
+  }).toPass({ timeout: 30_000, intervals: [500] });
+
+  const page = await anton.context.newPage();
+  await page.goto("/");
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-live", "true", { timeout: 15_000 });
+  const pending = page.getByTestId("wrap-up-pending");
+  const item = page.locator(`[data-testid="wrap-up-item"][data-call="${callId}"]`);
+  await pending.click();
+  await expect(item).toContainText(name);
+  await item.click();
+  const dialog = page.getByRole("dialog", { name: "Итоги звонка" });
+  await expect(dialog).toContainText(name);
+  await dialog.getByRole("button", { name: "Позже" }).click();
+  await expect(dialog).toHaveCount(0);
+
+  // Deferred, not forgotten: a reload offers it again.
+  await page.reload();
+  await pending.click();
+  await expect(item).toContainText(name);
+
+  // A second tab lists it too; the wrap-up done in the first takes it off there live.
+  const other = await anton.context.newPage();
+  await other.goto("/");
+  await expect(other.getByTestId("connection")).toHaveAttribute("data-live", "true", { timeout: 15_000 });
+  await other.getByTestId("wrap-up-pending").click();
+  const otherItem = other.locator(`[data-testid="wrap-up-item"][data-call="${callId}"]`);
+  await expect(otherItem).toBeVisible();
+
+  await item.click();
+  await dialog.getByLabel("Результат").click();
+  await page.getByRole("option").first().click();
+  await dialog.getByRole("button", { name: "Сохранить" }).click();
+  await expect(dialog).toHaveCount(0, { timeout: 10_000 });
+  await expect(otherItem).toHaveCount(0, { timeout: 15_000 });
+  const awaiting = await anton.context.request.get("/api/v1/calls/awaiting-wrap-up");
+  const left = ((await awaiting.json()) as { items: { call_id: string }[] }).items;
+  expect(left.map((i) => i.call_id)).not.toContain(callId);
   await anton.context.close();
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, apiCall, createContact, shot, signedIn, unique, type Record_ } from "./helpers";
+import { USERS, apiCall, createContact, signedIn, unique, type Record_ } from "./helpers";
 
 test("an edit conflict shows the other person's change and offers reload or overwrite", async ({ browser }) => {
   const a = await signedIn(browser, USERS.agent1);
@@ -26,7 +26,6 @@ test("an edit conflict shows the other person's change and offers reload or over
   await expect(row).toContainText("Версия Антона");
   await expect(row).toContainText("Версия Алины");
   await expect(row).toContainText("Вы оба изменили это поле");
-  await shot(b.page, "conflict-dialog");
 
   // Reload: B's form now shows Anton's version; B's edits are gone.
   await dialog.getByRole("button", { name: "Загрузить их версию" }).click();

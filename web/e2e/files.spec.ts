@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, createContact, realtime, shot, signedIn, unique } from "./helpers";
+import { USERS, createContact, realtime, signedIn, unique } from "./helpers";
 
 // A 64x48 PNG and a small PDF, uploaded as the browser would.
 const PNG = Buffer.from(
@@ -35,7 +35,6 @@ test("files: upload two with progress, preview, download, trash and restore; a s
     await expect(a.page.getByLabel(`Загрузка ${name}`)).toBeVisible();
     await expect(a.page.getByRole("progressbar", { name: `Ход загрузки ${name}` })).toBeAttached();
   }
-  await shot(a.page, "files-uploading");
   release();
   await expect(a.page.getByTestId("file-row")).toHaveCount(2);
   await expect(a.page.getByTestId("file-row").filter({ hasText: "Договор №1.pdf" })).toContainText("400 kB");
@@ -48,7 +47,6 @@ test("files: upload two with progress, preview, download, trash and restore; a s
   const preview = a.page.getByRole("dialog").getByRole("img", { name: "фото.png" });
   await expect(preview).toBeVisible();
   await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
-  await shot(a.page, "files-preview");
   await a.page.keyboard.press("Escape");
 
   // Download the PDF: saved under its own (Cyrillic) name.

@@ -1,7 +1,5 @@
-/** Shared steps of the end-to-end tests: demo accounts, signing in, API calls, screenshots. */
+/** Shared steps of the end-to-end tests (and the README's screenshots): demo accounts, signing in, API calls. */
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 export const PASSWORD = process.env.SB_E2E_PASSWORD ?? "switchboard-demo";
 export const USERS = {
@@ -10,12 +8,6 @@ export const USERS = {
   agent1: "agent1@demo.switchboard", // extension 102
   agent2: "agent2@demo.switchboard", // extension 103
 } as const;
-
-export const SCREENSHOTS = fileURLToPath(new URL("../../docs/screenshots", import.meta.url));
-
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
-}
 
 /** A unique suffix so reruns against one database never collide. */
 export function unique(): string {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { USERS, apiCall, createContact, login, shot, unique, type Record_ } from "./helpers";
+import { USERS, apiCall, createContact, login, unique, type Record_ } from "./helpers";
 
 test("main screens: deals board, tasks, and the phone-sized layout", async ({ page, browser }) => {
   await login(page, USERS.supervisor);
@@ -30,7 +30,6 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   }
   await page.goto("/deals");
   await expect(page.getByRole("region", { name: "Предложение" })).toBeVisible();
-  await shot(page, "deals-board");
   // Move a deal with the keyboard-reachable menu; the pipeline rule limits the choices.
   const newColumn = page.getByRole("region", { name: "Новая" });
   await newColumn.getByRole("button", { name: `Перенести в: ${titles[0]}` }).click();
@@ -48,7 +47,6 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   });
   await page.goto("/tasks?tab=overdue");
   await expect(page.getByRole("row", { name: /Перезвонить/ }).first()).toBeVisible();
-  await shot(page, "tasks-overdue");
   // Due-date filters: whole calendar days in the employee's time zone.
   const word = unique();
   for (const [label, due] of [
@@ -78,16 +76,13 @@ test("main screens: deals board, tasks, and the phone-sized layout", async ({ pa
   await page.getByLabel("Номер", { exact: true }).fill("8 (916) 555-12-34");
   await page.getByRole("button", { name: "Добавить номер" }).click();
   await expect(page.getByText("+7 916 555-12-34")).toBeVisible();
-  await shot(page, "number-list");
 
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const mobile = await phone.newPage();
   await login(mobile, USERS.agent1);
   await mobile.goto(`/contacts/${contact.id}`);
   await expect(mobile.getByRole("heading", { name: String(contact.name) })).toBeVisible();
-  await shot(mobile, "mobile-contact");
   await mobile.getByRole("button", { name: "Меню" }).click();
   await expect(mobile.getByRole("link", { name: "Сделки" })).toBeVisible();
-  await shot(mobile, "mobile-menu");
   await phone.close();
 });

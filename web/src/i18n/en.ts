@@ -242,6 +242,8 @@ export const en = {
     later: "Later",
     save: "Save",
     saved: "Call wrap-up saved",
+    pending: "Calls to wrap up: {{count}}",
+    pendingTitle: "Calls to wrap up",
   },
   calls: {
     log: "Call log",

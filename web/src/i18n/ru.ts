@@ -244,6 +244,8 @@ export const ru: Messages = {
     later: "Позже",
     save: "Сохранить",
     saved: "Итоги звонка сохранены",
+    pending: "Звонки без итогов: {{count}}",
+    pendingTitle: "Звонки без итогов",
   },
   calls: {
     log: "Журнал звонков",

@@ -41,6 +41,7 @@ import { NotificationBell } from "../notifications/NotificationBell";
 import { IncomingCall } from "../telephony/IncomingCall";
 import { useMissedCalls } from "../telephony/missed";
 import { useLivePreferences } from "../preferences/useLivePreferences";
+import { WrapUps } from "../telephony/WrapUpDialog";
 
 const NAV = [
   { to: "/", key: "home", icon: IconHome, type: null },
@@ -136,16 +137,18 @@ export function Layout() {
             <UnstyledButton component={Link} to="/" aria-label={t("app.name")}>
               <Group gap={6} wrap="nowrap">
                 <img src="/favicon.svg" alt="" width={26} height={26} />
-                <Text fw={700} size="lg">
+                {/* On a phone the header's buttons need the room (the link keeps its label). */}
+                <Text fw={700} size="lg" visibleFrom="xs">
                   Switchboard
                 </Text>
               </Group>
             </UnstyledButton>
           </Group>
-          <Group gap="md" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             <SearchPalette />
             <ConnectionStatus />
             <NotificationBell />
+            <WrapUps />
             {unseen > 0 && (
               <Tooltip label={t("calls.missedBadge", { count: unseen })}>
                 <Indicator label={unseen} size={16} color="red" offset={4}>

@@ -4,7 +4,7 @@
  *   `call.incoming` {call_id, from_number, line_number, started_at, contact: {id, name, company} | null}
  * (telephony/notify.py; the API has already matched the number, so `contact` is null only for
  * an unknown caller). The popup closes when the call record (private-calls) says the call is
- * over, or after a while. The wrap-up dialog after an answered call is mounted with it.
+ * over, or after a while. (The wrap-up after an answered call: WrapUpDialog.tsx, in the header.)
  */
 import { useEffect, useRef, useState } from "react";
 import { Button, CloseButton, Group, Paper, Stack, Text, Textarea, ThemeIcon, Transition } from "@mantine/core";
@@ -20,7 +20,6 @@ import { useCreate } from "../entities/api";
 import { formatPhone } from "../lib/format";
 import { useDial } from "./PhoneLink";
 import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
-import { WrapUpDialog } from "./WrapUpDialog";
 
 /** Where the call is, from the call record: ringing, answered, missed, or over. */
 export type CallPhase = "ringing" | "talking" | "missed" | "ended";
@@ -179,138 +178,135 @@ export function IncomingCall() {
   };
 
   return (
-    <>
-      <WrapUpDialog />
-      <Transition mounted={call !== null} transition="slide-left" duration={200}>
-        {(styles) => (
-          <Paper
-            style={{
-              ...styles,
-              position: "fixed",
-              top: 72,
-              right: 16,
-              maxHeight: "calc(100vh - 88px)",
-              overflowY: "auto",
-              zIndex: 400,
-              width: "min(360px, calc(100vw - 32px))",
-            }}
-            shadow="xl"
-            withBorder
-            p="md"
-            radius="md"
-            role="region"
-            aria-live="assertive"
-            aria-label={t("calls.incoming")}
-            data-testid="incoming-call"
-          >
-            {call && (
-              <Stack gap="xs">
-                <Group justify="space-between" wrap="nowrap">
-                  <Group gap="sm" wrap="nowrap">
-                    <ThemeIcon
-                      color={phase === "missed" ? "red" : phase === "ended" ? "gray" : "green"}
-                      radius="xl"
-                      size="lg"
-                      className={phase === "ringing" ? "sb-ringing" : undefined}
-                    >
-                      {phase === "talking" ? (
-                        <IconPhoneCall size={18} />
-                      ) : phase === "ringing" ? (
-                        <IconPhoneIncoming size={18} />
-                      ) : (
-                        <IconPhoneOff size={18} />
-                      )}
-                    </ThemeIcon>
-                    <div>
-                      <Text
-                        fw={700}
-                        c={phase === "missed" ? "red" : undefined}
-                        data-testid="call-phase"
-                        data-phase={phase}
-                      >
-                        {t(TITLES[phase])}
-                      </Text>
-                      <Text size="sm" ff="monospace">
-                        {formatPhone(call.from_number)}
-                      </Text>
-                    </div>
-                  </Group>
-                  <CloseButton aria-label={t("calls.dismiss")} onClick={close} />
-                </Group>
-                {contact ? (
-                  <Text size="lg" fw={600} data-testid="incoming-contact">
-                    {contact.name}
-                    {contact.company && (
-                      <Text span c="dimmed" size="sm">
-                        {" "}
-                        · {contact.company}
-                      </Text>
+    <Transition mounted={call !== null} transition="slide-left" duration={200}>
+      {(styles) => (
+        <Paper
+          style={{
+            ...styles,
+            position: "fixed",
+            top: 72,
+            right: 16,
+            maxHeight: "calc(100vh - 88px)",
+            overflowY: "auto",
+            zIndex: 400,
+            width: "min(360px, calc(100vw - 32px))",
+          }}
+          shadow="xl"
+          withBorder
+          p="md"
+          radius="md"
+          role="region"
+          aria-live="assertive"
+          aria-label={t("calls.incoming")}
+          data-testid="incoming-call"
+        >
+          {call && (
+            <Stack gap="xs">
+              <Group justify="space-between" wrap="nowrap">
+                <Group gap="sm" wrap="nowrap">
+                  <ThemeIcon
+                    color={phase === "missed" ? "red" : phase === "ended" ? "gray" : "green"}
+                    radius="xl"
+                    size="lg"
+                    className={phase === "ringing" ? "sb-ringing" : undefined}
+                  >
+                    {phase === "talking" ? (
+                      <IconPhoneCall size={18} />
+                    ) : phase === "ringing" ? (
+                      <IconPhoneIncoming size={18} />
+                    ) : (
+                      <IconPhoneOff size={18} />
                     )}
-                  </Text>
-                ) : (
-                  <Text c="dimmed">{t("calls.unknown")}</Text>
-                )}
-                {call.line_number && (
-                  <Text size="xs" c="dimmed">
-                    {t("calls.line", { number: formatPhone(call.line_number) })}
-                  </Text>
-                )}
-                <Group gap="xs">
-                  {phase === "missed" && (
-                    <Button
-                      size="xs"
-                      color="green"
-                      leftSection={<IconPhoneCall size={14} />}
-                      loading={dial.isPending}
-                      onClick={() => dial.mutate(call.from_number)}
+                  </ThemeIcon>
+                  <div>
+                    <Text
+                      fw={700}
+                      c={phase === "missed" ? "red" : undefined}
+                      data-testid="call-phase"
+                      data-phase={phase}
                     >
-                      {t("calls.callBack")}
-                    </Button>
+                      {t(TITLES[phase])}
+                    </Text>
+                    <Text size="sm" ff="monospace">
+                      {formatPhone(call.from_number)}
+                    </Text>
+                  </div>
+                </Group>
+                <CloseButton aria-label={t("calls.dismiss")} onClick={close} />
+              </Group>
+              {contact ? (
+                <Text size="lg" fw={600} data-testid="incoming-contact">
+                  {contact.name}
+                  {contact.company && (
+                    <Text span c="dimmed" size="sm">
+                      {" "}
+                      · {contact.company}
+                    </Text>
                   )}
-                  {contact ? (
-                    <Button size="xs" variant="light" component={Link} to={`/contacts/${contact.id}`}>
-                      {t("calls.openContact")}
-                    </Button>
-                  ) : (
-                    <Button
-                      size="xs"
-                      variant="light"
-                      component={Link}
-                      to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
-                    >
-                      {t("calls.createContact")}
-                    </Button>
-                  )}
+                </Text>
+              ) : (
+                <Text c="dimmed">{t("calls.unknown")}</Text>
+              )}
+              {call.line_number && (
+                <Text size="xs" c="dimmed">
+                  {t("calls.line", { number: formatPhone(call.line_number) })}
+                </Text>
+              )}
+              <Group gap="xs">
+                {phase === "missed" && (
                   <Button
                     size="xs"
-                    variant="default"
-                    component={Link}
-                    to={`/tasks/new?related_type=calls&related_id=${call.call_id}&title=${encodeURIComponent(
-                      t("calls.taskTitle", { who: contact?.name ?? formatPhone(call.from_number) }),
-                    )}`}
+                    color="green"
+                    leftSection={<IconPhoneCall size={14} />}
+                    loading={dial.isPending}
+                    onClick={() => dial.mutate(call.from_number)}
                   >
-                    {t("calls.quickTask")}
-                  </Button>
-                </Group>
-                <Textarea
-                  aria-label={t("calls.quickNote")}
-                  placeholder={t("calls.quickNote")}
-                  value={note}
-                  onChange={(e) => setNote(e.currentTarget.value)}
-                  autosize
-                  minRows={2}
-                  maxRows={6}
-                />
-                {note.trim() && (
-                  <Button size="xs" w="fit-content" onClick={saveNote} loading={createNote.isPending}>
-                    {t("calls.saveNote")}
+                    {t("calls.callBack")}
                   </Button>
                 )}
-              </Stack>
-            )}
-          </Paper>
-        )}
-      </Transition>
-    </>
+                {contact ? (
+                  <Button size="xs" variant="light" component={Link} to={`/contacts/${contact.id}`}>
+                    {t("calls.openContact")}
+                  </Button>
+                ) : (
+                  <Button
+                    size="xs"
+                    variant="light"
+                    component={Link}
+                    to={`/contacts/new?phone=${encodeURIComponent(call.from_number)}`}
+                  >
+                    {t("calls.createContact")}
+                  </Button>
+                )}
+                <Button
+                  size="xs"
+                  variant="default"
+                  component={Link}
+                  to={`/tasks/new?related_type=calls&related_id=${call.call_id}&title=${encodeURIComponent(
+                    t("calls.taskTitle", { who: contact?.name ?? formatPhone(call.from_number) }),
+                  )}`}
+                >
+                  {t("calls.quickTask")}
+                </Button>
+              </Group>
+              <Textarea
+                aria-label={t("calls.quickNote")}
+                placeholder={t("calls.quickNote")}
+                value={note}
+                onChange={(e) => setNote(e.currentTarget.value)}
+                autosize
+                minRows={2}
+                maxRows={6}
+              />
+              {note.trim() && (
+                <Button size="xs" w="fit-content" onClick={saveNote} loading={createNote.isPending}>
+                  {t("calls.saveNote")}
+                </Button>
+              )}
+            </Stack>
+          )}
+        </Paper>
+      )}
+    </Transition>
   );
 }

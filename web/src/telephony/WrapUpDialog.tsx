@@ -6,29 +6,43 @@
  * (telephony/call_followups.py). The employee picks an outcome (the list admins edit),
  * writes a note and may add a follow-up task; the API links them to the call, the contact
  * and the contact's open deal.
+ *
+ * The personal channel is not replayed, and "Later" only closes the dialog: the header lists
+ * the calls still to wrap up (GET /api/v1/calls/awaiting-wrap-up, asked at start and on every
+ * (re)subscription), so a deferred wrap-up, or one for a call that ended while no page was
+ * open, is offered again. A wrap-up done in another tab takes the call off the list live
+ * (its change event names `wrapped_up_at`).
  */
-import { useState } from "react";
-import { Button, Group, Modal, Select, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { useEffect, useState } from "react";
+import {
+  ActionIcon,
+  Button,
+  Group,
+  Indicator,
+  Modal,
+  Popover,
+  ScrollArea,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { IconClipboardCheck } from "@tabler/icons-react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Schemas } from "../api/schema";
 import { useMe } from "../auth/AuthProvider";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { formatDuration, formatPhone } from "../lib/format";
-import { useChannel } from "../realtime/RealtimeProvider";
+import { formatDateTime, formatDuration, formatPhone } from "../lib/format";
+import { useChannel, useRealtime } from "../realtime/RealtimeProvider";
 
-export interface WrapUpPrompt {
-  call_id: string;
-  direction: string;
-  number: string | null;
-  talk_seconds: number | null;
-  contact_id: string | null;
-  contact_name: string | null;
-  deal_id: string | null;
-  deal_title: string | null;
-}
+export type WrapUpPrompt = Schemas["WrapUpPrompt"];
 
 function parsePrompt(raw: unknown): WrapUpPrompt | null {
   let value: unknown = raw;
@@ -47,8 +61,20 @@ interface OutcomePage {
   items: Schemas["CallOutcome"][];
 }
 
+const AWAITING_KEY = ["wrap-ups", "awaiting"] as const;
+
+/** My answered calls still to wrap up (the last day's), most recent first. */
+function useAwaitingWrapUps() {
+  return useQuery({
+    queryKey: AWAITING_KEY,
+    queryFn: async ({ signal }) =>
+      (await api.get<Schemas["WrapUpQueue"]>("/api/v1/calls/awaiting-wrap-up", { signal })).data.items,
+  });
+}
+
 function WrapUpForm({ prompt, onDone }: { prompt: WrapUpPrompt; onDone: () => void }) {
   const { t } = useTranslation();
+  const client = useQueryClient();
   const [outcome, setOutcome] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [followUp, setFollowUp] = useState("");
@@ -70,8 +96,11 @@ function WrapUpForm({ prompt, onDone }: { prompt: WrapUpPrompt; onDone: () => vo
       ).data,
     onSuccess: () => {
       notifications.show({ color: "green", message: t("wrapUp.saved") });
+      client.setQueryData<WrapUpPrompt[]>(AWAITING_KEY, (items) => items?.filter((i) => i.call_id !== prompt.call_id));
       onDone();
     },
+    // Wrapped up meanwhile, or no longer there: the list says what is left.
+    onError: () => void client.invalidateQueries({ queryKey: AWAITING_KEY }),
   });
   return (
     <Stack gap="sm">
@@ -122,27 +151,120 @@ function WrapUpForm({ prompt, onDone }: { prompt: WrapUpPrompt; onDone: () => vo
   );
 }
 
-export function WrapUpDialog() {
+function describe(prompt: WrapUpPrompt): string {
+  return prompt.contact_name ?? (prompt.number ? formatPhone(prompt.number) : "");
+}
+
+/** The header's "calls to wrap up" button and its list; choosing a call opens its wrap-up. */
+function AwaitingList({ items, onOpen }: { items: WrapUpPrompt[]; onOpen: (prompt: WrapUpPrompt) => void }) {
+  const { t } = useTranslation();
+  const [opened, setOpened] = useState(false);
+  const label = t("wrapUp.pending", { count: items.length });
+  return (
+    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={320} withArrow shadow="md">
+      <Popover.Target>
+        <Tooltip label={label}>
+          <Indicator label={items.length} size={16} color="orange" offset={4}>
+            <ActionIcon
+              variant="light"
+              color="orange"
+              size="lg"
+              aria-label={label}
+              data-testid="wrap-up-pending"
+              data-count={items.length}
+              onClick={() => setOpened((o) => !o)}
+            >
+              <IconClipboardCheck size={18} />
+            </ActionIcon>
+          </Indicator>
+        </Tooltip>
+      </Popover.Target>
+      <Popover.Dropdown p="xs" role="dialog" aria-label={t("wrapUp.pendingTitle")}>
+        <Title order={2} size="h5" mb="xs">
+          {t("wrapUp.pendingTitle")}
+        </Title>
+        <ScrollArea.Autosize mah={360}>
+          <Stack gap={4}>
+            {items.map((item) => (
+              <UnstyledButton
+                key={item.call_id}
+                p="xs"
+                style={{ borderRadius: 6 }}
+                data-testid="wrap-up-item"
+                data-call={item.call_id}
+                onClick={() => {
+                  setOpened(false);
+                  onOpen(item);
+                }}
+              >
+                <Text size="sm" fw={600}>
+                  {describe(item)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {[
+                    t(`options.direction.${item.direction}`),
+                    item.ended_at && formatDateTime(item.ended_at),
+                    item.talk_seconds !== null && formatDuration(item.talk_seconds),
+                  ]
+                    .filter(Boolean)
+                    .join(" · ")}
+                </Text>
+              </UnstyledButton>
+            ))}
+          </Stack>
+        </ScrollArea.Autosize>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
+/** The wrap-up dialog (opened by the prompt, or from the list of calls still to wrap up). */
+export function WrapUps() {
   const { t } = useTranslation();
   const me = useMe();
+  const client = useQueryClient();
+  const { applier } = useRealtime();
+  const awaiting = useAwaitingWrapUps();
   const [prompt, setPrompt] = useState<WrapUpPrompt | null>(null);
+  const refresh = () => void client.invalidateQueries({ queryKey: AWAITING_KEY });
   useChannel(`private-user.${me.id}`, (channel) => {
     const open = (raw: unknown) => {
       const data = parsePrompt(raw);
-      if (data) setPrompt(data);
+      if (!data) return;
+      setPrompt(data);
+      refresh();
     };
+    // A (re)subscription may have missed prompts: ask the API what is still to wrap up.
     channel.bind("call.wrap_up", open);
-    return () => channel.unbind("call.wrap_up", open);
+    channel.bind("pusher:subscription_succeeded", refresh);
+    return () => {
+      channel.unbind("call.wrap_up", open);
+      channel.unbind("pusher:subscription_succeeded", refresh);
+    };
   });
+  // Wrapped up elsewhere (another tab, a supervisor): off the list, and its dialog closes.
+  useEffect(
+    () =>
+      applier.subscribe((change) => {
+        if (change.type !== "calls" || !change.fields.includes("wrapped_up_at")) return;
+        void client.invalidateQueries({ queryKey: AWAITING_KEY });
+        setPrompt((current) => (current?.call_id === change.id ? null : current));
+      }),
+    [applier, client],
+  );
+  const items = awaiting.data ?? [];
   return (
-    <Modal
-      opened={prompt !== null}
-      onClose={() => setPrompt(null)}
-      title={t("wrapUp.title")}
-      centered
-      data-testid="wrap-up-dialog"
-    >
-      {prompt && <WrapUpForm key={prompt.call_id} prompt={prompt} onDone={() => setPrompt(null)} />}
-    </Modal>
+    <>
+      {items.length > 0 && <AwaitingList items={items} onOpen={setPrompt} />}
+      <Modal
+        opened={prompt !== null}
+        onClose={() => setPrompt(null)}
+        title={t("wrapUp.title")}
+        centered
+        data-testid="wrap-up-dialog"
+      >
+        {prompt && <WrapUpForm key={prompt.call_id} prompt={prompt} onDone={() => setPrompt(null)} />}
+      </Modal>
+    </>
   );
 }

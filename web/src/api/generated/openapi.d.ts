@@ -514,6 +514,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/awaiting-wrap-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My answered calls still to wrap up
+         * @description The caller's answered calls (from the PBX, with a customer) that ended within `within_hours` and have no wrap-up yet, the most recent first, each as the `call.wrap_up` prompt describes it (at most 50). A page asks at start and on every reconnect, so a deferred wrap-up, or one for a call that ended while no page was open, is offered again.
+         */
+        get: operations["ApiV1CallsAwaitingWrapUpAwaitingWrapUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/dial": {
         parameters: {
             query?: never;
@@ -2761,6 +2781,23 @@ export interface components {
         UsersPage: {
             items: components["schemas"]["User"][];
             next_cursor: string | null;
+        };
+        /** WrapUpPrompt */
+        WrapUpPrompt: {
+            /** Format: uuid */
+            call_id: string;
+            contact_id: string | null;
+            contact_name: string | null;
+            deal_id: string | null;
+            deal_title: string | null;
+            direction: string;
+            ended_at: string | null;
+            number: string | null;
+            talk_seconds: number | null;
+        };
+        /** WrapUpQueue */
+        WrapUpQueue: {
+            items: components["schemas"]["WrapUpPrompt"][];
         };
         /** WrapUpRequest */
         WrapUpRequest: {
@@ -5145,6 +5182,56 @@ export interface operations {
             };
             /** @description A field's value is not acceptable */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1CallsAwaitingWrapUpAwaitingWrapUp: {
+        parameters: {
+            query?: {
+                /** @description How far back, in hours, a call may have ended. */
+                within_hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrapUpQueue"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_302_FOUND
 
@@ -15,8 +15,8 @@ from switchboard_api.auth.guards import entity_route
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
 from switchboard_api.calls.entity import CALLS
-from switchboard_api.calls.schemas import Call, DialRequest, WrapUpRequest
-from switchboard_api.calls.wrap_up import wrap_up_call
+from switchboard_api.calls.schemas import Call, DialRequest, WrapUpQueue, WrapUpRequest
+from switchboard_api.calls.wrap_up import calls_awaiting_wrap_up, wrap_up_call
 from switchboard_api.lifecycle.changes import to_read
 from switchboard_api.lifecycle.http import ETAG_HEADER, LOCATION_HEADER, etag, problems
 from switchboard_api.lifecycle.routes import lifecycle_router
@@ -106,6 +106,35 @@ async def wrap_up(
     return Response(record, status_code=HTTP_201_CREATED, headers={"ETag": etag(row["version"])})
 
 
+WithinHours = Annotated[
+    int,
+    Parameter(ge=1, le=168, description="How far back, in hours, a call may have ended."),
+]
+
+
+@get(
+    "/awaiting-wrap-up",
+    name="calls:awaiting_wrap_up",
+    summary="My answered calls still to wrap up",
+    description=(
+        "The caller's answered calls (from the PBX, with a customer) that ended within "
+        "`within_hours` and have no wrap-up yet, the most recent first, each as the "
+        "`call.wrap_up` prompt describes it (at most 50). A page asks at start and on every "
+        "reconnect, so a deferred wrap-up, or one for a call that ended while no page was "
+        "open, is offered again."
+    ),
+    opt=entity_route(CALLS.name, Action.READ),
+    responses=problems(400),
+)
+async def awaiting_wrap_up(
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    within_hours: WithinHours = 24,
+) -> WrapUpQueue:
+    """List my calls awaiting a wrap-up."""
+    return await calls_awaiting_wrap_up(resources.sessionmaker, principal, within_hours)
+
+
 def calls_router() -> Router:
     """Every calls route."""
-    return lifecycle_router(CALLS, extra=[dial_call, call_recording, wrap_up])
+    return lifecycle_router(CALLS, extra=[dial_call, call_recording, wrap_up, awaiting_wrap_up])

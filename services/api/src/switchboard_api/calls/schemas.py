@@ -105,3 +105,25 @@ class WrapUpRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     outcome_id: uuid.UUID
     note: Annotated[str, Meta(min_length=1, max_length=10_000)] | None = None
     follow_up: FollowUp | None = None
+
+
+class WrapUpPrompt(msgspec.Struct, kw_only=True):
+    """An answered call waiting for its wrap-up: what the wrap-up dialog needs to open
+    without another request (sent as ``call.wrap_up`` when the call ends, and listed by
+    ``GET /api/v1/calls/awaiting-wrap-up``)."""
+
+    call_id: uuid.UUID
+    direction: str
+    number: str | None
+    talk_seconds: int | None
+    ended_at: datetime | None
+    contact_id: uuid.UUID | None
+    contact_name: str | None
+    deal_id: uuid.UUID | None
+    deal_title: str | None
+
+
+class WrapUpQueue(msgspec.Struct, kw_only=True):
+    """The caller's answered calls still waiting for a wrap-up, the most recent first."""
+
+    items: list[WrapUpPrompt]

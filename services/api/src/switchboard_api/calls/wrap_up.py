@@ -9,22 +9,29 @@ contact, else about the call; the call names all of them (``outcome_id``, ``deal
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard_api.auth.permissions import Action, Role, require
 from switchboard_api.auth.principal import Principal
 from switchboard_api.call_outcomes.entity import CALL_OUTCOMES
+from switchboard_api.calls import repository as calls_repo
 from switchboard_api.calls.entity import CALLS
-from switchboard_api.calls.schemas import WrapUpRequest
+from switchboard_api.calls.schemas import WrapUpPrompt, WrapUpQueue, WrapUpRequest
 from switchboard_api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
 from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.notes.entity import NOTES
-from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.platform.unit_of_work import UnitOfWork, read_session
 from switchboard_api.tasks.entity import TASKS
 from switchboard_api.telephony import followups_repository as repo
+from switchboard_api.telephony.call_followups import external_number
+
+#: The most calls the wrap-up list offers at once (older ones wait for these to be done).
+AWAITING_LIMIT = 50
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -91,3 +98,30 @@ async def wrap_up_call(
         )
         values["follow_up_task_id"] = task.row["id"]
     return await calls.update(call, values)
+
+
+async def calls_awaiting_wrap_up(
+    sessions: async_sessionmaker[AsyncSession], principal: Principal, within_hours: int
+) -> WrapUpQueue:
+    """The caller's answered calls that ended within the last ``within_hours`` hours and are
+    not wrapped up yet (deferred with "Later", or ended while no page of theirs was open)."""
+    require(principal, CALLS.name, Action.READ)
+    since = datetime.now(UTC) - timedelta(hours=within_hours)
+    async with read_session(sessions) as session:
+        rows = await calls_repo.awaiting_wrap_up(session, principal.user_id, since, AWAITING_LIMIT)
+    return WrapUpQueue(
+        items=[
+            WrapUpPrompt(
+                call_id=row["call_id"],
+                direction=row["direction"],
+                number=external_number(row),
+                talk_seconds=row["talk_seconds"],
+                ended_at=row["ended_at"],
+                contact_id=row["contact_id"],
+                contact_name=row["contact_name"],
+                deal_id=row["deal_id"],
+                deal_title=row["deal_title"],
+            )
+            for row in rows
+        ]
+    )

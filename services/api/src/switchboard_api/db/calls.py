@@ -28,6 +28,11 @@ CALL_DIRECTIONS = ("inbound", "outbound", "internal")
 CALL_STATUSES = ("ringing", "in_progress", "completed", "missed", "failed")
 RECORDING_STATUSES = ("none", "pending", "stored", "failed", "expired")
 """``expired``: stored once, deleted from S3 by the recording retention (the call stays)."""
+AWAITING_WRAP_UP = (
+    "wrapped_up_at IS NULL AND answered_at IS NOT NULL AND is_final AND deleted_at IS NULL"
+    " AND direction <> 'internal' AND provider <> 'manual'"
+)
+"""An answered call of the PBX's, with a customer, that ended and is not wrapped up yet."""
 
 
 class Call(LifecycleColumns, Base):
@@ -65,6 +70,14 @@ class Call(LifecycleColumns, Base):
         # Search finds calls by the start of either number (migration 0013).
         Index("ix_calls_from_number_prefix", text("from_number text_pattern_ops")),
         Index("ix_calls_to_number_prefix", text("to_number text_pattern_ops")),
+        # An employee's answered calls still to wrap up, most recent first (migration 0017);
+        # the predicate is calls/repository.py's awaiting_wrap_up_condition, word for word.
+        Index(
+            "ix_calls_awaiting_wrap_up",
+            "employee_id",
+            text("ended_at DESC"),
+            postgresql_where=text(AWAITING_WRAP_UP),
+        ),
     )
 
     provider: Mapped[str] = mapped_column(String(32), nullable=False)

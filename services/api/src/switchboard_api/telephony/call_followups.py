@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from switchboard_api.calls.schemas import WrapUpPrompt
 from switchboard_api.contacts.entity import CONTACTS
 from switchboard_api.deals.entity import DEALS
 from switchboard_api.lifecycle.repository import LifecycleRepository, Row
@@ -48,20 +49,6 @@ CALL_BACK_WORDS = {
 
 WRAP_UP_PROMPT = "call.wrap_up"
 """The personal-channel event that opens the wrap-up dialog."""
-
-
-class WrapUpPrompt(msgspec.Struct, kw_only=True):
-    """What the wrap-up dialog needs to open without another request."""
-
-    call_id: uuid.UUID
-    direction: str
-    number: str | None
-    talk_seconds: int | None
-    ended_at: datetime | None
-    contact_id: uuid.UUID | None
-    contact_name: str | None
-    deal_id: uuid.UUID | None
-    deal_title: str | None
 
 
 def external_number(call: Row) -> str | None:
