@@ -24,7 +24,14 @@ from switchboard_shared.pusher import sign_request
 
 from fixtures.auth import UserFactory
 from realtime_support.jsclient import JsClient, ensure_node_modules
-from realtime_support.people import Person, api, harness_config, sign_in_person, unique_name
+from realtime_support.people import (
+    Person,
+    api,
+    entity_event,
+    harness_config,
+    sign_in_person,
+    unique_name,
+)
 
 # Offsets come from the stack's worker (sequencer + relay): one NOTIFY round trip each.
 EVENT_WAIT = 10.0
@@ -42,20 +49,6 @@ async def person(
     base_url: str, users: UserFactory, settings: ApiSettings, role: str = "agent"
 ) -> Person:
     return await sign_in_person(base_url, users, settings, role)
-
-
-def entity_event(channel: str, contact_id: str, action: str) -> Any:
-    def match(line: dict[str, Any]) -> bool:
-        data = line.get("data") or {}
-        return (
-            line["type"] == "event"
-            and line["channel"] == channel
-            and line["event"] == "entity.changed"
-            and data.get("id") == contact_id
-            and data.get("action") == action
-        )
-
-    return match
 
 
 async def test_api_write_reaches_pusher_js_on_private_and_presence_channels(

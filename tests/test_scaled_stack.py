@@ -26,7 +26,15 @@ from switchboard_realtime.settings import RealtimeSettings
 
 from fixtures.auth import UserFactory
 from realtime_support.jsclient import JsClient, ensure_node_modules
-from realtime_support.people import Api, Person, api, harness_config, sign_in_person, unique_name
+from realtime_support.people import (
+    Api,
+    Person,
+    api,
+    entity_event,
+    harness_config,
+    sign_in_person,
+    unique_name,
+)
 from realtime_support.procs import wait_until
 from realtime_support.stream import Applied, WriteStream, wait_applied
 from realtime_support.supervised import running_pids
@@ -211,8 +219,9 @@ async def test_presence_and_fan_out_across_nodes(
     async with api(base_url, bob) as bob_api:
         await bob_api.patch_contact(contact["id"], contact["version"], company="Across")
     for client in (a, b):
+        # The contact's "created" event may reach the channel after the subscriptions.
         got = await client.wait_for(
-            lambda m: m["type"] == "event" and m["channel"] == record, EVENT_WAIT, "the update"
+            entity_event(record, contact["id"], "updated"), EVENT_WAIT, "the update"
         )
         assert got["data"]["id"] == contact["id"]
         assert got["data"]["fields"] == ["company"]

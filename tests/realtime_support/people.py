@@ -181,3 +181,20 @@ def harness_config(
 def unique_name(prefix: str = "rt-e2e") -> str:
     """A contact name no other test uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def entity_event(channel: str, record_id: str, action: str) -> Any:
+    """A matcher for the ``entity.changed`` event of one record and action on a channel (a
+    subscriber may first hear the record's earlier events: the relay publishes them late)."""
+
+    def match(line: dict[str, Any]) -> bool:
+        data = line.get("data") or {}
+        return (
+            line["type"] == "event"
+            and line["channel"] == channel
+            and line["event"] == "entity.changed"
+            and data.get("id") == record_id
+            and data.get("action") == action
+        )
+
+    return match
