@@ -7,22 +7,28 @@ const PNG = Buffer.from(
   "base64",
 );
 
-test("avatar: I upload mine; another browser's presence avatars show it live", async ({ browser }) => {
+test("avatar: I upload mine; another browser's presence avatars, record fields and the employee list show it live", async ({
+  browser,
+}) => {
   // A fresh employee: the demo accounts keep their initials for the other specs' screenshots.
   const admin = await signedIn(browser, USERS.admin);
   const email = `avatar-${unique()}@example.test`;
+  const fullName = `Аватар ${unique()}`;
   const user = await apiCall<Record_>(admin.page, "POST", "/api/v1/users", {
     email,
-    full_name: `Аватар ${unique()}`,
+    full_name: fullName,
     role: "agent",
     password: PASSWORD,
   });
   expect(user.status, JSON.stringify(user.data)).toBe(201);
-  const contact = await createContact(admin.page, { name: `Клиент ${unique()}` });
+  const contact = await createContact(admin.page, { name: `Клиент ${unique()}`, owner_id: user.data.id });
   const me = await signedIn(browser, email, `/contacts/${contact.id}`);
   await admin.page.goto(`/contacts/${contact.id}`);
   const seen = admin.page.getByTestId("presence").getByTestId("user-avatar");
   await expect(seen).toHaveAttribute("data-avatar", "initials");
+  // The contact's owner field: the employee's initials beside the name, until a picture exists.
+  const owner = admin.page.getByTestId("user-chip").filter({ hasText: fullName }).first().locator("[data-avatar]");
+  await expect(owner).toHaveAttribute("data-avatar", "initials");
 
   await me.page.getByTestId("user-menu").click();
   await me.page.getByRole("menuitem", { name: "Аватар" }).click();
@@ -36,6 +42,13 @@ test("avatar: I upload mine; another browser's presence avatars show it live", a
   await expect(seen).toHaveAttribute("data-avatar", "image", { timeout: 20_000 });
   await expect.poll(() => seen.locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
   await expect(me.page.getByTestId("user-menu").getByTestId("user-avatar")).toHaveAttribute("data-avatar", "image");
+  await expect(owner).toHaveAttribute("data-avatar", "image");
+  // The employee list shows it beside the name.
+  await admin.page.goto(`/users?q=${encodeURIComponent(fullName)}`);
+  await expect(admin.page.locator(`tr[data-id="${user.data.id}"] [data-avatar]`)).toHaveAttribute(
+    "data-avatar",
+    "image",
+  );
 
   await me.context.close();
   await admin.context.close();

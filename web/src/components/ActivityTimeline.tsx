@@ -18,7 +18,7 @@ import { RecordingPlayer } from "../telephony/RecordingPlayer";
 import { OptionBadge } from "./FieldValue";
 import { HistoryEntryView } from "./HistoryTimeline";
 import { MentionText } from "./MentionText";
-import { UserName } from "./People";
+import { UserChip } from "./People";
 
 type Item = Schemas["TimelineItem"];
 type Kind = Item["kind"];
@@ -54,7 +54,7 @@ function CallEntry({ call }: { call: Schemas["Call"] }) {
       </Group>
       {call.employee_id && (
         <Text size="xs" c="dimmed">
-          <UserName id={call.employee_id} />
+          <UserChip id={call.employee_id} />
         </Text>
       )}
       {call.recording_status === "stored" && <RecordingPlayer callId={call.id} duration={call.recording_duration} />}
@@ -69,7 +69,7 @@ function Entry({ item, type }: { item: Item; type: string }) {
       <Stack gap={2}>
         <MentionText body={item.note.body} />
         <Text size="xs" c="dimmed">
-          <UserName id={item.note.author_id} />
+          <UserChip id={item.note.author_id} />
         </Text>
       </Stack>
     );

@@ -13,7 +13,7 @@ import {
 } from "../lib/format";
 import { DueCountdown } from "../telephony/DueCountdown";
 import { PhoneLink } from "../telephony/PhoneLink";
-import { RecordLink, UserName } from "./People";
+import { RecordLink, UserChip } from "./People";
 
 const STAGE_COLORS: Record<string, string> = {
   new: "gray",
@@ -95,7 +95,7 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
     case "size":
       return value === null || value === undefined ? none : <>{formatSize(value)}</>;
     case "user":
-      return <UserName id={value as string | null} />;
+      return <UserChip id={value as string | null} />;
     case "contact":
       return <RecordLink type="contacts" id={value as string | null} />;
     case "call":

@@ -43,6 +43,40 @@ export function UserAvatar({
   );
 }
 
+/** An employee's avatar beside their written name: decorative (the name is what is read
+ * out), their picture, else their initials in their own colour, so two people with the same
+ * initials still look apart. */
+export function NamedAvatar({ id, name, size = 20 }: { id: string; name: string | null; size?: number }) {
+  const src = useUserAvatar(id, "small");
+  return (
+    <Avatar
+      size={size}
+      color="initials"
+      name={name ?? ""}
+      radius="xl"
+      src={src}
+      alt=""
+      aria-hidden
+      data-avatar={src ? "image" : "initials"}
+    >
+      {name ? initials(name) : null}
+    </Avatar>
+  );
+}
+
+/** An employee in a list, a card or a field: a small avatar and the name. */
+export function UserChip({ id }: { id: string | null | undefined }) {
+  const { t } = useTranslation();
+  const name = useUserName(id);
+  if (!id) return <>{t("common.none")}</>;
+  return (
+    <span className="sb-user-chip" data-testid="user-chip">
+      <NamedAvatar id={id} name={name} />
+      <span>{name ?? "…"}</span>
+    </span>
+  );
+}
+
 export function RecordLink({ type, id }: { type: string; id: string | null | undefined }) {
   const { t } = useTranslation();
   const record = useRecord(type, id ?? undefined);

@@ -22,7 +22,7 @@ import { ApiError } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { can } from "../auth/permissions";
 import { errorText } from "../components/ApiErrorAlert";
-import { RecordLink, UserName } from "../components/People";
+import { RecordLink, UserChip } from "../components/People";
 import { useEntityList, useUpdate } from "../entities/api";
 import { DEAL_STAGES, STAGE_TRANSITIONS as TRANSITIONS, type EntityRecord } from "../entities/registry";
 import { focusWhenReady } from "../lib/focus";
@@ -89,7 +89,7 @@ function DealCard({
         </Text>
       )}
       <Text size="xs" c="dimmed">
-        <UserName id={deal.owner_id as string | null} />
+        <UserChip id={deal.owner_id as string | null} />
       </Text>
     </Paper>
   );

@@ -48,7 +48,8 @@ import {
   type FieldDef,
 } from "../entities/registry";
 import { focusWhenReady } from "../lib/focus";
-import { dayBound, formatDateTime } from "../lib/format";
+import { asText, dayBound, formatDateTime } from "../lib/format";
+import { NamedAvatar } from "../components/People";
 import { RecordCards } from "./RecordCards";
 
 function columnField(def: EntityDef, name: string): FieldDef {
@@ -382,6 +383,7 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
                     <Table.Td key={c.name} className={NOWRAP.has(c.kind) ? "sb-nowrap" : undefined}>
                       {i === 0 ? (
                         <Group gap={4} wrap="nowrap">
+                          {type === "users" && <NamedAvatar id={record.id} name={asText(record.full_name)} size={24} />}
                           <Anchor
                             component={Link}
                             to={`/${type}/${record.id}`}

@@ -13,7 +13,7 @@ import { errorText } from "../components/ApiErrorAlert";
 import { OptionBadge } from "../components/FieldValue";
 import { MentionText } from "../components/MentionText";
 import { MentionTextarea } from "../components/MentionTextarea";
-import { UserName } from "../components/People";
+import { UserChip } from "../components/People";
 import { keys, useCreate, useEntityList, type Page } from "../entities/api";
 import type { EntityRecord } from "../entities/registry";
 import { formatDateTime, formatMoney, formatPhone } from "../lib/format";
@@ -58,7 +58,7 @@ export function NotesSection({ type, id }: { type: string; id: string }) {
             <MentionText body={String(note.body)} />
             <Group gap={6} mt={4}>
               <Text size="xs" c="dimmed">
-                <UserName id={note.author_id as string | null} /> · {formatDateTime(note.created_at)}
+                <UserChip id={note.author_id as string | null} /> · {formatDateTime(note.created_at)}
               </Text>
               <Anchor component={Link} to={`/notes/${note.id}`} size="xs">
                 {t("common.open")}
