@@ -12,12 +12,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { useUserAvatar } from "../entities/directory";
-import {
-  sha256Hex,
-  uploadErrorKey,
-  uploadStarted,
-  type StartedAttachment,
-} from "../files/upload";
+import { sha256Hex, uploadErrorKey, uploadStarted, type StartedAttachment } from "../files/upload";
 import { errorText } from "./ApiErrorAlert";
 import { UserAvatar } from "./People";
 
