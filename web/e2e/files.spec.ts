@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { USERS, createContact, realtime, signedIn, unique } from "./helpers";
 
@@ -25,6 +26,15 @@ test("files: upload two with progress, preview, download, trash and restore; a s
     await held;
     await route.continue();
   });
+  // Each completion's answer: the checksum the browser promised, verified by S3 on arrival.
+  const completed = new Map<string, string | null>();
+  a.page.on("response", async (response) => {
+    const path = new URL(response.url()).pathname;
+    if (response.request().method() === "POST" && /^\/api\/v1\/attachments\/[^/]+\/complete$/.test(path)) {
+      const body = (await response.json()) as { name: string; checksum_sha256: string | null };
+      completed.set(body.name, body.checksum_sha256);
+    }
+  });
   await a.page.locator('input[type="file"]').setInputFiles([
     { name: "фото.png", mimeType: "image/png", buffer: PNG },
     { name: "Договор №1.pdf", mimeType: "application/pdf", buffer: PDF },
@@ -38,6 +48,9 @@ test("files: upload two with progress, preview, download, trash and restore; a s
   release();
   await expect(a.page.getByTestId("file-row")).toHaveCount(2);
   await expect(a.page.getByTestId("file-row").filter({ hasText: "Договор №1.pdf" })).toContainText("400 kB");
+  const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+  await expect.poll(() => completed.get("Договор №1.pdf")).toBe(sha256(PDF));
+  await expect.poll(() => completed.get("фото.png")).toBe(sha256(PNG));
 
   // The other viewer sees both appear without reloading.
   await expect(b.page.getByTestId("file-row")).toHaveCount(2);

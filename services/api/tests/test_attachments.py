@@ -6,6 +6,7 @@ removed, thumbnails made."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import secrets
@@ -71,24 +72,25 @@ async def _start(
     data: bytes,
     content_type: str,
     kind: str = "deals",
+    checksum: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A pending file and its upload form."""
-    created = await actor.http.post(
-        "/api/v1/attachments",
-        json={
-            "parent_type": kind,
-            "parent_id": parent["id"],
-            "name": name,
-            "size": len(data),
-            "content_type": content_type,
-        },
-    )
+    """A pending file (its SHA-256 promised if ``checksum``) and the upload form its start
+    answered with."""
+    body = {
+        "parent_type": kind,
+        "parent_id": parent["id"],
+        "name": name,
+        "size": len(data),
+        "content_type": content_type,
+    }
+    if checksum is not None:
+        body["checksum_sha256"] = checksum
+    created = await actor.http.post("/api/v1/attachments", json=body)
     assert created.status_code == 201, created.text
     attachment: dict[str, Any] = created.json()
     assert attachment["status"] == "pending"
-    form = await actor.http.post(f"/api/v1/attachments/{attachment['id']}/upload")
-    assert form.status_code == 200, form.text
-    return attachment, form.json()
+    form: dict[str, Any] = attachment.pop("upload")
+    return attachment, form
 
 
 async def _post_form(form: dict[str, Any], data: bytes, **field_changes: str) -> httpx.Response:
@@ -106,9 +108,16 @@ async def _uploaded(
     data: bytes,
     content_type: str,
     kind: str = "deals",
+    checksum: str | None = None,
 ) -> dict[str, Any]:
     attachment, form = await _start(
-        actor, parent, name=name, data=data, content_type=content_type, kind=kind
+        actor,
+        parent,
+        name=name,
+        data=data,
+        content_type=content_type,
+        kind=kind,
+        checksum=checksum,
     )
     sent = await _post_form(form, data)
     assert sent.status_code in {200, 201, 204}, sent.text
@@ -203,6 +212,61 @@ async def test_s3_refuses_a_larger_file_and_another_type(
     assert missing.status_code == 409
     assert missing.headers["content-type"].startswith("application/problem+json")
 
+    # A fresh form (the first one expired, say) pins the same key, size and type.
+    fresh = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/upload")
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.headers["cache-control"] == "no-store"
+    assert (await _post_form(fresh.json(), PDF + b"more")).status_code in {400, 403}
+    assert (await _post_form(fresh.json(), PDF)).status_code in {200, 201, 204}
+    done = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/complete")
+    assert done.status_code == 200, done.text
+
+
+async def test_s3_refuses_bytes_whose_checksum_differs_from_the_promised_one(
+    agent: Actor, engine: AsyncEngine, resources: Resources
+) -> None:
+    deal = await _record(agent)
+    digest = hashlib.sha256(PDF).hexdigest()
+    attachment, form = await _start(
+        agent, deal, name="a.pdf", data=PDF, content_type="application/pdf", checksum=digest
+    )
+    assert attachment["checksum_sha256"] == digest  # promised, pinned in the form
+    forged = PDF[:-1] + b"!"  # the promised size and type, other bytes
+    refused = await _post_form(form, forged)
+    assert refused.status_code == 400, refused.text
+    assert "<Code>BadDigest</Code>" in refused.text  # S3 hashed what arrived
+    other = base64.b64encode(hashlib.sha256(forged).digest()).decode()
+    reclaimed = await _post_form(form, forged, **{"x-amz-checksum-sha256": other})
+    assert reclaimed.status_code == 403, reclaimed.text  # the policy pins the checksum
+    assert not await _listed(resources, await _key_of(engine, attachment["id"]))
+
+    assert (await _post_form(form, PDF)).status_code in {200, 201, 204}
+    done = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/complete")
+    assert done.status_code == 200, done.text
+    assert done.json()["checksum_sha256"] == digest  # at once: S3 verified it
+    # Nothing left for the worker: the file is never read back to be hashed.
+    assert await inspect_attachment(resources, uuid.UUID(attachment["id"])) == "already measured"
+
+
+async def test_completing_an_object_without_the_promised_checksum_is_422(
+    agent: Actor, engine: AsyncEngine, resources: Resources
+) -> None:
+    deal = await _record(agent)
+    digest = hashlib.sha256(PDF).hexdigest()
+    attachment, _ = await _start(
+        agent, deal, name="a.pdf", data=PDF, content_type="application/pdf", checksum=digest
+    )
+    async with resources.s3_client() as s3:  # what an upload around the form could leave
+        await s3.put_object(
+            Bucket=resources.settings.s3_bucket,
+            Key=await _key_of(engine, attachment["id"]),
+            Body=PDF,
+            ContentType="application/pdf",
+        )
+    refused = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/complete")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "checksum_sha256"
+
 
 @pytest.mark.parametrize(
     ("stored", "content_type", "field"),
@@ -240,6 +304,7 @@ async def test_completing_a_different_object_is_422_naming_the_field(
         ({"content_type": "text/html"}, "content_type"),
         ({"size": 0}, "size"),
         ({"name": "../"}, "name"),
+        ({"checksum_sha256": "not a digest"}, "checksum_sha256"),
     ],
 )
 async def test_limits_are_4xx_naming_the_field(
@@ -465,3 +530,22 @@ async def test_an_image_gets_its_size_checksum_and_thumbnail(
     shown = await _follow(agent, f"/api/v1/attachments/{done['id']}/download", inline="true")
     assert shown.headers["content-type"] == "image/png"
     assert shown.content == data
+
+
+async def test_an_image_with_a_verified_checksum_still_gets_its_thumbnail(
+    agent: Actor, resources: Resources
+) -> None:
+    deal = await _record(agent)
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 900), (20, 140, 40)).save(picture, format="JPEG")
+    data = picture.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    done = await _uploaded(
+        agent, deal, name="scan.jpg", data=data, content_type="image/jpeg", checksum=digest
+    )
+    assert done["checksum_sha256"] == digest
+    assert await inspect_attachment(resources, uuid.UUID(done["id"])) == "measured"
+    measured = (await agent.http.get(f"/api/v1/attachments/{done['id']}")).json()
+    assert (measured["width"], measured["height"], measured["has_thumbnail"]) == (300, 900, True)
+    assert measured["checksum_sha256"] == digest
+    assert await inspect_attachment(resources, uuid.UUID(done["id"])) == "already measured"

@@ -12,7 +12,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { useUserAvatar } from "../entities/directory";
-import { uploadErrorKey, uploadStarted, type Attachment } from "../files/upload";
+import { sha256Hex, uploadErrorKey, uploadStarted, type StartedAttachment } from "../files/upload";
 import { errorText } from "./ApiErrorAlert";
 import { UserAvatar } from "./People";
 
@@ -49,10 +49,11 @@ export function AvatarDialog({ opened, onClose }: { opened: boolean; onClose: ()
     setProgress(0);
     const start = async () =>
       (
-        await api.post<Attachment>(`/api/v1/users/${me.id}/avatar`, {
+        await api.post<StartedAttachment>(`/api/v1/users/${me.id}/avatar`, {
           name: file.name,
           size: file.size,
           content_type: file.type || "application/octet-stream",
+          checksum_sha256: await sha256Hex(file),
         })
       ).data;
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/client";
-import { StorageRefused, UploadCancelled, formatSize, previewKind, uploadErrorKey } from "./upload";
+import { StorageRefused, UploadCancelled, formatSize, previewKind, sha256Hex, uploadErrorKey } from "./upload";
 
 describe("file uploads", () => {
   it("names why a file was refused, per cause", () => {
@@ -29,5 +29,9 @@ describe("file uploads", () => {
     expect(previewKind("application/pdf")).toBe("pdf");
     expect(previewKind("image/svg+xml")).toBeNull();
     expect(previewKind("text/html")).toBeNull();
+  });
+
+  it("hashes a file as S3 verifies it (SHA-256, hex)", async () => {
+    expect(await sha256Hex(new Blob(["abc"]))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Uploading one file: the API makes a pending attachment and hands out a presigned POST form;
- * the bytes go straight to S3 (through nginx, never through the API) with XMLHttpRequest so
+ * Uploading one file: the API makes a pending attachment and answers with its presigned POST
+ * form; the bytes go straight to S3 (through nginx, never through the API) with XMLHttpRequest so
  * the progress can be shown and the upload cancelled; then the API completes it.
  */
 import { ApiError, api } from "../api/client";
@@ -8,6 +8,8 @@ import type { Schemas } from "../api/schema";
 
 export type Attachment = Schemas["Attachment"];
 export type UploadForm = Schemas["UploadForm"];
+/** A pending attachment as the API starts it: with the form to upload its bytes with. */
+export type StartedAttachment = Schemas["StartedAttachment"];
 
 export class UploadCancelled extends Error {
   constructor() {
@@ -65,24 +67,33 @@ export function postToStorage(
   });
 }
 
+/** The file's SHA-256 as hex, promised when the upload starts: S3 refuses bytes that do not
+ * match it and verifies it as they arrive, so the server never reads the file back to hash it.
+ * Undefined where the browser offers no Web Crypto (a page not served over HTTPS or from
+ * localhost): the server then hashes the file itself. */
+export async function sha256Hex(file: Blob): Promise<string | undefined> {
+  if (!globalThis.crypto?.subtle) return undefined;
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export interface UploadTarget {
   parentType: string;
   parentId: string;
 }
 
-/** The rest of the flow for a file the API has just started (`start`: a pending attachment):
- * its form, the bytes to S3, the completion. A cancelled or failed upload leaves its pending
- * attachment in the trash (the worker removes it for good after a day). */
+/** The rest of the flow for a file the API has just started (`start`: a pending attachment
+ * with its form): the bytes to S3, the completion. A cancelled or failed upload leaves its
+ * pending attachment in the trash (the worker removes it for good after a day). */
 export async function uploadStarted(
-  start: () => Promise<Attachment>,
+  start: () => Promise<StartedAttachment>,
   file: Blob,
   onProgress: (fraction: number) => void,
   signal: AbortSignal,
 ): Promise<Attachment> {
-  const { id } = await start();
+  const { id, upload } = await start();
   try {
-    const form = await api.post<UploadForm>(`/api/v1/attachments/${id}/upload`);
-    await postToStorage(form.data, file, onProgress, signal);
+    await postToStorage(upload, file, onProgress, signal);
     return (await api.post<Attachment>(`/api/v1/attachments/${id}/complete`)).data;
   } catch (error) {
     await api.delete(`/api/v1/attachments/${id}`).catch(() => undefined);
@@ -99,12 +110,13 @@ export function uploadFile(
 ): Promise<Attachment> {
   const start = async () =>
     (
-      await api.post<Attachment>("/api/v1/attachments", {
+      await api.post<StartedAttachment>("/api/v1/attachments", {
         parent_type: target.parentType,
         parent_id: target.parentId,
         name: file.name,
         size: file.size,
         content_type: file.type || "application/octet-stream",
+        checksum_sha256: await sha256Hex(file),
       })
     ).data;
   return uploadStarted(start, file, onProgress, signal);

@@ -56,7 +56,7 @@ export interface paths {
         put?: never;
         /**
          * Start a file on a record
-         * @description Creates a pending file on a live record the caller may read. Then ask `/upload` for the form to send its bytes to S3 with, and call `/complete`. 422 names a size over the limit or a type not accepted; 409 past the files-per-record limit; 404 if the record is not live.
+         * @description Creates a pending file on a live record the caller may read, answered with the form (`upload`) to send its bytes to S3 with; then call `/complete` (`/upload` hands out a fresh form if this one expires). 422 names a size over the limit or a type not accepted; 409 past the files-per-record limit; 404 if the record is not live.
          */
         post: operations["ApiV1AttachmentsCreateAttachment"];
         delete?: never;
@@ -245,8 +245,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The form to upload a pending file with
-         * @description A presigned POST: send its `fields` and then the file (form field `file`, last) as multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy pins the key, the exact size and the content type, so S3 itself refuses anything else. Ask again for a fresh form once one expires; 409 once the file is completed.
+         * A fresh form to upload a pending file with
+         * @description A presigned POST (the file's start answers with one already): send its `fields` and then the file (form field `file`, last) as multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy pins the key, the exact size and the content type, so S3 itself refuses anything else. Ask again for a fresh form once one expires; 409 once the file is completed.
          */
         post: operations["ApiV1AttachmentsRecordIdUploadAttachmentUploadForm"];
         delete?: never;
@@ -1822,7 +1822,7 @@ export interface paths {
         put?: never;
         /**
          * Start a new avatar for a user
-         * @description Creates a pending file on the user (your own; an admin: anyone's). Upload it as any file (`/api/v1/attachments/{id}/upload`, then `/complete`); the worker crops it to squares and then makes it the user's avatar (the user changes: `private-users`), deleting the previous one. 422 names a type other than JPEG, PNG or WebP or a size over the files' limit; 403 for another user's avatar.
+         * @description Creates a pending file on the user (your own; an admin: anyone's), answered with its upload form (`upload`). Upload it as any file (then `/api/v1/attachments/{id}/complete`); the worker crops it to squares and then makes it the user's avatar (the user changes: `private-users`), deleting the previous one. 422 names a type other than JPEG, PNG or WebP or a size over the files' limit; 403 for another user's avatar.
          */
         post: operations["ApiV1UsersRecordIdAvatarStartUserAvatar"];
         /**
@@ -1979,6 +1979,8 @@ export interface components {
         };
         /** AttachmentCreate */
         AttachmentCreate: {
+            /** @description The file's SHA-256 (hex) as the uploader computed it: pinned in the upload form, so S3 refuses bytes that do not match it, and stored at completion (without it the worker reads the file back to hash it). */
+            checksum_sha256?: string;
             content_type: string;
             name: string;
             /** Format: uuid */
@@ -2002,6 +2004,8 @@ export interface components {
         };
         /** AvatarCreate */
         AvatarCreate: {
+            /** @description The file's SHA-256 (hex) as the uploader computed it: pinned in the upload form, so S3 refuses bytes that do not match it, and stored at completion (without it the worker reads the file back to hash it). */
+            checksum_sha256?: string;
             content_type: string;
             name: string;
             size: number;
@@ -2602,6 +2606,35 @@ export interface components {
             groups: components["schemas"]["SearchGroup"][];
             query: string;
         };
+        /** StartedAttachment */
+        StartedAttachment: {
+            checksum_sha256: string | null;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            deleted_at: string | null;
+            deleted_by: string | null;
+            has_thumbnail: boolean;
+            height: number | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            parent_id: string;
+            /** @enum {string} */
+            parent_type: "contacts" | "deals" | "tasks" | "notes" | "calls" | "users";
+            size: number;
+            /** @enum {string} */
+            status: "pending" | "ready";
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string | null;
+            upload: components["schemas"]["UploadForm"];
+            uploaded_at: string | null;
+            version: number;
+            width: number | null;
+        };
         /** Task */
         Task: {
             assignee_id: string | null;
@@ -2949,7 +2982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attachment"];
+                    "application/json": components["schemas"]["StartedAttachment"];
                 };
             };
             /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
@@ -12124,7 +12157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attachment"];
+                    "application/json": components["schemas"]["StartedAttachment"];
                 };
             };
             /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */

@@ -54,8 +54,8 @@ def guard_attachment(_action: str, current: Mapping[str, Any], principal: Princi
 
 
 def prepare_attachment(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
-    """On create: the promised size and type within the settings, a fresh storage key, the
-    file pending until its upload completes. On every write: a clean name."""
+    """On create: the promised size and type within the settings (and the checksum, if
+    promised), a fresh storage key, the file pending until its upload completes. On every write: a clean name."""
     if "name" in values:
         values["name"] = clean_file_name(values["name"])
     if ctx.current is not None:
@@ -68,6 +68,8 @@ def prepare_attachment(values: dict[str, Any], ctx: WriteContext) -> dict[str, A
     if content_type not in ctx.settings.attachment_types:
         raise invalid("content_type", f"files of type {content_type} are not accepted")
     values["content_type"] = content_type
+    if values.get("checksum_sha256") is not None:  # promised: S3 refuses other bytes
+        values["checksum_sha256"] = values["checksum_sha256"].lower()
     values["id"] = attachment_id = uuid.uuid4()
     values["storage_key"] = storage_key_for(attachment_id)
     values["status"] = "pending"

@@ -5,9 +5,10 @@ completed."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from switchboard_api.attachments import repository as repo
@@ -17,6 +18,7 @@ from switchboard_api.attachments.measuring import (
     HashingFile,
     ImageFacts,
     image_facts,
+    needs_measuring,
     temporary_directory,
 )
 from switchboard_api.avatars.rules import AVATAR_OWNER, AVATAR_PIXELS, AvatarSize, avatar_key
@@ -41,28 +43,29 @@ async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> 
         row = await LifecycleRepository(session, ATTACHMENTS).get(attachment_id)
     if row is None or row["status"] != "ready":
         return "gone or not completed"
-    if row["checksum_sha256"] is not None:
+    if not needs_measuring(row):
         return "already measured"
     bucket = resources.settings.s3_bucket
     values: dict[str, object] = {}
-    with temporary_directory() as tmp:
-        sink = HashingFile(tmp)
-        try:
-            async with resources.s3_client() as s3:
-                answer = await s3.get_object(Bucket=bucket, Key=row["storage_key"])
-                body = answer["Body"]
-                try:
-                    async for chunk in body.iter_chunks(CHUNK):
-                        sink.write(chunk)
-                finally:
-                    body.close()
-        finally:
-            sink.close()
-        values["checksum_sha256"] = sink.digest.hexdigest()
-        facts: ImageFacts | None = None
-        avatar = row["parent_type"] == AVATAR_OWNER
-        squares: Mapping[AvatarSize, int] = AVATAR_PIXELS if avatar else {}
-        if row["content_type"] in IMAGE_TYPES:  # decoding is CPU work: off the event loop
+    avatar = row["parent_type"] == AVATAR_OWNER
+    squares: Mapping[AvatarSize, int] = AVATAR_PIXELS if avatar else {}
+    facts: ImageFacts | None = None
+    if row["content_type"] not in IMAGE_TYPES:
+        # Only hashed: streamed through the digest, never written to disk (a 100 MiB PDF
+        # would otherwise cost as much disk traffic as its download).
+        digest = hashlib.sha256()
+        await _read_object(resources, row["storage_key"], digest.update)
+        values["checksum_sha256"] = digest.hexdigest()
+    else:
+        with temporary_directory() as tmp:
+            sink = HashingFile(tmp)
+            try:
+                await _read_object(resources, row["storage_key"], sink.write)
+            finally:
+                sink.close()
+            if row["checksum_sha256"] is None:
+                values["checksum_sha256"] = sink.digest.hexdigest()
+            # Decoding is CPU work: off the event loop.
             facts = await asyncio.to_thread(image_facts, sink.path, squares.values())
     if facts is not None:
         key = thumbnail_key_for(row["storage_key"])
@@ -83,6 +86,18 @@ async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> 
         if avatar:  # its squares are stored: it may now be shown
             return await adopt_avatar(uow, measured, usable=facts is not None)
     return "measured"
+
+
+async def _read_object(resources: Resources, key: str, consume: Callable[[bytes], object]) -> None:
+    """Stream the object under ``key`` into ``consume``, a chunk at a time."""
+    async with resources.s3_client() as s3:
+        answer = await s3.get_object(Bucket=resources.settings.s3_bucket, Key=key)
+        body = answer["Body"]
+        try:
+            async for chunk in body.iter_chunks(CHUNK):
+                consume(chunk)
+        finally:
+            body.close()
 
 
 async def attachments_inspect(ctx: WorkerContext, *, attachment_id: str) -> str:

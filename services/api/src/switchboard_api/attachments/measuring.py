@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -17,6 +17,13 @@ THUMBNAIL_PIXELS = 256
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 # Pillow refuses larger images as decompression bombs; 50 megapixels covers any photo.
 Image.MAX_IMAGE_PIXELS = 50_000_000
+
+
+def needs_measuring(row: Mapping[str, Any]) -> bool:
+    """Whether the worker has anything to do for a completed file: hash it (unless S3
+    verified the uploader's checksum) or, for an image, measure it and make its thumbnail."""
+    unhashed = row["checksum_sha256"] is None
+    return unhashed or (row["content_type"] in IMAGE_TYPES and row["thumbnail_key"] is None)
 
 
 @dataclass(frozen=True, slots=True)

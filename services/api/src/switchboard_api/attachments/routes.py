@@ -18,6 +18,7 @@ from switchboard_api.attachments.schemas import (
     AttachmentCreate,
     AttachmentList,
     ParentType,
+    StartedAttachment,
     UploadForm,
 )
 from switchboard_api.attachments.service import (
@@ -49,8 +50,9 @@ def _attachment(saved: Saved) -> Attachment:
     name="attachments:create",
     summary="Start a file on a record",
     description=(
-        "Creates a pending file on a live record the caller may read. Then ask `/upload` "
-        "for the form to send its bytes to S3 with, and call `/complete`. 422 names a size "
+        "Creates a pending file on a live record the caller may read, answered with the "
+        "form (`upload`) to send its bytes to S3 with; then call `/complete` (`/upload` "
+        "hands out a fresh form if this one expires). 422 names a size "
         "over the limit or a type not accepted; 409 past the files-per-record limit; 404 if "
         "the record is not live."
     ),
@@ -64,19 +66,19 @@ async def create_attachment(
     resources: NamedDependency[Resources],
     uow: NamedDependency[UnitOfWork],
     data: JSONBody[AttachmentCreate],
-) -> Response[Attachment]:
+) -> Response[StartedAttachment]:
     """Start a file."""
-    saved = await AttachmentService(resources, uow, principal).create(data)
+    saved, started = await AttachmentService(resources, uow, principal).start(data)
     headers = {"ETag": etag(saved.version), "Location": f"/api/v1/attachments/{saved.id}"}
-    return Response(_attachment(saved), status_code=HTTP_201_CREATED, headers=headers)
+    return Response(started, status_code=HTTP_201_CREATED, headers=headers)
 
 
 @post(
     "/{record_id:uuid}/upload",
     name="attachments:upload",
-    summary="The form to upload a pending file with",
+    summary="A fresh form to upload a pending file with",
     description=(
-        "A presigned POST: send its `fields` and then the file (form field `file`, last) as "
+        "A presigned POST (the file's start answers with one already): send its `fields` and then the file (form field `file`, last) as "
         "multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy "
         "pins the key, the exact size and the content type, so S3 itself refuses anything "
         "else. Ask again for a fresh form once one expires; 409 once the file is completed."

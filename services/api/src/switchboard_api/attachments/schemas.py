@@ -19,6 +19,18 @@ ContentType = Annotated[
     str, Meta(min_length=3, max_length=127, pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
 ]
 AttachmentStatus = Literal["pending", "ready"]
+#: A SHA-256 digest as 64 hex digits.
+Sha256Hex = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9A-Fa-f]{64}$",
+        description=(
+            "The file's SHA-256 (hex) as the uploader computed it: pinned in the upload "
+            "form, so S3 refuses bytes that do not match it, and stored at completion "
+            "(without it the worker reads the file back to hash it)."
+        ),
+    ),
+]
 
 
 class Attachment(RecordFields, kw_only=True):
@@ -46,6 +58,7 @@ class AttachmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     name: FileName
     size: Annotated[int, Meta(ge=1)]
     content_type: ContentType
+    checksum_sha256: Sha256Hex | UnsetType = UNSET
 
 
 class AttachmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -62,6 +75,13 @@ class UploadForm(msgspec.Struct, kw_only=True):
     url: str
     fields: dict[str, str]
     expires_at: datetime
+
+
+class StartedAttachment(Attachment, kw_only=True):
+    """A pending file as just started, with the form to upload its bytes with: the upload
+    needs no second call to the API (``/upload`` hands out a fresh form once it expires)."""
+
+    upload: UploadForm
 
 
 class AttachmentList(msgspec.Struct, kw_only=True):

@@ -7,12 +7,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import msgspec
+
 from switchboard_api.attachments import repository as repo
-from switchboard_api.attachments.entity import ATTACHMENTS, guard_attachment
+from switchboard_api.attachments.entity import ATTACHMENTS, guard_attachment, storage_key_for
+from switchboard_api.attachments.measuring import needs_measuring
 from switchboard_api.attachments.schemas import (
     Attachment,
     AttachmentCreate,
     AttachmentList,
+    StartedAttachment,
     UploadForm,
 )
 from switchboard_api.attachments.storage import download_url, stored_object, upload_form
@@ -59,6 +63,20 @@ class AttachmentService:
             ATTACHMENTS, self.resources, self.uow, self.principal
         ).create(data)
 
+    async def start(self, data: AttachmentCreate | AvatarFile) -> tuple[Saved, StartedAttachment]:
+        """:meth:`create`, answered with the upload form at once (one call fewer per file)."""
+        saved = await self.create(data)
+        record = saved.record
+        assert isinstance(record, Attachment)  # the type's read schema
+        form = await upload_form(
+            self.resources,
+            storage_key_for(saved.id),
+            size=record.size,
+            content_type=record.content_type,
+            checksum_sha256=record.checksum_sha256,
+        )
+        return saved, StartedAttachment(**msgspec.structs.asdict(record), upload=form)
+
     async def upload_form(self, record_id: uuid.UUID) -> UploadForm:
         """The presigned POST form for a pending file (asked again once one expires); 409
         once the file is completed."""
@@ -71,6 +89,7 @@ class AttachmentService:
             current["storage_key"],
             size=current["size"],
             content_type=current["content_type"],
+            checksum_sha256=current["checksum_sha256"],
         )
 
     async def _live(self, record_id: uuid.UUID, *, lock: bool) -> Row:
@@ -85,8 +104,9 @@ class AttachmentService:
         return current
 
     async def complete(self, record_id: uuid.UUID) -> Saved:
-        """Mark a pending file uploaded once S3 holds its object with the promised size and
-        type (409 if nothing arrived, 422 naming what differs); then queue its measuring."""
+        """Mark a pending file uploaded once S3 holds its object with the promised size, type
+        and checksum (409 if nothing arrived, 422 naming what differs); then queue its
+        measuring if the worker has any to do (no reading back a file S3 has hashed)."""
         require(self.principal, ATTACHMENTS.name, Action.UPDATE)
         writer = RecordWriter(
             ATTACHMENTS,
@@ -105,10 +125,18 @@ class AttachmentService:
             raise invalid("size", f"{stored.size} bytes arrived, {current['size']} were promised")
         if stored.content_type != current["content_type"]:
             raise invalid("content_type", f"the file arrived as {stored.content_type}")
-        row = await writer.update(current, {"status": "ready", "uploaded_at": datetime.now(UTC)})
-        self.uow.enqueue(
-            INSPECT_JOB, key=f"inspect-attachment:{record_id}", attachment_id=str(record_id)
-        )
+        promised = current["checksum_sha256"]
+        if promised is not None and stored.checksum_sha256 != promised:
+            found = stored.checksum_sha256 or "none"
+            raise invalid("checksum_sha256", f"the file arrived with SHA-256 {found}")
+        values = {"status": "ready", "uploaded_at": datetime.now(UTC)}
+        if stored.checksum_sha256 is not None:  # verified by S3 as the bytes arrived
+            values["checksum_sha256"] = stored.checksum_sha256
+        row = await writer.update(current, values)
+        if needs_measuring(row):  # unhashed, or an image: the worker reads it back
+            self.uow.enqueue(
+                INSPECT_JOB, key=f"inspect-attachment:{record_id}", attachment_id=str(record_id)
+            )
         return _saved(row)
 
 

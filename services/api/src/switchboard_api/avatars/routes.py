@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 
-from switchboard_api.attachments.schemas import Attachment
+from switchboard_api.attachments.schemas import StartedAttachment
 from switchboard_api.auth.guards import entity_route
 from switchboard_api.auth.permissions import Action
 from switchboard_api.auth.principal import Principal
@@ -33,8 +33,9 @@ AVATAR = "/{record_id:uuid}/avatar"
     name="users:avatar-start",
     summary="Start a new avatar for a user",
     description=(
-        "Creates a pending file on the user (your own; an admin: anyone's). Upload it as "
-        "any file (`/api/v1/attachments/{id}/upload`, then `/complete`); the worker crops "
+        "Creates a pending file on the user (your own; an admin: anyone's), answered with "
+        "its upload form (`upload`). Upload it as any file (then "
+        "`/api/v1/attachments/{id}/complete`); the worker crops "
         "it to squares and then makes it the user's avatar (the user changes: "
         "`private-users`), deleting the previous one. 422 names a type other than JPEG, "
         "PNG or WebP or a size over the files' limit; 403 for another user's avatar."
@@ -50,12 +51,11 @@ async def start_user_avatar(
     uow: NamedDependency[UnitOfWork],
     record_id: FromPath[uuid.UUID],
     data: JSONBody[AvatarCreate],
-) -> Response[Attachment]:
+) -> Response[StartedAttachment]:
     """Start an avatar."""
-    saved = await start_avatar(resources, uow, principal, record_id, data)
-    assert isinstance(saved.record, Attachment)  # the files' read schema
+    saved, started = await start_avatar(resources, uow, principal, record_id, data)
     headers = {"ETag": etag(saved.version), "Location": f"/api/v1/attachments/{saved.id}"}
-    return Response(saved.record, status_code=HTTP_201_CREATED, headers=headers)
+    return Response(started, status_code=HTTP_201_CREATED, headers=headers)
 
 
 @delete(

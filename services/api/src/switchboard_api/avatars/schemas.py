@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
-from switchboard_api.attachments.schemas import ContentType, FileName
+from switchboard_api.attachments.schemas import ContentType, FileName, Sha256Hex
 
 
 class AvatarCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -18,6 +18,7 @@ class AvatarCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: FileName
     size: Annotated[int, Meta(ge=1)]
     content_type: ContentType
+    checksum_sha256: Sha256Hex | UnsetType = UNSET
 
 
 class AvatarFile(msgspec.Struct, kw_only=True):
@@ -28,3 +29,4 @@ class AvatarFile(msgspec.Struct, kw_only=True):
     name: str
     size: int
     content_type: str
+    checksum_sha256: str | UnsetType = UNSET

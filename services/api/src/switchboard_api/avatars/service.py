@@ -8,6 +8,7 @@ import logging
 import uuid
 
 from switchboard_api.attachments.entity import ATTACHMENTS
+from switchboard_api.attachments.schemas import StartedAttachment
 from switchboard_api.attachments.service import AttachmentService
 from switchboard_api.attachments.storage import download_url
 from switchboard_api.attachments.visibility import check_readable_file, readable_parent
@@ -40,9 +41,10 @@ async def start_avatar(
     principal: Principal,
     user_id: uuid.UUID,
     data: AvatarCreate,
-) -> Saved:
+) -> tuple[Saved, StartedAttachment]:
     """A pending file on the user (their own or, for an admin, anyone's) that becomes their
-    avatar once uploaded, completed and measured; the files' limits apply. 404 for a user
+    avatar once uploaded, completed and measured, with the form to upload it with; the
+    files' limits apply. 404 for a user
     who is not live, 403 for another's avatar."""
     await readable_parent(uow.session, principal, AVATAR_OWNER, user_id)
     require_avatar_change(principal, user_id)
@@ -56,8 +58,9 @@ async def start_avatar(
         name=data.name,
         size=data.size,
         content_type=content_type,
+        checksum_sha256=data.checksum_sha256,
     )
-    return await AttachmentService(resources, uow, principal).create(file)
+    return await AttachmentService(resources, uow, principal).start(file)
 
 
 async def _purge_file(files: RecordWriter, file_id: uuid.UUID) -> None:
