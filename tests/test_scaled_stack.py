@@ -2,9 +2,10 @@
 processes, two realtime nodes and two workers, supervised, behind one nginx.
 
 What these tests show needs more than one node: nginx spreads over both API processes and
-keeps serving while one is killed, and hands two browsers' WebSockets to different nodes; presence and fan-out meet across nodes in Redis; a
-realtime node killed mid-stream loses no event for clients on either node. They are
-collected only when the stack runs more than one node (``SB_SCALE``, see conftest.py).
+keeps serving while one is killed, and hands two browsers' WebSockets to different nodes;
+presence and fan-out meet across nodes in Redis; a realtime node killed mid-stream loses no
+event for clients on either node. They are collected only when the stack runs more than
+one node (``SB_SCALE``, see conftest.py).
 """
 
 from __future__ import annotations
