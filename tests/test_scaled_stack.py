@@ -217,10 +217,7 @@ async def test_two_clients_through_nginx_land_on_different_realtime_nodes(
     async with httpx.AsyncClient(timeout=10) as http:
         for _ in range(6):  # which nginx worker accepts each upgrade is the kernel's choice
             before = await open_connections(http)
-            pair = [
-                await PusherSocket.connect(url, key=rt_settings.app_key)
-                for _ in range(2)
-            ]
+            pair = [await PusherSocket.connect(url, key=rt_settings.app_key) for _ in range(2)]
             after = await open_connections(http)
             for socket in pair:
                 await socket.close()

@@ -73,8 +73,8 @@ def read_spread(p: Profile, since: int = 0) -> Spread:
                 uri = str(entry.get("uri", ""))
                 if uri.startswith("/api/") and served_by in api:
                     api_counts[api[served_by]] += 1
-                elif uri.startswith("/app/") and entry.get("status") == 101:
-                    if served_by in realtime:
-                        realtime_counts[realtime[served_by]] += 1
+                elif (
+                    uri.startswith("/app/") and entry.get("status") == 101 and served_by in realtime
+                ):
+                    realtime_counts[realtime[served_by]] += 1
     return Spread(api_counts, realtime_counts)
-
