@@ -26,7 +26,7 @@ from switchboard_api.settings import ApiSettings
 from switchboard_realtime.settings import RealtimeSettings
 
 from fixtures.auth import UserFactory
-from realtime_support.jsclient import JsClient, ensure_node_modules
+from realtime_support.jsclient import JsClient, Line, ensure_node_modules
 from realtime_support.people import Api, Person, api, harness_config, sign_in_person, unique_name
 from realtime_support.procs import wait_until
 from realtime_support.pusher_socket import PusherSocket, app_url
@@ -267,10 +267,16 @@ async def test_presence_and_fan_out_across_nodes(
 
     async with api(base_url, bob) as bob_api:
         await bob_api.patch_contact(contact["id"], contact["version"], company="Across")
-    for client in (a, b):
-        got = await client.wait_for(
-            lambda m: m["type"] == "event" and m["channel"] == record, EVENT_WAIT, "the update"
+
+    # The contact's `created` event may reach the record channel after the two subscribed
+    # (the relay publishes after commit): the update is the event this test waits for.
+    def updated(m: Line) -> bool:
+        return (
+            m["type"] == "event" and m["channel"] == record and m["data"].get("action") == "updated"
         )
+
+    for client in (a, b):
+        got = await client.wait_for(updated, EVENT_WAIT, "the update")
         assert got["data"]["id"] == contact["id"]
         assert got["data"]["fields"] == ["company"]
 
