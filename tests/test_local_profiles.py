@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from profiles import (  # noqa: E402
 from programs import stack_programs, weed_command  # noqa: E402
 from provision import ProvisionError, nginx_binary, render_nginx  # noqa: E402
 from redis_cluster import cluster_conf  # noqa: E402
+from upstream_spread import log_mark, read_spread  # noqa: E402
 
 NO_EXTERNALS = External(database_url=None, redis_url=None, s3_endpoint_url=None)
 
@@ -186,6 +188,10 @@ def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> N
         line.strip() for line in realtime.splitlines() if line.strip().startswith("server ")
     ]
     assert "least_conn;" in realtime
+    # Each upstream's balancer state is shared by nginx's worker processes: per worker, two
+    # browsers' upgrades accepted by two workers could both go to the first node.
+    assert "zone api " in api
+    assert "zone realtime " in realtime
     # nginx itself accepts the rendered configuration.
     checked = subprocess.run(
         [nginx_binary(), "-t", "-q", "-p", str(tmp_path / "nginx"), "-c", str(conf)],
@@ -213,3 +219,40 @@ def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_apps()
     }
     conf = cluster_conf(Path("/x"), ports[0], bus_ports[0], None)
     assert f"cluster-port {bus_ports[0]}\n" in conf  # never port + 10000, another stack's
+
+
+def test_the_spread_over_nodes_is_read_from_nginxs_access_log(tmp_path: Path) -> None:
+    """What nginx sent to each API process and realtime node after a mark: the last address
+    of a retried request, WebSocket upgrades only (101) for the realtime nodes."""
+
+    @dataclass(frozen=True)
+    class Scratch(Profile):
+        @property
+        def state(self) -> Path:
+            return tmp_path
+
+    p = Scratch("test", profile("test").ports, scale=2)
+    p.logs.mkdir()
+    api_1, api_2 = (f"127.0.0.1:{port}" for port in p.ports.api_ports(2))
+    rt_1, rt_2 = p.realtime_upstreams()
+
+    def line(uri: str, status: int, upstream: str) -> str:
+        entry = {"uri": uri, "status": status, "upstream_addr": upstream}
+        return json.dumps(entry) + "\n"
+
+    log = p.logs / "nginx-access.log"
+    log.write_text(line("/api/v1/contacts", 200, api_2))  # before the mark: not counted
+    mark = log_mark(p)
+    with log.open("a") as out:
+        out.write(line("/api/v1/auth/me", 200, api_1))
+        out.write(line("/api/v1/contacts", 200, f"{api_2}, {api_1}"))  # retried on api
+        out.write(line("/app/key", 101, rt_1))
+        out.write(line("/app/key", 429, ""))  # refused by nginx itself
+        out.write(line("/app/key", 503, rt_2))  # not a WebSocket
+        out.write('{"uri": "/api/v1/con')  # cut by a stop mid-write
+    spread = read_spread(p, mark)
+    assert spread.api == {"api": 2, "api-2": 0}
+    assert spread.realtime == {"realtime": 1, "realtime-2": 0}
+    assert spread.idle_nodes() == ["api-2", "realtime-2"]
+    assert spread.summary() == "API requests: api 2, api-2 0; WebSockets: realtime 1, realtime-2 0"
+    assert read_spread(p).api == {"api": 2, "api-2": 1}

@@ -213,7 +213,9 @@ def test_rendering_touches_only_container_ties(tmp_path: Path, tls_pair: tuple[P
     rendered = render_for_local(conf_text(), r, tmp_path)
     for line in conf_text().splitlines():
         s = line.strip()
-        if s.startswith(("location", "add_header", "proxy_", "return", "include", "least_conn")):
+        if s.startswith(
+            ("location", "add_header", "proxy_", "return", "include", "least_conn", "zone")
+        ):
             assert s in rendered, s
 
 
@@ -236,6 +238,8 @@ def test_publish_api_is_never_exposed() -> None:
 def test_upstreams_balance_by_least_connections(name: str) -> None:
     body = block(conf_text(), f"upstream {name} ")
     assert re.search(r"^\s*least_conn;", body, re.MULTILINE)
+    # Counted over every worker process, not each worker's own connections.
+    assert re.search(rf"^\s*zone {name} \d+k;", body, re.MULTILINE)
     assert len(UPSTREAM_SERVER.findall(body)) >= 2, "several servers"
 
 

@@ -35,6 +35,7 @@ from programs import Program, stack_programs
 from provision import ProvisionError, provision
 from supervision import StackSupervisor, render_supervisor_conf, start_after_prepare
 from toolchain import ensure_programs, tool_env
+from upstream_spread import log_mark, read_spread
 
 from switchboard_api.auth.ratelimit import ACCOUNT_KEY, ADDRESS_KEY, PAIR_KEY
 from switchboard_shared.redis_urls import cluster_seed_url, is_cluster_url
@@ -309,8 +310,9 @@ def _urls(ports: list[int]) -> str:
 
 
 # The suites that kill and restart the stack's own processes (or wait out its recovery) run
-# on a companion stack beside the rest, with the browser tests after them: the main suite's
-# stack is never restarted under it, and the slow waits overlap with its work.
+# on a companion stack beside the rest: the main suite's stack is never restarted under it,
+# and the slow waits overlap with its work. The browser tests follow on the companion's
+# scaled phase (below).
 COMPANION_SUITES = (
     "tests/test_faults.py",
     "tests/test_supervision.py",
@@ -318,8 +320,9 @@ COMPANION_SUITES = (
     "tests/test_realtime_e2e_slow.py",
 )
 
-#: what the companion runs last in a whole ``make test``, on a scaled stack of its own whose
-#: services all use a local Redis Cluster (the tests marked ``cluster`` need one)
+#: what the companion runs last in a whole ``make test``, then the web client's tests, on a
+#: scaled stack of its own whose services all use a local Redis Cluster (the tests marked
+#: ``cluster`` need one)
 SCALED_SELECTION = ["-m", "scaled", "tests"]  # only the cross-service tree is marked
 SCALED_PHASE_SCALE = 2
 
@@ -342,7 +345,26 @@ def _web_suite(
     # The Python suite fails logins on purpose from this address (limits, fuzzing); the
     # browser suite starts with clean login counters, as a new office would.
     reset_login_limits(env["API_REDIS_URL"])
-    return run_tests(env, out, e2e_args)
+    started = time.monotonic()
+    code = run_tests(env, out, e2e_args)
+    took = time.monotonic() - started
+    print(f"the web client's tests took {took:.0f} s", file=out or sys.stdout, flush=True)
+    return code
+
+
+def _browsers_spread(p: Profile, since: int, out: IO[str] | None, *, whole: bool) -> int:
+    """On a scaled stack, after its browser tests and once it is stopped (nginx logs a
+    WebSocket when it closes): which API process and realtime node served how much of them.
+    A whole browser run that left a node idle proved nothing across nodes: it fails."""
+    if p.scale == 1 or not has_client():
+        return 0
+    spread = read_spread(p, since)
+    print(f"the web client's tests through nginx: {spread.summary()}", file=out, flush=True)
+    idle = spread.idle_nodes()
+    if whole and idle:
+        print(f"error: the browser tests never reached {', '.join(idle)}", file=out, flush=True)
+        return 1
+    return 0
 
 
 def cmd_test(
@@ -358,8 +380,8 @@ def cmd_test(
 
     The whole suite (no pytest arguments, own services, one node of each kind) runs on two
     stacks at once: see :data:`COMPANION_SUITES`; the companion ends with the tests marked
-    ``scaled`` on two nodes of each kind. A chosen subset, ``test-web``, or a whole suite
-    with ``SCALE``/``REDIS`` given runs on one stack as given.
+    ``scaled`` and the web client's on two nodes of each kind. A chosen subset, ``test-web``,
+    or a whole suite with ``SCALE``/``REDIS`` given runs on one stack as given.
     """
     p = profile("test", scale, redis_cluster=redis_cluster)
     ext = External.from_env()
@@ -385,14 +407,16 @@ def cmd_test(
             if python:
                 pytest = [sys.executable, "-m", "pytest", *pytest_args]
                 code = subprocess.call(pytest, cwd=ROOT, env=env)
-            if not web:
+            if not web or code:
                 return code
-            return code or _web_suite(env, e2e_args=e2e_args)
+            since = log_mark(p)
+            code = _web_suite(env, e2e_args=e2e_args)
+        return code or _browsers_spread(p, since, None, whole=not e2e_args)
 
 
 def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
-    """The main suite on ``p`` while the companion suites, the browser tests, then the
-    scaled tests run on the companion's ports; the companion's output is printed once the
+    """The main suite on ``p`` while the companion suites, then the scaled tests and the
+    browser tests run on the companion's ports; the companion's output is printed once the
     main suite is done."""
     companion = profile("test-companion")
     _fresh_state(companion)
@@ -406,7 +430,6 @@ def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
                 with running_stack(companion, ext, tools) as cenv:
                     pytest = [sys.executable, "-m", "pytest", *COMPANION_SUITES]
                     side = subprocess.call(pytest, cwd=ROOT, env=cenv, stdout=out, stderr=out)
-                    side = _web_suite(cenv, out) or side
                 side = _scaled_phase(companion, ext, tools, out) or side
         except BaseException:
             main.terminate()
@@ -414,29 +437,38 @@ def _whole_suite(p: Profile, ext: External, tools: Sequence[str]) -> int:
         finally:
             code = main.wait()
     print(
-        f"\n=== companion stack: {' '.join(COMPANION_SUITES)}, the web client, "
-        f"then the tests marked `scaled` on {SCALED_PHASE_SCALE} nodes ==="
+        f"\n=== companion stack: {' '.join(COMPANION_SUITES)}, then the tests marked "
+        f"`scaled` and the web client's on {SCALED_PHASE_SCALE} nodes ==="
     )
     print(report.read_text(errors="replace"), flush=True)
     return code or side
 
 
 def _scaled_phase(companion: Profile, ext: External, tools: Sequence[str], out: IO[str]) -> int:
-    """The ``scaled`` tests on the companion's ports and stores, now with
-    :data:`SCALED_PHASE_SCALE` API processes, realtime nodes and workers behind its nginx,
-    all on a local three-master Redis Cluster: what must hold on any number of nodes is
-    shown to hold on more than one, and on a cluster as on one Redis; timed."""
+    """The ``scaled`` tests, then the web client's, on the companion's ports and stores,
+    now with :data:`SCALED_PHASE_SCALE` API processes, realtime nodes and workers behind its
+    nginx, all on a local three-master Redis Cluster: what must hold on any number of nodes
+    is shown to hold on more than one, and on a cluster as on one Redis. Every live browser
+    test (two browsers, presence, the incoming-call popup, notifications, wrap-ups) runs
+    here, its browsers on different nodes (nginx's least_conn); timed."""
     scaled = profile(companion.name, SCALED_PHASE_SCALE, redis_cluster=True)
     started = time.monotonic()
     print(
-        f"\nscaled phase: the tests marked `scaled` on {scaled.scale} nodes and a Redis Cluster",
+        f"\nscaled phase: the tests marked `scaled`, then the web client's, on {scaled.scale} "
+        "nodes and a Redis Cluster",
         file=out,
         flush=True,
     )
     with running_stack(scaled, ext, tools) as env:
         reset_login_limits(env["API_REDIS_URL"])
         pytest = [sys.executable, "-m", "pytest", *SCALED_SELECTION]
+        tests_started = time.monotonic()
         code = subprocess.call(pytest, cwd=ROOT, env=env, stdout=out, stderr=out)
+        took = time.monotonic() - tests_started
+        print(f"the tests marked `scaled` took {took:.0f} s", file=out, flush=True)
+        since = log_mark(scaled)
+        code = _web_suite(env, out) or code
+    code = _browsers_spread(scaled, since, out, whole=True) or code
     print(f"scaled phase took {time.monotonic() - started:.0f} s", file=out, flush=True)
     return code
 

@@ -230,7 +230,7 @@ def test_slot() -> int:
 
 
 # The whole suite runs on two test stacks at once: the companion takes the suites that kill
-# and restart the stack's own processes, the browser tests, then the scaled tests on two
+# and restart the stack's own processes, then the scaled tests and the browser tests on two
 # nodes of each kind. +40 puts each of its ports, scaled and cluster ones included, between
 # the slot's own and the next slot's (see PORTS).
 COMPANION_OFFSET = 40
