@@ -53,7 +53,7 @@ export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const color =
     (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
-    <Badge variant="light" color={color} style={{ flexShrink: 0, maxWidth: "none", overflow: "visible" }}>
+    <Badge variant="light" color={color}>
       {t(`options.${name}.${text}`, { defaultValue: text })}
     </Badge>
   );
