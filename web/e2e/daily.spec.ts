@@ -350,6 +350,44 @@ async function clippedLabels(scope: Locator): Promise<string[]> {
   });
 }
 
+/** Words under `scope` folded across two lines (a squeezed column breaks "компани-и"). */
+async function brokenWords(scope: Locator): Promise<string[]> {
+  return scope.evaluateAll((roots) => {
+    const broken: string[] = [];
+    for (const root of roots) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const word of (node.textContent ?? "").matchAll(/[\p{L}\d]+/gu)) {
+          const range = document.createRange();
+          range.setStart(node, word.index);
+          range.setEnd(node, word.index + word[0].length);
+          const lines = new Set(
+            Array.from(range.getClientRects())
+              .filter((r) => r.width > 0)
+              .map((r) => Math.round(r.top)),
+          );
+          if (lines.size > 1) broken.push(word[0]);
+        }
+      }
+    }
+    return broken;
+  });
+}
+
+/** How far the widest table on the page runs past its scrolling box (0: it fits). */
+async function tableOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    let worst = 0;
+    for (const table of Array.from(document.querySelectorAll<HTMLElement>("#main table")))
+      for (let up = table.parentElement; up; up = up.parentElement)
+        if (["auto", "scroll"].includes(getComputedStyle(up).overflowX)) {
+          worst = Math.max(worst, up.scrollWidth - up.clientWidth);
+          break;
+        }
+    return worst;
+  });
+}
+
 /** A missed call from `phone` to the supervisor's extension (101), once it is in the call log. */
 async function missedCallFrom(page: Page, phone: string): Promise<Record_> {
   await pbxCall({
@@ -379,6 +417,8 @@ async function expectCallScreensWhole(page: Page, call: Record_, contact: Record
   await page.goto("/calls");
   await expect(page.locator(`[data-id="${call.id}"]`)).toContainText("Пропущен");
   expect(await clippedLabels(main), "the call log").toEqual([]);
+  expect(await brokenWords(main), "the call log").toEqual([]);
+  expect(await tableOverflow(page), "the call log's columns fit").toBeLessThanOrEqual(1);
   await page.goto("/calls?status=missed");
   await expect(page.locator(`[data-id="${call.id}"]`)).toContainText("Пропущен");
   expect(await clippedLabels(main), "missed calls").toEqual([]);
@@ -445,6 +485,9 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
 
   await page.goto(`/contacts?q=${word}`);
   await expect(page.getByRole("row", { name: new RegExp(word) })).toBeVisible();
+  // A long company and e-mail fold between words, and the columns fit.
+  expect(await brokenWords(page.locator("#main")), "the contact list").toEqual([]);
+  expect(await tableOverflow(page), "the contact list's columns fit").toBeLessThanOrEqual(1);
   const wrapped = await page.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLElement>('#main td a[href^="tel:"]'))
       .filter((el) => el.getClientRects().length > 1)
