@@ -99,12 +99,7 @@ async def call_written(change: RecordChange) -> None:
     contact = await notifier.repo.contact_brief(call["contact_id"]) if call["contact_id"] else None
     # Named by the contact, else by the other party's number (the caller, or the one called
     # back: never the company's own line); the client words a number or an empty title.
-    who = (
-        (contact[0] if contact else None)
-        or external_number(call)
-        or call["from_extension"]
-        or ""
-    )
+    who = (contact[0] if contact else None) or external_number(call) or call["from_extension"] or ""
     record = ("contacts", call["contact_id"]) if contact else ("calls", call["id"])
     if missed and not was_missed:
         await notifier.notify(
