@@ -320,9 +320,146 @@ test("history and validation speak the interface language: stages, roles, names,
   await admin.context.close();
 });
 
+/**
+ * The words of badges and short labels under `scope` that do not all show: wider than their
+ * own box (Mantine's ellipsis), cut by a clipping ancestor, or past the viewport's edge with
+ * no scrolling ancestor to bring them in (a board's next column is scrolled to, not cut).
+ */
+async function clippedLabels(scope: Locator): Promise<string[]> {
+  return scope.evaluateAll((roots) => {
+    const cut: string[] = [];
+    const outside = (inner: DOMRect, outer: DOMRect) => inner.left < outer.left - 1 || inner.right > outer.right + 1;
+    for (const root of roots)
+      for (const el of Array.from(root.querySelectorAll<HTMLElement>("*"))) {
+        const label = el.matches(".mantine-Badge-root, .mantine-Badge-label");
+        if (!label && getComputedStyle(el).textOverflow !== "ellipsis") continue;
+        const rect = el.getBoundingClientRect();
+        if (rect.width === 0 && rect.height === 0) continue; // not rendered
+        let clipped = el.scrollWidth > el.clientWidth + 1;
+        let scrolled = false;
+        for (let up = el.parentElement; up && !clipped && up !== document.body; up = up.parentElement) {
+          const overflow = getComputedStyle(up).overflowX;
+          scrolled = overflow === "auto" || overflow === "scroll";
+          if (scrolled) break;
+          if (overflow !== "visible") clipped = outside(rect, up.getBoundingClientRect());
+        }
+        if (!clipped && !scrolled) clipped = outside(rect, new DOMRect(0, 0, window.innerWidth, 1));
+        if (clipped) cut.push(el.textContent ?? "");
+      }
+    return cut;
+  });
+}
+
+/** Words under `scope` folded across two lines (a squeezed column breaks "компани-и"). */
+async function brokenWords(scope: Locator): Promise<string[]> {
+  return scope.evaluateAll((roots) => {
+    const broken: string[] = [];
+    for (const root of roots) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const word of (node.textContent ?? "").matchAll(/[\p{L}\d]+/gu)) {
+          const range = document.createRange();
+          range.setStart(node, word.index);
+          range.setEnd(node, word.index + word[0].length);
+          const lines = new Set(
+            Array.from(range.getClientRects())
+              .filter((r) => r.width > 0)
+              .map((r) => Math.round(r.top)),
+          );
+          if (lines.size > 1) broken.push(word[0]);
+        }
+      }
+    }
+    return broken;
+  });
+}
+
+/** How far the widest table on the page runs past its scrolling box (0: it fits). */
+async function tableOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    let worst = 0;
+    for (const table of Array.from(document.querySelectorAll<HTMLElement>("#main table")))
+      for (let up = table.parentElement; up; up = up.parentElement)
+        if (["auto", "scroll"].includes(getComputedStyle(up).overflowX)) {
+          worst = Math.max(worst, up.scrollWidth - up.clientWidth);
+          break;
+        }
+    return worst;
+  });
+}
+
+/** A missed call from `phone` to the supervisor's extension (101), once it is in the call log. */
+async function missedCallFrom(page: Page, phone: string): Promise<Record_> {
+  await pbxCall({
+    direction: "inbound",
+    outcome: "missed",
+    extension: "101",
+    number: phone.slice(1),
+    ring_seconds: 2,
+    record: false,
+    delivery: { gap: 0.5 },
+  });
+  let call: Record_ | undefined;
+  await expect(async () => {
+    const res = await apiCall<{ items: Record_[] }>(page, "GET", "/api/v1/calls?sort=-created_at&limit=20");
+    call = res.data.items.find((c) => c.from_number === phone && c.status === "missed" && c.is_final === true);
+    expect(call).toBeDefined();
+  }).toPass({ timeout: 45_000, intervals: [1000] });
+  return call!;
+}
+
+/**
+ * Every screen a call's status badge shows on, and the version-conflict dialog (last: it
+ * leaves a half-filled form), each with nothing clipped.
+ */
+async function expectCallScreensWhole(page: Page, call: Record_, contact: Record_): Promise<void> {
+  const main = page.locator("#main");
+  await page.goto("/calls");
+  await expect(page.locator(`[data-id="${call.id}"]`)).toContainText("Пропущен");
+  expect(await clippedLabels(main), "the call log").toEqual([]);
+  expect(await brokenWords(main), "the call log").toEqual([]);
+  expect(await tableOverflow(page), "the call log's columns fit").toBeLessThanOrEqual(1);
+  await page.goto("/calls?status=missed");
+  await expect(page.locator(`[data-id="${call.id}"]`)).toContainText("Пропущен");
+  expect(await clippedLabels(main), "missed calls").toEqual([]);
+  await page.goto(`/calls/${call.id}`);
+  await expect(page.locator('[data-field="status"]')).toContainText("Пропущен");
+  expect(await clippedLabels(main), "the call's page").toEqual([]);
+  await page.goto(`/contacts/${contact.id}`);
+  await expect(page.getByRole("region", { name: "Активность" })).toContainText("Пропущен");
+  expect(await clippedLabels(main), "the contact's page and timeline").toEqual([]);
+  await page.goto("/");
+  await expect(page.getByRole("region", { name: "Пропущенные звонки" })).toBeVisible();
+  expect(await clippedLabels(main), "the home page's cards").toEqual([]);
+  await page.getByTestId("notification-bell").click();
+  const center = page.getByRole("dialog", { name: "Уведомления" });
+  await expect(center.getByTestId("notification").first()).toBeVisible();
+  expect(await clippedLabels(center), "the notification center").toEqual([]);
+  await page.keyboard.press("Escape");
+
+  // The conflict dialog: the company changed under the open form, and this form changed it too.
+  const current = (await apiCall<Record_>(page, "GET", `/api/v1/contacts/${contact.id}`)).data;
+  await page.goto(`/contacts/${contact.id}/edit`);
+  await expect(page.getByLabel("Компания")).toHaveValue(String(current.company));
+  const theirs = await apiCall(
+    page,
+    "PATCH",
+    `/api/v1/contacts/${contact.id}`,
+    { company: `Другое очень длинное название компании ${unique()}`, job_title: "Главный инженер" },
+    { "If-Match": `"${current.version}"` },
+  );
+  expect(theirs.status).toBe(200);
+  await page.getByLabel("Компания").fill(`Моё название ${unique()}`);
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  const dialog = page.getByRole("dialog", { name: "Запись изменил кто-то другой" });
+  await expect(dialog.locator('[data-field="company"]')).toContainText("Вы оба изменили это поле");
+  expect(await clippedLabels(dialog), "the conflict dialog").toEqual([]);
+}
+
 test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: cards, folded filters, Esc", async ({
   browser,
 }) => {
+  test.setTimeout(180_000);
   const wide = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await wide.newPage();
   await login(page, USERS.supervisor);
@@ -335,17 +472,22 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
     phones: [{ type: "mobile", number: randomPhone() }],
     emails: [`very.long.address.${word}@example.test`],
   });
+  const callerPhone = randomPhone();
+  const caller = await createContact(page, {
+    name: `Константин Звонарёв-Пропущенный ${unique()}`,
+    company: "Очень длинное название компании звонящего",
+    phones: [{ type: "mobile", number: callerPhone }],
+  });
+  const missed = await missedCallFrom(page, callerPhone);
   await page.goto(`/tasks?tab=all&q=${word}`);
-  await expect(page.getByRole("row", { name: new RegExp(word) })).toBeVisible();
-  const clipped = await page.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>("#main .mantine-Badge-label"))
-      .filter((el) => el.scrollWidth > el.clientWidth + 1)
-      .map((el) => el.textContent),
-  );
-  expect(clipped).toEqual([]);
+  await expect(page.getByRole("row", { name: `Ширина ${word}` })).toBeVisible();
+  expect(await clippedLabels(page.locator("#main")), "the task list").toEqual([]);
 
   await page.goto(`/contacts?q=${word}`);
   await expect(page.getByRole("row", { name: new RegExp(word) })).toBeVisible();
+  // A long company and e-mail fold between words, and the columns fit.
+  expect(await brokenWords(page.locator("#main")), "the contact list").toEqual([]);
+  expect(await tableOverflow(page), "the contact list's columns fit").toBeLessThanOrEqual(1);
   const wrapped = await page.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLElement>('#main td a[href^="tel:"]'))
       .filter((el) => el.getClientRects().length > 1)
@@ -370,6 +512,7 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
     );
     expect(hit).toBe(name);
   }
+  await expectCallScreensWhole(page, missed, caller);
   await wide.close();
 
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -390,5 +533,6 @@ test("layout at 1280 px: badges, numbers and trash actions whole; on a phone: ca
   await expect.poll(() => nav.evaluate((el) => el.getBoundingClientRect().right)).toBeGreaterThan(0);
   await mobile.keyboard.press("Escape");
   await expect.poll(() => nav.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+  await expectCallScreensWhole(mobile, missed, caller);
   await phone.close();
 });

@@ -204,6 +204,8 @@ async def test_recording_stored_notifies_the_employee(
         await writer.update(current, {"recording_status": "stored", "recording_key": "k"})
     [told] = await _about(agent, str(call_id), "recording_ready")
     assert told["record_type"] == "calls"
+    # Named by the number the agent called, not by the company's line or an empty caller.
+    assert told["title"] == "+74951234567"
 
 
 async def test_switched_off_kinds_are_not_created(supervisor: Actor, agent2: Actor) -> None:

@@ -1,5 +1,5 @@
 /** The 412 dialog: what the other person changed, and reload or overwrite. */
-import { Alert, Badge, Button, Group, Modal, ScrollArea, Table, Text } from "@mantine/core";
+import { Alert, Badge, Button, Group, Modal, ScrollArea, Stack, Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { Conflict } from "../entities/conflict";
 import { useUserName } from "../entities/directory";
@@ -57,12 +57,14 @@ export function ConflictDialog({ conflict, saving, onReload, onOverwrite, onClos
                 {conflict.theirChanges.map((c) => (
                   <Table.Tr key={c.field} data-field={c.field}>
                     <Table.Td>
-                      {t(`fields.${c.field}`, { defaultValue: c.field })}
-                      {c.clash && (
-                        <Badge ml="xs" color="orange" size="xs">
-                          {t("conflict.clash")}
-                        </Badge>
-                      )}
+                      <Stack gap={4} align="flex-start">
+                        {t(`fields.${c.field}`, { defaultValue: c.field })}
+                        {c.clash && (
+                          <Badge color="orange" size="xs" className="sb-badge-wrap">
+                            {t("conflict.clash")}
+                          </Badge>
+                        )}
+                      </Stack>
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" td="line-through" c="dimmed">

@@ -1,4 +1,5 @@
 /** One field of a record, displayed according to its kind. */
+import { Fragment } from "react";
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { EntityRecord, FieldDef } from "../entities/registry";
@@ -53,9 +54,36 @@ export function OptionBadge({ name, value }: { name: string; value: unknown }) {
   const color =
     (name === "stage" ? STAGE_COLORS : name === "priority" ? PRIORITY_COLORS : STATUS_COLORS)[text] ?? "gray";
   return (
-    <Badge variant="light" color={color} style={{ flexShrink: 0, maxWidth: "none", overflow: "visible" }}>
+    <Badge variant="light" color={color}>
       {t(`options.${name}.${text}`, { defaultValue: text })}
     </Badge>
+  );
+}
+
+/** A date and time that may fold between the two, never inside either: "4 дек. 2026 г.," / "11:32". */
+function DateTime({ value }: { value: unknown }) {
+  const text = formatDateTime(value);
+  const comma = text.lastIndexOf(", ");
+  if (comma < 0) return <>{text}</>;
+  return (
+    <>
+      <span className="sb-nowrap">{text.slice(0, comma + 1)}</span>{" "}
+      <span className="sb-nowrap">{text.slice(comma + 2)}</span>
+    </>
+  );
+}
+
+/** An e-mail address that may fold before its dots and "@", never inside a word. */
+function EmailText({ address }: { address: string }) {
+  return (
+    <>
+      {address.split(/(?=[.@])/).map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
   );
 }
 
@@ -85,7 +113,7 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
             <DueCountdown dueAt={asText(value)} />
           </>
         );
-      return <>{formatDateTime(value)}</>;
+      return <DateTime value={value} />;
     case "money":
       return <>{formatMoney(value, record.currency)}</>;
     case "duration":
@@ -139,7 +167,7 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
         <Stack gap={2}>
           {emails.map((e) => (
             <a key={e} href={`mailto:${e}`}>
-              {e}
+              <EmailText address={e} />
             </a>
           ))}
         </Stack>
@@ -163,7 +191,9 @@ export function FieldValue({ field, record }: { field: FieldDef; record: EntityR
     default:
       if (value === null || value === undefined || value === "") return none;
       return (
-        <Text span style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
+        // Words stay whole (a column is as wide as its longest word); only a word longer than
+        // the whole line folds.
+        <Text span style={{ whiteSpace: "pre-wrap", overflowWrap: "break-word" }}>
           {asText(value)}
         </Text>
       );

@@ -176,8 +176,10 @@ export const en = {
       task_overdue: "Task overdue",
       missed_call: "Missed call",
       mention: "You were mentioned",
-      recording_ready: "Recording ready",
+      recording_ready: "Call recording ready",
     },
+    hiddenNumber: "Hidden number",
+    extension: "ext. {{number}}",
   },
   history: {
     created: "created",

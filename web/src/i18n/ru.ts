@@ -178,8 +178,10 @@ export const ru: Messages = {
       task_overdue: "Задача просрочена",
       missed_call: "Пропущенный звонок",
       mention: "Вас упомянули",
-      recording_ready: "Запись готова",
+      recording_ready: "Запись звонка готова",
     },
+    hiddenNumber: "Номер скрыт",
+    extension: "внутр. {{number}}",
   },
   history: {
     created: "создал(а)",

@@ -35,6 +35,7 @@ import {
   type AppNotification,
 } from "./api";
 import { askOnce, showWhenHidden } from "./browser";
+import { notificationKind, notificationSubject, notificationText } from "./wording";
 
 export const NOTIFICATION_EVENT = "notification.created";
 
@@ -54,7 +55,6 @@ function parse(raw: unknown): AppNotification | null {
 /** Keep the counts live and show background-tab notifications through the browser. */
 function useLiveNotifications() {
   const me = useMe();
-  const { t } = useTranslation();
   const client = useQueryClient();
   const navigate = useNavigate();
   useChannel(`private-user.${me.id}`, (channel) => {
@@ -64,7 +64,7 @@ function useLiveNotifications() {
       client.setQueryData<number>(notificationKeys.unread, (count) => (count ?? 0) + 1);
       void client.invalidateQueries({ queryKey: notificationKeys.all });
       const link = notificationLink(n);
-      showWhenHidden(t(`notifications.kinds.${n.kind}`), [n.title, n.body].filter(Boolean).join(" · "), () => {
+      showWhenHidden(notificationKind(n), notificationText(n), () => {
         if (link) navigate(link);
       });
     };
@@ -74,7 +74,8 @@ function useLiveNotifications() {
 }
 
 function Item({ n, onOpen }: { n: AppNotification; onOpen: (n: AppNotification) => void }) {
-  const { t } = useTranslation();
+  useTranslation(); // re-render when the language changes
+  const subject = notificationSubject(n);
   const unread = !n.read_at;
   return (
     <UnstyledButton
@@ -89,11 +90,11 @@ function Item({ n, onOpen }: { n: AppNotification; onOpen: (n: AppNotification) 
       data-unread={unread}
     >
       <Text size="sm" fw={unread ? 700 : 500}>
-        {t(`notifications.kinds.${n.kind}`)}
-        {n.title && (
+        {notificationKind(n)}
+        {subject && (
           <Text span fw={400}>
             {" "}
-            · {n.title}
+            · {subject}
           </Text>
         )}
       </Text>

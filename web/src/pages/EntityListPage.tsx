@@ -176,8 +176,11 @@ function TrashActions({ onRestore, onPurge }: { onRestore?: () => void; onPurge?
   );
 }
 
-/** Kinds whose values read as one unit and must not break across lines. */
-const NOWRAP = new Set(["phone", "select", "date", "datetime", "duration", "money", "boolean", "phones"]);
+/**
+ * Kinds whose values read as one unit and must not break across lines (a date and time folds
+ * between the two only: FieldValue).
+ */
+const NOWRAP = new Set(["phone", "select", "date", "duration", "money", "boolean", "phones"]);
 
 interface Props {
   type: string;
@@ -357,7 +360,14 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         />
       ) : (
         <Table.ScrollContainer minWidth={640}>
-          <Table highlightOnHover verticalSpacing="sm" aria-label={heading} aria-busy={list.isFetching}>
+          {/* Cells padded 8 px a side (Mantine's 10): the call log's eight columns fit at 1280 px. */}
+          <Table
+            highlightOnHover
+            verticalSpacing="sm"
+            horizontalSpacing={8}
+            aria-label={heading}
+            aria-busy={list.isFetching}
+          >
             <Table.Thead>
               <Table.Tr>
                 {columns.map((c) => (

@@ -10,6 +10,7 @@ from typing import Any
 from switchboard_api.lifecycle.registry import RecordChange
 from switchboard_api.notifications.schemas import NewNotification
 from switchboard_api.notifications.service import Notifier
+from switchboard_api.telephony.call_followups import external_number
 
 MENTION = re.compile(r"@\[([^\]\n]{1,200})\]\(user:([0-9a-fA-F-]{36})\)")
 """A mention as the note form writes it: ``@[Full Name](user:<uuid>)``."""
@@ -96,7 +97,9 @@ async def call_written(change: RecordChange) -> None:
         return
     notifier = Notifier(change.uow)
     contact = await notifier.repo.contact_brief(call["contact_id"]) if call["contact_id"] else None
-    who = (contact[0] if contact else None) or call["from_number"] or call["from_extension"] or ""
+    # Named by the contact, else by the other party's number (the caller, or the one called
+    # back: never the company's own line); the client words a number or an empty title.
+    who = (contact[0] if contact else None) or external_number(call) or call["from_extension"] or ""
     record = ("contacts", call["contact_id"]) if contact else ("calls", call["id"])
     if missed and not was_missed:
         await notifier.notify(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -51,7 +53,7 @@ WRAP_UP_PROMPT = "call.wrap_up"
 """The personal-channel event that opens the wrap-up dialog."""
 
 
-def external_number(call: Row) -> str | None:
+def external_number(call: Mapping[str, Any]) -> str | None:
     """The other party's E.164 number: the caller of an inbound call, the callee of an
     outbound one; None for internal calls."""
     if call["direction"] == "inbound":
