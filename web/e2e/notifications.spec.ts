@@ -62,7 +62,8 @@ test("typing @ in a note offers employees; the mentioned agent's bell counts up 
   const agentId = await myId(agent.page);
   await expect(note).toHaveValue(`Проверь счёт, @[Alina Agent](user:${agentId}) `);
   await supervisor.page.getByRole("button", { name: "Добавить заметку" }).click();
-  await expect(supervisor.page.locator(`[data-mention="${agentId}"]`)).toHaveText("@Alina Agent");
+  // The note shows in the notes section and, once it arrives there, in the activity timeline.
+  await expect(supervisor.page.locator(`[data-mention="${agentId}"]`).first()).toHaveText("@Alina Agent");
 
   await expect.poll(() => unread(agent.page), { timeout: 15_000 }).toBe(before + 1);
   await agent.page.getByTestId("notification-bell").click();
