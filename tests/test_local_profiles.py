@@ -168,7 +168,9 @@ def test_a_scale_out_of_range_is_refused_with_its_value() -> None:
         profile("test", scale=MAX_SCALE + 1)
 
 
-def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> None:
+def scaled_scratch_profile(tmp_path: Path) -> Profile:
+    """The test profile at scale 2 whose state (and logs) live under ``tmp_path``."""
+
     @dataclass(frozen=True)
     class Scratch(Profile):
         @property
@@ -177,6 +179,11 @@ def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> N
 
     p = Scratch("test", profile("test").ports, scale=2)
     p.logs.mkdir()
+    return p
+
+
+def test_the_scaled_profiles_nginx_balances_over_every_node(tmp_path: Path) -> None:
+    p = scaled_scratch_profile(tmp_path)
     conf = render_nginx(p, None, "bucket")
     text = conf.read_text()
     api = text.split("upstream api {", 1)[1].split("}", 1)[0]
@@ -224,15 +231,7 @@ def test_the_cluster_profile_runs_three_masters_and_joins_them_before_the_apps()
 def test_the_spread_over_nodes_is_read_from_nginxs_access_log(tmp_path: Path) -> None:
     """What nginx sent to each API process and realtime node after a mark: the last address
     of a retried request, WebSocket upgrades only (101) for the realtime nodes."""
-
-    @dataclass(frozen=True)
-    class Scratch(Profile):
-        @property
-        def state(self) -> Path:
-            return tmp_path
-
-    p = Scratch("test", profile("test").ports, scale=2)
-    p.logs.mkdir()
+    p = scaled_scratch_profile(tmp_path)
     api_1, api_2 = (f"127.0.0.1:{port}" for port in p.ports.api_ports(2))
     rt_1, rt_2 = p.realtime_upstreams()
 
