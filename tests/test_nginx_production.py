@@ -481,7 +481,10 @@ async def test_bucket_links_reach_s3_unchanged(live: Live) -> None:
     async with httpx.AsyncClient(base_url=live.https, verify=live.ssl, timeout=5) as c:
         resp = await c.get(path, headers={"Range": "bytes=100-199", "X-Forwarded-Host": "evil"})
         put = await c.put("/switchboard/recordings/x.mp3", content=b"x")
+        part_path = "/switchboard/attachments/ab/abc?uploadId=u1&partNumber=2&X-Amz-Signature=abc"
+        part = await c.put(part_path, content=b"part")
     seen = resp.json()
+    assert part.json()["path_qs"] == part_path  # a large file's part reaches S3
     assert seen["upstream"] == "s3"
     assert seen["path_qs"] == path
     headers = seen["headers"]

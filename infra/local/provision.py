@@ -260,6 +260,7 @@ def render_nginx(p: Profile, user: str | None, bucket: str) -> Path:
             realtime_servers=_server_lines(p.realtime_upstreams()),
             s3_port=p.ports.s3,
             bucket=bucket,
+            public_host=p.public_url.split("://", 1)[1],
             web_root=web_root(),
             ws_per_address=WS_CONNECTIONS_PER_ADDRESS,
         )

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { USERS, createContact, realtime, signedIn, unique } from "./helpers";
 
@@ -94,5 +94,57 @@ test("files: a type not accepted is refused for that file alone", async ({ brows
   await expect(a.page.getByRole("alert").filter({ hasText: "Файлы такого типа не принимаются" })).toBeVisible();
   await expect(a.page.getByTestId("file-row")).toHaveCount(1);
   await expect(a.page.getByTestId("file-row")).toContainText("notes.txt");
+  await a.context.close();
+});
+
+test("files: a file larger than a part goes up in parts, each checked by S3, and downloads whole", async ({
+  browser,
+}) => {
+  const a = await signedIn(browser, USERS.agent1);
+  const contact = await createContact(a.page, { name: `Клиент ${unique()}` });
+  await a.page.goto(`/contacts/${contact.id}`);
+  // 20 MiB: two parts at the default part size (16 MiB), random so no part looks like another.
+  const large = Buffer.concat([Buffer.from("%PDF-1.4\n"), randomBytes(20 * 1024 * 1024)]);
+  const parts: { number: number; checksum: string | null }[] = [];
+  a.page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (request.method() === "PUT" && url.searchParams.has("partNumber")) {
+      parts.push({
+        number: Number(url.searchParams.get("partNumber")),
+        checksum: request.headers()["x-amz-checksum-sha256"] ?? null,
+      });
+    }
+  });
+  const completion = a.page.waitForResponse(
+    (response) =>
+      response.request().method() === "POST" && /\/api\/v1\/attachments\/[^/]+\/complete$/.test(response.url()),
+  );
+  await a.page
+    .locator('input[type="file"]')
+    .setInputFiles([{ name: "Архив сканов.pdf", mimeType: "application/pdf", buffer: large }]);
+  const done = await completion;
+  expect(done.status()).toBe(200);
+  const { id } = (await done.json()) as { id: string };
+  await expect(a.page.getByTestId("file-row").filter({ hasText: "Архив сканов.pdf" })).toContainText("21 MB");
+
+  // Each part went up with its own link and its own SHA-256, which S3 checked on arrival.
+  const sha256 = (data: Buffer, encoding: "hex" | "base64") => createHash("sha256").update(data).digest(encoding);
+  const partBytes = 16 * 1024 * 1024;
+  expect(parts.map((part) => part.number).sort()).toEqual([1, 2]);
+  for (const part of parts) {
+    const slice = large.subarray((part.number - 1) * partBytes, part.number * partBytes);
+    expect(part.checksum).toBe(sha256(slice, "base64"));
+  }
+  // The worker hashes the joined file and finds the digest the browser promised for the whole.
+  await expect
+    .poll(
+      async () =>
+        ((await (await a.page.request.get(`/api/v1/attachments/${id}`)).json()) as { checksum_sha256: string | null })
+          .checksum_sha256,
+    )
+    .toBe(sha256(large, "hex"));
+  const saved = await a.page.request.get(`/api/v1/attachments/${id}/download`);
+  expect(saved.status()).toBe(200);
+  expect(sha256(await saved.body(), "hex")).toBe(sha256(large, "hex"));
   await a.context.close();
 });

@@ -13,11 +13,20 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
 
 from fixtures.auth import UserFactory, running_api, user_factory
 from fixtures.lifecycle import Actor, actor
 from fixtures.settings import api_settings, settings  # noqa: F401 - registered as fixtures
+
+
+@pytest.fixture(scope="module")
+async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
+    """The API's connections (database, Redis, S3) as the module's settings open them, for
+    tests that run services or jobs directly."""
+    async with open_resources(api_settings) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

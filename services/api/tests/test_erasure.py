@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,12 +43,6 @@ def settings(settings: ApiSettings) -> ApiSettings:
             "telephony_recording_retention_days": RETENTION_DAYS,
         }
     )
-
-
-@pytest.fixture(scope="module")
-async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
-    async with open_resources(api_settings) as opened:
-        yield opened
 
 
 def _closed_port() -> int:

@@ -4,7 +4,6 @@ each, idempotent, and the cache forgets them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,16 +14,10 @@ from switchboard_api.db.contacts import Contact
 from switchboard_api.db.events import EntityEvent
 from switchboard_api.db.number_lists import NumberList, NumberListEntry
 from switchboard_api.lifecycle.purge import purge_expired_trash
-from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.resources import Resources
 from switchboard_api.settings import ApiSettings
 
 from fixtures.lifecycle import Actor, unique
-
-
-@pytest.fixture(scope="module")
-async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
-    async with open_resources(api_settings) as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

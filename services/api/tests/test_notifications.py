@@ -16,18 +16,11 @@ from switchboard_api.calls.entity import CALLS
 from switchboard_api.lifecycle.deps import record_cache
 from switchboard_api.lifecycle.writer import RecordWriter
 from switchboard_api.notifications.jobs import notify_due_tasks
-from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import unit_of_work
-from switchboard_api.settings import ApiSettings
 
 from fixtures.auth import UserFactory
 from fixtures.lifecycle import Actor, actor, unique
-
-
-@pytest.fixture(scope="module")
-async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
-    async with open_resources(api_settings) as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

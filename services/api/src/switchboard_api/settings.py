@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from switchboard_shared.settings import DEV_ONLY, load_settings, refuse_development_values
 
+#: One listing of an upload's parts (ListParts answers up to 1,000): completion reads them once.
+MAX_UPLOAD_PARTS = 1000
+
 # What a production start must be given: secrets, and what ties it to the real PBX (its
 # API, and the addresses its webhooks come from, or anyone could forge a call).
 PRODUCTION_REQUIRED = (
@@ -263,6 +266,15 @@ class ApiSettings(BaseSettings):
     attachments_max_bytes: int = Field(
         default=100 * 1024 * 1024, ge=1, description="Largest file one attachment may hold."
     )
+    attachments_part_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=5 * 1024 * 1024,  # S3's smallest part (but the last)
+        le=100 * 1024 * 1024,  # within nginx's body limit on the storage location
+        description=(
+            "Files larger than this are uploaded in parts of this size (an S3 multipart "
+            "upload, one presigned PUT per part, each verified on its own)."
+        ),
+    )
     attachments_allowed_types: str = Field(
         default=(
             "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain,text/csv,"
@@ -396,6 +408,14 @@ class ApiSettings(BaseSettings):
         for item in filter(None, (part.strip() for part in value.split(","))):
             ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
+
+    @model_validator(mode="after")
+    def _parts_within_s3s_limit(self) -> ApiSettings:
+        if -(-self.attachments_max_bytes // self.attachments_part_bytes) > MAX_UPLOAD_PARTS:
+            raise ValueError(
+                f"attachments_max_bytes / attachments_part_bytes exceeds {MAX_UPLOAD_PARTS} parts"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_has_real_secrets(self) -> ApiSettings:

@@ -56,7 +56,7 @@ export interface paths {
         put?: never;
         /**
          * Start a file on a record
-         * @description Creates a pending file on a live record the caller may read, answered with the form (`upload`) to send its bytes to S3 with; then call `/complete` (`/upload` hands out a fresh form if this one expires). 422 names a size over the limit or a type not accepted; 409 past the files-per-record limit; 404 if the record is not live.
+         * @description Creates a pending file on a live record the caller may read, answered with how to send its bytes to S3 (`upload`): a form (`method` `post`; `/upload` hands out a fresh one if it expires) or, for a file larger than a part, the layout of its parts (`method` `multipart`: ask `/parts` for their links); then call `/complete`. 422 names a size over the limit or a type not accepted; 409 past the files-per-record limit; 404 if the record is not live.
          */
         post: operations["ApiV1AttachmentsCreateAttachment"];
         delete?: never;
@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Complete a file's upload
-         * @description Checks that S3 holds the file with the promised size and type and marks it ready (repeating it is harmless). 409 if nothing was uploaded; 422 naming `size` or `content_type` if what arrived differs.
+         * @description Checks that S3 holds the file with the promised size and type and marks it ready (repeating it is harmless); a file sent in parts is joined first. 409 if nothing (or not every part) was uploaded; 422 naming `size`, `content_type` or `checksum_sha256` if what arrived differs.
          */
         post: operations["ApiV1AttachmentsRecordIdCompleteCompleteUpload"];
         delete?: never;
@@ -175,6 +175,26 @@ export interface paths {
         get: operations["ApiV1AttachmentsRecordIdHistoryRecordHistory"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{record_id}/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload links for parts of a large file
+         * @description Presigned PUT links (S3 through nginx) for the parts asked for, of a pending file started as a multipart upload: PUT exactly the part's `size` bytes, with its `headers`, to its `url` before `expires_at`. The signature covers the part's length and, when the part's `checksum_sha256` is given, its digest: S3 refuses a part of another length or other bytes (400 BadDigest). Ask again for any part whose link expired or whose upload failed. 422 names a part number the file does not have; 409 for a file sent with one form, or already completed.
+         */
+        post: operations["ApiV1AttachmentsRecordIdPartsAttachmentPartLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -245,8 +265,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A fresh form to upload a pending file with
-         * @description A presigned POST (the file's start answers with one already): send its `fields` and then the file (form field `file`, last) as multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy pins the key, the exact size and the content type, so S3 itself refuses anything else. Ask again for a fresh form once one expires; 409 once the file is completed.
+         * How to upload a pending file: a fresh form, or its parts' layout
+         * @description A presigned POST (the file's start answers with one already): send its `fields` and then the file (form field `file`, last) as multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy pins the key, the exact size and the content type, so S3 itself refuses anything else. Ask again for a fresh form once one expires. A file larger than a part is answered with its parts' layout instead (see `/parts`). 409 once the file is completed.
          */
         post: operations["ApiV1AttachmentsRecordIdUploadAttachmentUploadForm"];
         delete?: never;
@@ -2362,6 +2382,13 @@ export interface components {
             preferences: components["schemas"]["Preferences"];
             role: string;
         };
+        /** MultipartUpload */
+        MultipartUpload: {
+            /** @constant */
+            method: "multipart";
+            part_bytes: number;
+            part_count: number;
+        };
         /** Note */
         Note: {
             author_id: string | null;
@@ -2483,6 +2510,31 @@ export interface components {
         NumberListsPage: {
             items: components["schemas"]["NumberList"][];
             next_cursor: string | null;
+        };
+        /** PartLink */
+        PartLink: {
+            headers: {
+                [key: string]: string;
+            };
+            number: number;
+            size: number;
+            url: string;
+        };
+        /** PartLinks */
+        PartLinks: {
+            /** Format: date-time */
+            expires_at: string;
+            parts: components["schemas"]["PartLink"][];
+        };
+        /** PartRequest */
+        PartRequest: {
+            /** @description The file's SHA-256 (hex) as the uploader computed it: pinned in the upload form, so S3 refuses bytes that do not match it, and stored at completion (without it the worker reads the file back to hash it). */
+            checksum_sha256?: string;
+            number: number;
+        };
+        /** PartsRequest */
+        PartsRequest: {
+            parts: components["schemas"]["PartRequest"][];
         };
         /** PasswordChange */
         PasswordChange: {
@@ -2630,7 +2682,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             updated_by: string | null;
-            upload: components["schemas"]["UploadForm"];
+            upload: components["schemas"]["UploadForm"] | components["schemas"]["MultipartUpload"];
             uploaded_at: string | null;
             version: number;
             width: number | null;
@@ -2753,6 +2805,8 @@ export interface components {
             fields: {
                 [key: string]: string;
             };
+            /** @constant */
+            method: "post";
             url: string;
         };
         /** User */
@@ -3641,6 +3695,95 @@ export interface operations {
             };
         };
     };
+    ApiV1AttachmentsRecordIdPartsAttachmentPartLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartsRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartLinks"];
+                };
+            };
+            /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field's value is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ApiV1AttachmentsRecordIdPermanentPurgeRecord: {
         parameters: {
             query?: never;
@@ -3874,7 +4017,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UploadForm"];
+                    "application/json": components["schemas"]["UploadForm"] | components["schemas"]["MultipartUpload"];
                 };
             };
             /** @description Malformed request (bad JSON, wrong types, unknown fields, bad cursor, bad header) */

@@ -36,9 +36,13 @@ CHUNK = 1024 * 1024
 STALE_BATCH = 100
 
 
-async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> str:
+async def inspect_attachment(
+    resources: Resources, attachment_id: uuid.UUID, promised_sha256: str | None = None
+) -> str:
     """Hash the file (and for an image: measure it, store its thumbnail) and write what was
-    found to its record; returns what happened."""
+    found to its record; returns what happened. A file whose SHA-256 differs from the one
+    its uploader promised (a large file: S3 verified each part, not the whole) is trashed:
+    it is not the file that was sent."""
     async with read_session(resources.sessionmaker) as session:
         row = await LifecycleRepository(session, ATTACHMENTS).get(attachment_id)
     if row is None or row["status"] != "ready":
@@ -83,6 +87,16 @@ async def inspect_attachment(resources: Resources, attachment_id: uuid.UUID) -> 
         if current is None:  # purged meanwhile: its objects (thumbnail too) are erased below
             return "purged meanwhile"
         measured = await writer.update(current, values)
+        found = values.get("checksum_sha256")
+        if promised_sha256 is not None and found is not None and found != promised_sha256:
+            await writer.trash(measured, {})
+            log.warning(
+                "attachment %s: SHA-256 %s, %s was promised: trashed",
+                attachment_id,
+                found,
+                promised_sha256,
+            )
+            return "not the promised file: trashed"
         if avatar:  # its squares are stored: it may now be shown
             return await adopt_avatar(uow, measured, usable=facts is not None)
     return "measured"
@@ -100,9 +114,11 @@ async def _read_object(resources: Resources, key: str, consume: Callable[[bytes]
             body.close()
 
 
-async def attachments_inspect(ctx: WorkerContext, *, attachment_id: str) -> str:
+async def attachments_inspect(
+    ctx: WorkerContext, *, attachment_id: str, promised_sha256: str | None = None
+) -> str:
     """The worker's job: :func:`inspect_attachment`."""
-    return await inspect_attachment(ctx["resources"], uuid.UUID(attachment_id))
+    return await inspect_attachment(ctx["resources"], uuid.UUID(attachment_id), promised_sha256)
 
 
 async def remove_stale_uploads(resources: Resources, now: datetime | None = None) -> int:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard_api.db.attachments import Attachment
@@ -67,3 +67,11 @@ def completed_with_live_parent(parents: Mapping[str, type[Base]]) -> ColumnEleme
         alive = exists().where(parent.c.id == table.c.parent_id, parent.c.deleted_at.is_(None))
         live_parent.append(and_(table.c.parent_type == name, alive))
     return and_(table.c.status == "ready", or_(*live_parent))
+
+
+async def set_upload_id(session: AsyncSession, attachment_id: uuid.UUID, upload_id: str) -> None:
+    """Note the multipart upload a pending file is sent in (bookkeeping of the upload, not
+    a change of the record: no new version, no event)."""
+    await session.execute(
+        update(Attachment).where(Attachment.id == attachment_id).values(upload_id=upload_id)
+    )

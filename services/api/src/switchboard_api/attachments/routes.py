@@ -18,8 +18,10 @@ from switchboard_api.attachments.schemas import (
     AttachmentCreate,
     AttachmentList,
     ParentType,
+    PartLinks,
+    PartsRequest,
     StartedAttachment,
-    UploadForm,
+    Upload,
 )
 from switchboard_api.attachments.service import (
     AttachmentService,
@@ -50,9 +52,11 @@ def _attachment(saved: Saved) -> Attachment:
     name="attachments:create",
     summary="Start a file on a record",
     description=(
-        "Creates a pending file on a live record the caller may read, answered with the "
-        "form (`upload`) to send its bytes to S3 with; then call `/complete` (`/upload` "
-        "hands out a fresh form if this one expires). 422 names a size "
+        "Creates a pending file on a live record the caller may read, answered with how to "
+        "send its bytes to S3 (`upload`): a form (`method` `post`; `/upload` hands out a "
+        "fresh one if it expires) or, for a file larger than a part, the layout of its parts "
+        "(`method` `multipart`: ask `/parts` for their links); then call `/complete`. "
+        "422 names a size "
         "over the limit or a type not accepted; 409 past the files-per-record limit; 404 if "
         "the record is not live."
     ),
@@ -76,12 +80,14 @@ async def create_attachment(
 @post(
     "/{record_id:uuid}/upload",
     name="attachments:upload",
-    summary="A fresh form to upload a pending file with",
+    summary="How to upload a pending file: a fresh form, or its parts' layout",
     description=(
-        "A presigned POST (the file's start answers with one already): send its `fields` and then the file (form field `file`, last) as "
-        "multipart/form-data to its `url` (S3 through nginx) before `expires_at`. The policy "
-        "pins the key, the exact size and the content type, so S3 itself refuses anything "
-        "else. Ask again for a fresh form once one expires; 409 once the file is completed."
+        "A presigned POST (the file's start answers with one already): send its `fields` "
+        "and then the file (form field `file`, last) as multipart/form-data to its `url` (S3 "
+        "through nginx) before `expires_at`. The policy pins the key, the exact size and the "
+        "content type, so S3 itself refuses anything else. Ask again for a fresh form once "
+        "one expires. A file larger than a part is answered with its parts' layout instead "
+        "(see `/parts`). 409 once the file is completed."
     ),
     status_code=HTTP_200_OK,
     opt=entity_route(ATTACHMENTS.name, Action.CREATE),
@@ -92,10 +98,39 @@ async def attachment_upload_form(
     resources: NamedDependency[Resources],
     uow: NamedDependency[UnitOfWork],
     record_id: FromPath[uuid.UUID],
-) -> Response[UploadForm]:
+) -> Response[Upload]:
     """Hand out an upload form."""
     form = await AttachmentService(resources, uow, principal).upload_form(record_id)
     return Response(form, headers=NO_STORE)
+
+
+@post(
+    "/{record_id:uuid}/parts",
+    name="attachments:parts",
+    summary="Upload links for parts of a large file",
+    description=(
+        "Presigned PUT links (S3 through nginx) for the parts asked for, of a pending file "
+        "started as a multipart upload: PUT exactly the part's `size` bytes, with its "
+        "`headers`, to its `url` before `expires_at`. The signature covers the part's length "
+        "and, when the part's `checksum_sha256` is given, its digest: S3 refuses a part of "
+        "another length or other bytes (400 BadDigest). Ask again for any part whose link "
+        "expired or whose upload failed. 422 names a part number the file does not have; "
+        "409 for a file sent with one form, or already completed."
+    ),
+    status_code=HTTP_200_OK,
+    opt=entity_route(ATTACHMENTS.name, Action.CREATE),
+    responses=problems(404, 409, 422),
+)
+async def attachment_part_links(
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    uow: NamedDependency[UnitOfWork],
+    record_id: FromPath[uuid.UUID],
+    data: JSONBody[PartsRequest],
+) -> Response[PartLinks]:
+    """Hand out part links."""
+    links = await AttachmentService(resources, uow, principal).part_links(record_id, data)
+    return Response(links, headers=NO_STORE)
 
 
 @post(
@@ -104,8 +139,9 @@ async def attachment_upload_form(
     summary="Complete a file's upload",
     description=(
         "Checks that S3 holds the file with the promised size and type and marks it ready "
-        "(repeating it is harmless). 409 if nothing was uploaded; 422 naming `size` or "
-        "`content_type` if what arrived differs."
+        "(repeating it is harmless); a file sent in parts is joined first. 409 if nothing "
+        "(or not every part) was uploaded; 422 naming `size`, `content_type` or "
+        "`checksum_sha256` if what arrived differs."
     ),
     status_code=HTTP_200_OK,
     opt=entity_route(ATTACHMENTS.name, Action.UPDATE),
@@ -205,6 +241,7 @@ def attachments_router() -> Router:
         ATTACHMENTS,
         extra=[
             attachment_upload_form,
+            attachment_part_links,
             complete_upload,
             download_file,
             file_thumbnail,

@@ -1,4 +1,5 @@
-"""Attachment schemas: Attachment / AttachmentCreate / AttachmentUpdate, and the upload form."""
+"""Attachment schemas: Attachment / AttachmentCreate / AttachmentUpdate, and how a file's bytes
+are uploaded (a form, or parts)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ class AttachmentUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     name: FileName | UnsetType = UNSET
 
 
-class UploadForm(msgspec.Struct, kw_only=True):
+class UploadForm(msgspec.Struct, kw_only=True, tag="post", tag_field="method"):
     """A presigned POST: send ``fields`` then the file (as the form field ``file``, last) as
     ``multipart/form-data`` to ``url`` before ``expires_at``. S3 refuses any other key, a
     larger or smaller file than promised, or another content type."""
@@ -77,11 +78,56 @@ class UploadForm(msgspec.Struct, kw_only=True):
     expires_at: datetime
 
 
-class StartedAttachment(Attachment, kw_only=True):
-    """A pending file as just started, with the form to upload its bytes with: the upload
-    needs no second call to the API (``/upload`` hands out a fresh form once it expires)."""
+class MultipartUpload(msgspec.Struct, kw_only=True, tag="multipart", tag_field="method"):
+    """A large file goes up in ``part_count`` parts: each ``part_bytes`` long but the last
+    (the rest), numbered from 1. Ask ``/parts`` for their presigned PUT links (each with
+    its part's SHA-256, so S3 verifies every part as it arrives), PUT each part's bytes to
+    its link, then complete the file."""
 
-    upload: UploadForm
+    part_bytes: int
+    part_count: int
+
+
+class PartRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One part to upload: its number and, ideally, its SHA-256 (S3 then refuses other
+    bytes)."""
+
+    number: Annotated[int, Meta(ge=1, le=10_000)]
+    checksum_sha256: Sha256Hex | UnsetType = UNSET
+
+
+class PartsRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The parts of a large file to hand out upload links for (any of them, any order)."""
+
+    parts: Annotated[list[PartRequest], Meta(min_length=1, max_length=1000)]
+
+
+class PartLink(msgspec.Struct, kw_only=True):
+    """A presigned PUT for one part: exactly ``size`` bytes (and, if its SHA-256 was given,
+    only those bytes; the PUT then sends it as ``x-amz-checksum-sha256``, base64)."""
+
+    number: int
+    size: int
+    url: str
+    headers: dict[str, str]
+
+
+class PartLinks(msgspec.Struct, kw_only=True):
+    """Upload links for the parts asked for, valid until ``expires_at``."""
+
+    parts: list[PartLink]
+    expires_at: datetime
+
+
+Upload = UploadForm | MultipartUpload
+
+
+class StartedAttachment(Attachment, kw_only=True):
+    """A pending file as just started, with how to upload its bytes: a form (the upload
+    needs no second call to the API; ``/upload`` hands out a fresh form once it expires) or,
+    for a file larger than a part, the layout of its parts."""
+
+    upload: Upload
 
 
 class AttachmentList(msgspec.Struct, kw_only=True):

@@ -5,7 +5,7 @@ parent still live (trashing the parent hides its files; restoring it shows them 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -16,10 +16,23 @@ from switchboard_api.attachments.schemas import (
     Attachment,
     AttachmentCreate,
     AttachmentList,
+    MultipartUpload,
+    PartLinks,
+    PartsRequest,
     StartedAttachment,
-    UploadForm,
+    Upload,
 )
-from switchboard_api.attachments.storage import download_url, stored_object, upload_form
+from switchboard_api.attachments.storage import (
+    StoredObject,
+    download_url,
+    finish_multipart,
+    part_link,
+    part_sizes,
+    start_multipart,
+    stored_object,
+    upload_form,
+    uploaded_parts,
+)
 from switchboard_api.attachments.visibility import check_readable_file, readable_parent
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
@@ -64,26 +77,39 @@ class AttachmentService:
         ).create(data)
 
     async def start(self, data: AttachmentCreate | AvatarFile) -> tuple[Saved, StartedAttachment]:
-        """:meth:`create`, answered with the upload form at once (one call fewer per file)."""
+        """:meth:`create`, answered at once with how to upload the bytes (one call fewer per
+        file): the form, or for a file larger than a part, a multipart upload's layout."""
         saved = await self.create(data)
         record = saved.record
         assert isinstance(record, Attachment)  # the type's read schema
-        form = await upload_form(
-            self.resources,
-            storage_key_for(saved.id),
-            size=record.size,
-            content_type=record.content_type,
-            checksum_sha256=record.checksum_sha256,
-        )
-        return saved, StartedAttachment(**msgspec.structs.asdict(record), upload=form)
+        key = storage_key_for(saved.id)
+        upload: Upload
+        if record.size > self.resources.settings.attachments_part_bytes:
+            # Started now, so its parts may be sent at once; an upload never completed is
+            # aborted when its file is erased (the stale uploads' cleaner, a purge).
+            upload_id = await start_multipart(self.resources, key, content_type=record.content_type)
+            await repo.set_upload_id(self.uow.session, saved.id, upload_id)
+            upload = self._layout(record.size)
+        else:
+            upload = await upload_form(
+                self.resources,
+                key,
+                size=record.size,
+                content_type=record.content_type,
+                checksum_sha256=record.checksum_sha256,
+            )
+        return saved, StartedAttachment(**msgspec.structs.asdict(record), upload=upload)
 
-    async def upload_form(self, record_id: uuid.UUID) -> UploadForm:
-        """The presigned POST form for a pending file (asked again once one expires); 409
-        once the file is completed."""
-        require(self.principal, ATTACHMENTS.name, Action.CREATE)
-        current = await self._live(record_id, lock=False)
-        if current["status"] != "pending":
-            raise Conflict(f"attachment {record_id} is already uploaded")
+    def _layout(self, size: int) -> MultipartUpload:
+        part_bytes = self.resources.settings.attachments_part_bytes
+        return MultipartUpload(part_bytes=part_bytes, part_count=len(part_sizes(size, part_bytes)))
+
+    async def upload_form(self, record_id: uuid.UUID) -> Upload:
+        """How to upload a pending file's bytes, asked again once a form expires: a fresh
+        presigned POST form, or a large file's part layout; 409 once the file is completed."""
+        current = await self._pending(record_id)
+        if current["upload_id"] is not None:
+            return self._layout(current["size"])
         return await upload_form(
             self.resources,
             current["storage_key"],
@@ -91,6 +117,39 @@ class AttachmentService:
             content_type=current["content_type"],
             checksum_sha256=current["checksum_sha256"],
         )
+
+    async def part_links(self, record_id: uuid.UUID, request: PartsRequest) -> PartLinks:
+        """Presigned PUT links for parts of a large pending file, each pinned to its part's
+        length and, if given, its SHA-256; 422 naming a part number the file does not have,
+        409 for a file uploaded with one form or already completed."""
+        current = await self._pending(record_id)
+        if current["upload_id"] is None:
+            raise Conflict(f"attachment {record_id} is uploaded with one form, not in parts")
+        sizes = part_sizes(current["size"], self.resources.settings.attachments_part_bytes)
+        for index, part in enumerate(request.parts):
+            if part.number > len(sizes):
+                raise invalid(f"parts[{index}].number", f"the file has {len(sizes)} parts")
+        links = [
+            await part_link(
+                self.resources,
+                current["storage_key"],
+                current["upload_id"],
+                number=part.number,
+                size=sizes[part.number - 1],
+                checksum_sha256=part.checksum_sha256 or None,
+            )
+            for part in request.parts
+        ]
+        seconds = self.resources.settings.attachments_upload_seconds
+        return PartLinks(parts=links, expires_at=datetime.now(UTC) + timedelta(seconds=seconds))
+
+    async def _pending(self, record_id: uuid.UUID) -> Row:
+        """The live file, still pending (409 once completed), if the caller may upload it."""
+        require(self.principal, ATTACHMENTS.name, Action.CREATE)
+        current = await self._live(record_id, lock=False)
+        if current["status"] != "pending":
+            raise Conflict(f"attachment {record_id} is already uploaded")
+        return current
 
     async def _live(self, record_id: uuid.UUID, *, lock: bool) -> Row:
         """The live file, if the caller may read its live parent and, for an avatar, change
@@ -118,13 +177,12 @@ class AttachmentService:
         current = await self._live(record_id, lock=True)
         if current["status"] == "ready":  # completed already: a repeat is harmless
             return _saved(current)
+        if current["upload_id"] is not None:
+            return await self._complete_parts(writer, current)
         stored = await stored_object(self.resources, current["storage_key"])
         if stored is None:
             raise Conflict(f"no file has been uploaded for attachment {record_id} yet")
-        if stored.size != current["size"]:
-            raise invalid("size", f"{stored.size} bytes arrived, {current['size']} were promised")
-        if stored.content_type != current["content_type"]:
-            raise invalid("content_type", f"the file arrived as {stored.content_type}")
+        self._check_arrived(current, stored)
         promised = current["checksum_sha256"]
         if promised is not None and stored.checksum_sha256 != promised:
             found = stored.checksum_sha256 or "none"
@@ -134,10 +192,58 @@ class AttachmentService:
             values["checksum_sha256"] = stored.checksum_sha256
         row = await writer.update(current, values)
         if needs_measuring(row):  # unhashed, or an image: the worker reads it back
-            self.uow.enqueue(
-                INSPECT_JOB, key=f"inspect-attachment:{record_id}", attachment_id=str(record_id)
-            )
+            self._measure(record_id)
         return _saved(row)
+
+    async def _complete_parts(self, writer: RecordWriter, current: Row) -> Saved:
+        """Join a large file's parts once S3 holds every one with its length (409 naming
+        the parts missing, 422 for one of another length); the worker then hashes the
+        whole file (S3 keeps only each part's digest) and checks it against the SHA-256
+        promised at the start, if one was."""
+        record_id, key, upload_id = current["id"], current["storage_key"], current["upload_id"]
+        sizes = part_sizes(current["size"], self.resources.settings.attachments_part_bytes)
+        held = await uploaded_parts(self.resources, key, upload_id)
+        missing = [number for number in range(1, len(sizes) + 1) if number not in held]
+        if missing:
+            raise Conflict(f"attachment {record_id} still lacks parts {missing} of {len(sizes)}")
+        etags = []
+        for number, size in enumerate(sizes, 1):
+            fitting = [etag for held_size, etag in held[number] if held_size == size]
+            if not fitting:
+                found = held[number][-1][0]
+                raise invalid("size", f"part {number} holds {found} bytes, not {size}")
+            etags.append(fitting[-1])  # the latest sent of the right length
+        await finish_multipart(self.resources, key, upload_id, etags)
+        stored = await stored_object(self.resources, key)
+        if stored is None:  # joined a moment ago: only a purge racing us removes it
+            raise Conflict(f"the upload of attachment {record_id} was removed meanwhile")
+        self._check_arrived(current, stored)
+        values = {
+            "status": "ready",
+            "uploaded_at": datetime.now(UTC),
+            "upload_id": None,
+            "checksum_sha256": None,  # measured by the worker: S3 has no whole-file digest
+        }
+        row = await writer.update(current, values)
+        self._measure(record_id, promised_sha256=current["checksum_sha256"])
+        return _saved(row)
+
+    @staticmethod
+    def _check_arrived(current: Row, stored: StoredObject) -> None:
+        """422 naming the size or type if the object differs from what was promised."""
+        if stored.size != current["size"]:
+            raise invalid("size", f"{stored.size} bytes arrived, {current['size']} were promised")
+        if stored.content_type != current["content_type"]:
+            raise invalid("content_type", f"the file arrived as {stored.content_type}")
+
+    def _measure(self, record_id: uuid.UUID, *, promised_sha256: str | None = None) -> None:
+        """After the commit: the worker hashes/measures the file."""
+        self.uow.enqueue(
+            INSPECT_JOB,
+            key=f"inspect-attachment:{record_id}",
+            attachment_id=str(record_id),
+            promised_sha256=promised_sha256,
+        )
 
 
 def _read(row: Row) -> Attachment:

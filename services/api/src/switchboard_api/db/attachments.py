@@ -42,4 +42,6 @@ class Attachment(LifecycleColumns, Base):
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # S3's id of the multipart upload a large file is sent in, while it is pending.
+    upload_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     search_text: Mapped[str] = search_text_column("name")

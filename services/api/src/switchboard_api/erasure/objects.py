@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from switchboard_api.erasure import repository as repo
 from switchboard_api.platform.resources import Resources
@@ -32,6 +33,15 @@ def schedule_object_deletion(uow: UnitOfWork, entity_id: uuid.UUID) -> None:
     uow.enqueue(ERASE_OBJECTS_JOB, key=f"erase-objects:{entity_id}", retries=30)
 
 
+async def _abort_uploads(s3: Any, bucket: str, key: str) -> None:
+    """Abort any multipart upload still in progress to ``key`` (a large file erased before
+    its upload was completed): its parts are not an object, so deleting the key leaves them."""
+    listed = await s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+    for upload in listed.get("Uploads", []):
+        if upload["Key"] == key:
+            await s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+
+
 async def _delete_batch(resources: Resources) -> tuple[int, str | None]:
     """Delete up to one batch; how many were deleted, and the error that stopped it."""
     deleted: list[int] = []
@@ -44,6 +54,7 @@ async def _delete_batch(resources: Resources) -> tuple[int, str | None]:
             for item in pending:
                 try:
                     await s3.delete_object(Bucket=item.bucket, Key=item.key)
+                    await _abort_uploads(s3, item.bucket, item.key)
                 except Exception as exc:  # S3 down or refusing: all later ones would fail too
                     failure = f"{type(exc).__name__}: {exc}"
                     await repo.note_failed_attempt(uow.session, item.id, failure)
