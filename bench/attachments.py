@@ -1,12 +1,14 @@
 """File uploads: 100 files of 10 MiB uploaded in parallel through nginx with the product's
 flow (create, answered with the presigned POST form -> POST to S3 through nginx -> complete)
 against the same bytes PUT straight to the same S3 through the same nginx (presigned PUT
-links): the throughput ratio (target >= 90 %) and the API's CPU per file. Then 1,000 small
+links): the throughput ratio (target >= 90 %) and the API's CPU per file. Then 10 files of
+64 MiB in parts (multipart: a presigned PUT per part) against the same bytes PUT whole. Then 1,000 small
 photos uploaded and completed, so the worker makes 1,000 thumbnails: its resident memory
 sampled throughout (it should stay flat).
 
 Run with ``make bench ARGS=attachments`` (the stack's nginx, API, worker and S3 are used).
-``SB_BENCH_FILES`` / ``SB_BENCH_ROUNDS`` / ``SB_BENCH_THUMBNAILS`` shrink the runs for a quick look.
+``SB_BENCH_FILES`` / ``SB_BENCH_ROUNDS`` / ``SB_BENCH_LARGE_FILES`` / ``SB_BENCH_THUMBNAILS``
+shrink the runs for a quick look.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ ROUNDS = int(os.environ.get("SB_BENCH_ROUNDS", "3"))
 FILE_BYTES = 10 * 1024 * 1024
 PARALLEL = 20  # uploads in flight at once (a browser tab sends a handful; many tabs)
 THUMBNAILS = int(os.environ.get("SB_BENCH_THUMBNAILS", "1000"))
+LARGE_FILES = int(os.environ.get("SB_BENCH_LARGE_FILES", "10"))
+LARGE_BYTES = 64 * 1024 * 1024  # four parts at the default part size
 PASSWORD = "bench password, never reused"  # noqa: S105 - a throwaway bench account
 
 
@@ -90,9 +94,34 @@ class Session:
             body["checksum_sha256"] = hashlib.sha256(data).hexdigest()
         created = await self.post("/api/v1/attachments", body)  # answered with the form
         form = created["upload"]
-        sent = await s3.post(form["url"], data=form["fields"], files={"file": (name, data)})
-        sent.raise_for_status()
+        if form["method"] == "multipart":
+            await self.put_parts(s3, created["id"], form, data)
+        else:
+            sent = await s3.post(form["url"], data=form["fields"], files={"file": (name, data)})
+            sent.raise_for_status()
         await self.post(f"/api/v1/attachments/{created['id']}/complete")
+
+    async def put_parts(
+        self, s3: httpx.AsyncClient, attachment_id: str, layout: dict[str, Any], data: bytes
+    ) -> None:
+        """A large file as the web client sends it: each part hashed, given its link and
+        PUT, three parts of the file in flight at once."""
+        size = layout["part_bytes"]
+        gate = asyncio.Semaphore(3)
+
+        async def one(number: int) -> None:
+            async with gate:
+                part = data[(number - 1) * size : number * size]
+                asked = {"number": number, "checksum_sha256": hashlib.sha256(part).hexdigest()}
+                links = await self.post(
+                    f"/api/v1/attachments/{attachment_id}/parts", {"parts": [asked]}
+                )
+                link = links["parts"][0]
+                (
+                    await s3.put(link["url"], content=part, headers=link["headers"])
+                ).raise_for_status()
+
+        await asyncio.gather(*(one(n) for n in range(1, layout["part_count"] + 1)))
 
 
 async def sign_in(base_url: str, tag: str) -> Session:
@@ -124,7 +153,7 @@ async def gather_limited(jobs: list[Any]) -> None:
 
 
 async def presigned_flow(
-    session: Session, data: bytes, *, checksum: bool = True
+    session: Session, data: bytes, *, checksum: bool = True, files: int = FILES
 ) -> tuple[float, float, float]:
     """Seconds until every file went through the product's flow and is hashed (by S3 as it
     arrived or, without ``checksum``, by the worker reading it back), and the API's and the
@@ -137,7 +166,7 @@ async def presigned_flow(
         await gather_limited(
             [
                 session.upload(s3, parent, f"f{i}.pdf", data, "application/pdf", checksum=checksum)
-                for i in range(FILES)
+                for i in range(files)
             ]
         )
     await all_hashed(parent)
@@ -164,12 +193,12 @@ async def all_hashed(parent: str) -> None:
         await engine.dispose()
 
 
-async def plain_uploads(data: bytes, *, post: bool) -> float:
+async def plain_uploads(data: bytes, *, post: bool, files: int = FILES) -> float:
     """Seconds for the same bytes sent straight to the same S3 through the same nginx, with
     presigned PUT links or (``post``) presigned POST forms made here, without the API: the
     second tells S3's cost of a POST form apart from the API's part of the flow."""
     settings = get_settings()
-    keys = [f"bench/plain-{uuid.uuid4().hex}" for _ in range(FILES)]
+    keys = [f"bench/plain-{uuid.uuid4().hex}" for _ in range(files)]
     forms: list[dict[str, Any]] = []
     urls: list[str] = []
     async with open_resources(settings) as resources, resources.public_s3_client() as signer:
@@ -211,6 +240,30 @@ async def plain_uploads(data: bytes, *, post: bool) -> float:
         for key in keys:
             await s3_api.delete_object(Bucket=settings.s3_bucket, Key=key)
     return seconds
+
+
+async def large_files(session: Session) -> tuple[float, float, float, float]:
+    """Large files in parts (multipart, a presigned PUT per part) against the same bytes PUT
+    whole with presigned links: seconds of the plain PUTs, of the flow until every file is
+    completed, and until the worker has hashed every one (S3 keeps only each part's digest,
+    so the whole file is read back once); and the API's CPU seconds per file."""
+    data = os.urandom(LARGE_BYTES)
+    put = await plain_uploads(data, post=False, files=LARGE_FILES)
+    parent = await session.new_contact()
+    api_pid = running_pids()["api"]
+    api_before = cpu_seconds(api_pid)
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=300) as s3:
+        await gather_limited(
+            [
+                session.upload(s3, parent, f"big{i}.pdf", data, "application/pdf")
+                for i in range(LARGE_FILES)
+            ]
+        )
+    completed = time.monotonic() - started
+    api_cpu = cpu_seconds(api_pid) - api_before
+    await all_hashed(parent)
+    return put, completed, time.monotonic() - started, api_cpu / LARGE_FILES
 
 
 def rss_kib(pid: int) -> int:
@@ -331,6 +384,19 @@ async def main() -> int:
         f"{readback_seconds:.1f} s = {ROUNDS * mib / readback_seconds:.0f} MiB/s, ratio "
         f"{put_seconds / readback_seconds:.0%}; worker CPU per file "
         f"{readback_worker_cpu / (ROUNDS * FILES) * 1000:.1f} ms (a browser without Web Crypto)"
+    )
+
+    large_session = await sign_in(base_url, f"bench-{uuid.uuid4().hex[:8]}")
+    try:
+        put, completed, hashed, api_per_file = await large_files(large_session)
+    finally:
+        await cleanup(large_session)
+    large_mib = LARGE_FILES * LARGE_BYTES / 2**20
+    print(
+        f"large files, in parts   : {LARGE_FILES} x 64 MiB; plain PUT {put:.1f} s = "
+        f"{large_mib / put:.0f} MiB/s; multipart flow completed in {completed:.1f} s = "
+        f"{large_mib / completed:.0f} MiB/s, ratio {put / completed:.0%}; hashed by the worker "
+        f"after {hashed:.1f} s = {put / hashed:.0%}; API CPU per file {api_per_file * 1000:.1f} ms"
     )
 
     thumb_session = await sign_in(base_url, f"bench-{uuid.uuid4().hex[:8]}")

@@ -484,6 +484,9 @@ def cmd_bench(args: Sequence[str], scale: int = 1, redis_cluster: bool = False) 
         ensure_programs(*tools)
         ensure_built(strict=False)
         with running_stack(p, ext, tools) as env:
+            # The benchmarks sign in from this address: login attempts a test run on this
+            # profile counted (it fails logins on purpose) must not refuse them.
+            reset_login_limits(env["API_REDIS_URL"])
             return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env)
 
 
