@@ -16,6 +16,7 @@ from switchboard_api.attachments.schemas import (
 )
 from switchboard_api.attachments.visibility import READABLE_FILES
 from switchboard_api.auth.principal import Principal
+from switchboard_api.avatars.forgetting import forget_trashed_avatar
 from switchboard_api.avatars.rules import AVATAR_OWNER, avatar_keys, require_avatar_change
 from switchboard_api.db.attachments import Attachment as AttachmentRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
@@ -105,6 +106,7 @@ ATTACHMENTS = EntityType(
     prepare=prepare_attachment,
     to_output=attachment_output,
     guard=guard_attachment,
+    on_written=forget_trashed_avatar,  # a trashed avatar is no longer shown
     stored_objects=stored_objects,
     read_scope=READABLE_FILES,
 )
