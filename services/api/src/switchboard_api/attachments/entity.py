@@ -14,7 +14,7 @@ from switchboard_api.attachments.schemas import (
     AttachmentUpdate,
     OwnerType,
 )
-from switchboard_api.attachments.visibility import READABLE_FILES
+from switchboard_api.attachments.visibility import READABLE_FILES, is_completed
 from switchboard_api.auth.principal import Principal
 from switchboard_api.avatars.forgetting import forget_trashed_avatar
 from switchboard_api.avatars.rules import AVATAR_OWNER, avatar_keys, require_avatar_change
@@ -109,5 +109,6 @@ ATTACHMENTS = EntityType(
     on_written=forget_trashed_avatar,  # a trashed avatar is no longer shown
     stored_objects=stored_objects,
     read_scope=READABLE_FILES,
+    announced=is_completed,  # a pending file is news to no one: the reads hide it too
 )
 """Attachments in the generic lifecycle."""
