@@ -27,7 +27,8 @@ from switchboard_api.erasure.objects import delete_pending_objects
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
 
-from fixtures.lifecycle import SAMPLES, Actor, unique, upload_file
+from fixtures.auth import UserFactory, client
+from fixtures.lifecycle import SAMPLES, Actor, actor, unique, upload_file
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
 
@@ -297,3 +298,21 @@ async def test_of_two_avatars_adopted_together_one_file_is_left(
     await delete_pending_objects(resources)
     assert await _stored(resources, keys[lost]) == set()
     assert await _stored(resources, keys[kept[0]]) == set(keys[kept[0]])
+
+
+async def test_me_and_login_carry_my_avatar_url(
+    api_url: str, employees: UserFactory, resources: Resources
+) -> None:
+    async with actor(api_url, employees, "agent") as me:
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] is None
+        file = await _set_avatar(me, me.user.id, resources, _picture())
+        mine = f"/api/v1/users/{me.user.id}/avatar/{file['id']}"
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] == mine
+        assert (await _user(me, me.user.id))["avatar_url"] == mine  # as the directory shows it
+        async with client(api_url) as browser:
+            login = {"email": me.user.email, "password": me.user.password}
+            signed_in = await browser.post("/api/v1/auth/login", json=login)
+        assert signed_in.status_code == 200, signed_in.text
+        assert signed_in.json()["avatar_url"] == mine
+        assert (await me.http.delete(f"/api/v1/users/{me.user.id}/avatar")).status_code == 204
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] is None
