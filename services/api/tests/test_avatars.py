@@ -6,6 +6,7 @@ objects), and a user's purge taking their avatar's objects with it."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
 import uuid
@@ -15,17 +16,19 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchboard_api.attachments.jobs import inspect_attachment
 from switchboard_api.avatars.rules import avatar_keys
 from switchboard_api.db.attachments import Attachment
+from switchboard_api.db.users import User
 from switchboard_api.erasure.objects import delete_pending_objects
 from switchboard_api.platform.resources import Resources, open_resources
 from switchboard_api.settings import ApiSettings
 
-from fixtures.lifecycle import SAMPLES, Actor, unique, upload_file
+from fixtures.auth import UserFactory, client
+from fixtures.lifecycle import SAMPLES, Actor, actor, unique, upload_file
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
 
@@ -201,3 +204,115 @@ async def test_purging_a_user_deletes_their_avatar_objects(
     assert (await admin.http.get(f"/api/v1/attachments/{file['id']}")).status_code == 404
     await delete_pending_objects(resources)
     assert await _stored(resources, keys) == set()
+
+
+async def test_trashing_the_current_avatars_file_falls_back_to_initials(
+    agent: Actor, admin: Actor, engine: AsyncEngine, resources: Resources
+) -> None:
+    file = await _set_avatar(admin, agent.user.id, resources, _picture())
+    link = f"/api/v1/users/{agent.user.id}/avatar/{file['id']}"
+    before = await _user(agent, agent.user.id)
+    assert before["avatar_url"] == link
+
+    trashed = await agent.http.delete(f"/api/v1/attachments/{file['id']}")
+    assert trashed.status_code == 200, trashed.text
+    after = await _user(agent, agent.user.id)
+    assert after["avatar_url"] is None  # a write of the user: open pages hear it
+    assert after["version"] == before["version"] + 1
+    history = (await agent.http.get(f"/api/v1/users/{agent.user.id}/history")).json()["items"]
+    assert history[-1]["actor_id"] == str(agent.user.id)
+    assert history[-1]["changes"]["avatar_url"] == {"before": link, "after": None}
+
+    # Restored, it is a file again, not the avatar.
+    restored = await agent.http.post(f"/api/v1/attachments/{file['id']}/restore")
+    assert restored.status_code == 200, restored.text
+    assert (await _user(agent, agent.user.id))["avatar_url"] is None
+    assert (await agent.http.get(f"/api/v1/attachments/{file['id']}")).status_code == 200
+
+    # Purged, its objects go too (and the user is not written again).
+    keys = await _keys(engine, file["id"])
+    assert (await agent.http.delete(f"/api/v1/attachments/{file['id']}")).status_code == 200
+    purged = await admin.http.delete(f"/api/v1/attachments/{file['id']}/permanent")
+    assert purged.status_code == 204, purged.text
+    assert (await _user(agent, agent.user.id))["version"] == after["version"]
+    await delete_pending_objects(resources)
+    assert await _stored(resources, keys) == set()
+
+
+async def _lock_waits(engine: AsyncEngine, count: int) -> None:
+    """Until ``count`` transactions of this database wait for a lock."""
+    for _ in range(600):
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} transactions never waited for a lock")
+
+
+@pytest.mark.parametrize("raced", [False, True], ids=["one-after-the-other", "racing"])
+async def test_of_two_avatars_adopted_together_one_file_is_left(
+    agent: Actor, engine: AsyncEngine, resources: Resources, raced: bool
+) -> None:
+    data = _picture()
+    files = []
+    for _ in range(2):
+        started = await agent.http.post(
+            f"/api/v1/users/{agent.user.id}/avatar", json=_avatar_body(data)
+        )
+        assert started.status_code == 201, started.text
+        files.append(await upload_file(agent, started.json(), data))
+    keys = {file["id"]: await _keys(engine, file["id"]) for file in files}
+    ids = [uuid.UUID(file["id"]) for file in reversed(files)]  # the later upload first
+    if raced:
+        # The user is locked meanwhile (as by any write of theirs): both adoptions read the
+        # avatar they replace, then wait for the user together.
+        async with engine.connect() as blocker:
+            locked = select(User.id).where(User.id == agent.user.id).with_for_update()
+            await blocker.execute(locked)
+            adoptions = [asyncio.create_task(inspect_attachment(resources, i)) for i in ids]
+            await _lock_waits(engine, 2)
+            await blocker.rollback()
+        results = await asyncio.gather(*adoptions)
+    else:
+        results = [await inspect_attachment(resources, i) for i in ids]
+    assert results == ["avatar set", "avatar set"]
+
+    url = (await _user(agent, agent.user.id))["avatar_url"]
+    kept = [file["id"] for file in files if url.endswith(file["id"])]
+    assert len(kept) == 1, url
+    (lost,) = set(keys) - set(kept)
+    assert (await agent.http.get(f"/api/v1/attachments/{lost}")).status_code == 404
+    async with engine.connect() as conn:
+        rows = await conn.scalar(
+            select(func.count())
+            .select_from(Attachment)
+            .where(Attachment.id.in_([uuid.UUID(i) for i in keys]))
+        )
+    assert rows == 1  # nothing left that no one refers to
+    await delete_pending_objects(resources)
+    assert await _stored(resources, keys[lost]) == set()
+    assert await _stored(resources, keys[kept[0]]) == set(keys[kept[0]])
+
+
+async def test_me_and_login_carry_my_avatar_url(
+    api_url: str, employees: UserFactory, resources: Resources
+) -> None:
+    async with actor(api_url, employees, "agent") as me:
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] is None
+        file = await _set_avatar(me, me.user.id, resources, _picture())
+        mine = f"/api/v1/users/{me.user.id}/avatar/{file['id']}"
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] == mine
+        assert (await _user(me, me.user.id))["avatar_url"] == mine  # as the directory shows it
+        async with client(api_url) as browser:
+            login = {"email": me.user.email, "password": me.user.password}
+            signed_in = await browser.post("/api/v1/auth/login", json=login)
+        assert signed_in.status_code == 200, signed_in.text
+        assert signed_in.json()["avatar_url"] == mine
+        assert (await me.http.delete(f"/api/v1/users/{me.user.id}/avatar")).status_code == 204
+        assert (await me.http.get("/api/v1/auth/me")).json()["avatar_url"] is None

@@ -319,7 +319,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in employee, the CSRF token and my interface preferences */
+        /**
+         * The signed-in employee, the CSRF token and my interface preferences
+         * @description Who I am, with my `avatar_url` as the employee directory shows it (`null` without an avatar), the CSRF token of my session and my interface preferences.
+         */
         get: operations["ApiV1AuthMeMe"];
         put?: never;
         post?: never;
@@ -2373,6 +2376,7 @@ export interface components {
         };
         /** Me */
         Me: {
+            avatar_url: string | null;
             csrf_token: string | null;
             email: string;
             extension: string | null;

@@ -14,8 +14,9 @@ from switchboard_api.attachments.schemas import (
     AttachmentUpdate,
     OwnerType,
 )
-from switchboard_api.attachments.visibility import READABLE_FILES
+from switchboard_api.attachments.visibility import READABLE_FILES, is_completed
 from switchboard_api.auth.principal import Principal
+from switchboard_api.avatars.forgetting import forget_trashed_avatar
 from switchboard_api.avatars.rules import AVATAR_OWNER, avatar_keys, require_avatar_change
 from switchboard_api.db.attachments import Attachment as AttachmentRow
 from switchboard_api.lifecycle.registry import EntityType, Filter, WriteContext
@@ -105,7 +106,9 @@ ATTACHMENTS = EntityType(
     prepare=prepare_attachment,
     to_output=attachment_output,
     guard=guard_attachment,
+    on_written=forget_trashed_avatar,  # a trashed avatar is no longer shown
     stored_objects=stored_objects,
     read_scope=READABLE_FILES,
+    announced=is_completed,  # a pending file is news to no one: the reads hide it too
 )
 """Attachments in the generic lifecycle."""

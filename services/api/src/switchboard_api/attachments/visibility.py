@@ -1,6 +1,7 @@
 """Who may read which file: a file is read through its parent record (the parent type's read
 permission, and the parent still live), and only once its upload is completed. Every read
-of files follows this, the generic lifecycle's list, get and history included."""
+of files follows this, the generic lifecycle's list, get and history included; so do its
+change events, published only once it is completed."""
 
 from __future__ import annotations
 
@@ -44,12 +45,18 @@ async def readable_parent(
     return row
 
 
+def is_completed(row: Mapping[str, Any]) -> bool:
+    """Whether the file's upload is completed: before that no read shows it, and none of its
+    changes is published (the channels and the events feed agree with the reads)."""
+    return bool(row["status"] == "ready")
+
+
 async def check_readable_file(
     session: AsyncSession, principal: Principal, row: Mapping[str, Any]
 ) -> None:
     """404 for a file still pending or whose parent is trashed, 403 if the caller may not
     read its parent: what the per-record list and the download links hide, hidden here too."""
-    if row["status"] != "ready":
+    if not is_completed(row):
         raise NotFound(f"no completed attachments record {row['id']}")
     await readable_parent(session, principal, row["parent_type"], row["parent_id"])
 

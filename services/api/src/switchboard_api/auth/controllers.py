@@ -33,7 +33,6 @@ from switchboard_api.errors import Problem, ServiceUnavailable
 from switchboard_api.lifecycle.http import problems
 from switchboard_api.platform.resources import Resources
 from switchboard_api.platform.unit_of_work import UnitOfWork
-from switchboard_api.preferences.service import read_preferences
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -101,13 +100,14 @@ class AuthController(Controller):
             raise ServiceUnavailable("the session store is unavailable; try again") from exc
         user = result.user
         me = Me(
-            user.id,
-            user.email,
-            user.full_name,
-            user.role,
-            user.extension,
-            result.csrf_token,
-            result.preferences,
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            extension=user.extension,
+            avatar_url=result.avatar_url,
+            csrf_token=result.csrf_token,
+            preferences=result.preferences,
         )
         cookie = Cookie(
             key=settings.session_cookie_name,
@@ -171,14 +171,16 @@ class AuthController(Controller):
         "/me",
         opt=AUTHENTICATED,
         summary="The signed-in employee, the CSRF token and my interface preferences",
+        description=(
+            "Who I am, with my `avatar_url` as the employee directory shows it (`null` "
+            "without an avatar), the CSRF token of my session and my interface preferences."
+        ),
     )
     async def me(
         self, principal: NamedDependency[Principal], resources: NamedDependency[Resources]
     ) -> Me:
         """Who am I."""
-        p = principal
-        preferences = await read_preferences(resources.sessionmaker, p.user_id)
-        return Me(p.user_id, p.email, p.full_name, p.role, p.extension, p.csrf_token, preferences)
+        return await service.who_am_i(resources.sessionmaker, principal)
 
     @post(
         "/tokens",

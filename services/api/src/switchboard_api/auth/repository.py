@@ -24,19 +24,29 @@ def _snapshot() -> Select[uuid.UUID, str, str, str, str | None, bool]:
 
 @dataclass(frozen=True, slots=True)
 class LoginCandidate:
-    """The user an email names, with what login needs to decide."""
+    """The user an email names, with what login needs to decide (and their avatar, which
+    its answer shows)."""
 
     user: CachedUser
     password_hash: str | None
+    avatar_id: uuid.UUID | None
 
 
 async def find_login_candidate(session: AsyncSession, email: str) -> LoginCandidate | None:
     """The user with this email (case-insensitive), live or not; ``None`` if none."""
-    query = _snapshot().add_columns(User.password_hash).where(User.email == email)
+    query = _snapshot().add_columns(User.password_hash, User.avatar_id).where(User.email == email)
     row = (await session.execute(query)).one_or_none()
     if row is None:
         return None
-    return LoginCandidate(CachedUser(*row[:6]), row[6])
+    return LoginCandidate(CachedUser(*row[:6]), row[6], row[7])
+
+
+async def avatar_of(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The user's current avatar file, if they have one."""
+    avatar_id: uuid.UUID | None = await session.scalar(
+        select(User.avatar_id).where(User.id == user_id)
+    )
+    return avatar_id
 
 
 async def load_user(session: AsyncSession, user_id: uuid.UUID) -> CachedUser | None:

@@ -31,8 +31,9 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     ]
 
 
-class Me(msgspec.Struct):
-    """The signed-in employee, the CSRF token cookie-authenticated writes must send as
+class Me(msgspec.Struct, kw_only=True):
+    """The signed-in employee (with their avatar's address, as the employee directory shows
+    it: ``null`` without one), the CSRF token cookie-authenticated writes must send as
     ``X-CSRF-Token`` (``null`` when authenticated with an API token), and their interface
     preferences (so any browser applies them at sign-in)."""
 
@@ -41,6 +42,7 @@ class Me(msgspec.Struct):
     full_name: str
     role: str
     extension: str | None
+    avatar_url: str | None
     csrf_token: str | None
     preferences: Preferences
 

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from switchboard_api.auth import cache, repository
 from switchboard_api.auth.cache import CachedUser
 from switchboard_api.auth.passwords import (
@@ -15,8 +17,10 @@ from switchboard_api.auth.passwords import (
 )
 from switchboard_api.auth.principal import Principal
 from switchboard_api.auth.ratelimit import LoginLimits, LoginRateLimiter
+from switchboard_api.auth.schemas import Me
 from switchboard_api.auth.sessions import SessionStore, end_user_sessions
 from switchboard_api.auth.tokens import new_token, token_hash, token_hint
+from switchboard_api.avatars.rules import avatar_url
 from switchboard_api.db.api_tokens import ApiToken
 from switchboard_api.errors import (
     AccountDisabled,
@@ -28,7 +32,7 @@ from switchboard_api.errors import (
 )
 from switchboard_api.platform import metrics
 from switchboard_api.platform.resources import Resources
-from switchboard_api.platform.unit_of_work import UnitOfWork
+from switchboard_api.platform.unit_of_work import UnitOfWork, read_session
 from switchboard_api.preferences.repository import PreferencesRepository
 from switchboard_api.preferences.schemas import Preferences
 
@@ -37,12 +41,13 @@ MAX_TOKENS_PER_USER = 50
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    """A new session, the user it belongs to and their preferences (any browser applies
-    them at sign-in)."""
+    """A new session, the user it belongs to, their avatar's address and their preferences
+    (any browser applies them at sign-in)."""
 
     session_id: str
     csrf_token: str
     user: CachedUser
+    avatar_url: str | None
     preferences: Preferences
 
 
@@ -95,7 +100,30 @@ async def login(
         await sessions.end(previous_session_id)
     preferences = await PreferencesRepository(uow.session).get(candidate.user.id)
     session_id, csrf_token = await sessions.create(candidate.user.id)
-    return LoginResult(session_id, csrf_token, candidate.user, preferences)
+    avatar = _avatar_url(candidate.user.id, candidate.avatar_id)
+    return LoginResult(session_id, csrf_token, candidate.user, avatar, preferences)
+
+
+def _avatar_url(user_id: uuid.UUID, avatar_id: uuid.UUID | None) -> str | None:
+    return None if avatar_id is None else avatar_url(user_id, avatar_id)
+
+
+async def who_am_i(sessions: async_sessionmaker[AsyncSession], principal: Principal) -> Me:
+    """The signed-in employee as ``/auth/me`` answers: who they are (from their
+    authentication), their avatar and their preferences (read outside any transaction)."""
+    async with read_session(sessions) as session:
+        avatar_id = await repository.avatar_of(session, principal.user_id)
+        preferences = await PreferencesRepository(session).get(principal.user_id)
+    return Me(
+        id=principal.user_id,
+        email=principal.email,
+        full_name=principal.full_name,
+        role=principal.role,
+        extension=principal.extension,
+        avatar_url=_avatar_url(principal.user_id, avatar_id),
+        csrf_token=principal.csrf_token,
+        preferences=preferences,
+    )
 
 
 async def change_password(

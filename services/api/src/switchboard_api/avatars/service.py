@@ -14,6 +14,7 @@ from switchboard_api.attachments.storage import download_url
 from switchboard_api.attachments.visibility import check_readable_file, readable_parent
 from switchboard_api.auth.permissions import Action, require
 from switchboard_api.auth.principal import Principal
+from switchboard_api.avatars import repository as avatars_repository
 from switchboard_api.avatars.rules import (
     AVATAR_OWNER,
     AVATAR_TYPES,
@@ -63,43 +64,59 @@ async def start_avatar(
     return await AttachmentService(resources, uow, principal).start(file)
 
 
+async def _purge(files: RecordWriter, current: Row) -> None:
+    """Delete a file (read with its row lock) for good, its objects queued for erasure; a
+    live one is trashed first (which takes it from its user if it was their avatar)."""
+    await files.purge(current if current["deleted_at"] else await files.trash(current, {}))
+
+
 async def _purge_file(files: RecordWriter, file_id: uuid.UUID) -> None:
-    """Delete a file for good (its objects queued for erasure); nothing if it is gone."""
+    """:func:`_purge` by id; nothing if the file is gone."""
     current = await files.get(file_id, lock=True)
     if current is not None:
-        await files.purge(current if current["deleted_at"] else await files.trash(current, {}))
+        await _purge(files, current)
 
 
 async def adopt_avatar(uow: UnitOfWork, file: Row, *, usable: bool) -> str:
     """In the worker's transaction that measured ``file`` (locked): make it its user's
     avatar (a write by whoever completed the upload), deleting the one it replaces for
-    good; a file that is not a readable image is deleted instead. Returns what happened."""
+    good; a file that is not a readable image is deleted instead. Returns what happened.
+
+    Adoptions of one user's avatars take turns, so each replaces (and deletes) the one the
+    previous adoption set: two uploads finishing together leave one avatar file, the last
+    adopted, never a second one that nothing refers to."""
     cache = record_cache(uow.resources)
     files = RecordWriter(ATTACHMENTS, uow, cache, actor=file["updated_by"])
     if not usable or file["deleted_at"] is not None:
         await _purge_file(files, file["id"])
         return "not a usable avatar: deleted"
     users = RecordWriter(USERS, uow, cache, actor=file["updated_by"])
-    seen = await users.get(file["parent_id"])
+    user_id = file["parent_id"]
+    seen = await users.get(user_id)
+    if seen is not None and seen["avatar_id"] == file["id"]:  # adopted already (a repeat)
+        return "avatar set"
+    await avatars_repository.lock_avatar_adoptions(uow.session, user_id)
+    seen = await users.get(user_id)  # as the previous adoption left it
     replaced = None if seen is None else seen["avatar_id"]
-    previous = None
-    if replaced is not None and replaced != file["id"]:
-        # Files before users, as removing an avatar locks them: no deadlock between the two.
-        previous = await files.get(replaced, lock=True)
-    user = await users.get(file["parent_id"], lock=True)
+    # Files before users, as trashing an avatar locks them: no deadlock between the two.
+    previous = None if replaced is None else await files.get(replaced, lock=True)
+    user = await users.get(user_id, lock=True)
     if user is None:  # the user was purged meanwhile (and their files with them)
         return "user gone"
     await users.update(user, {"avatar_id": file["id"]})
-    if previous is not None:  # no longer referred to: deleted without another user write
-        await files.purge(previous if previous["deleted_at"] else await files.trash(previous, {}))
+    # Unless it was trashed meanwhile (then no longer the avatar, and the trash keeps it):
+    # no longer referred to, deleted without another user write.
+    if previous is not None and user["avatar_id"] == previous["id"]:
+        await _purge(files, previous)
     return "avatar set"
 
 
 async def remove_avatar(
     resources: Resources, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID
 ) -> None:
-    """The user's avatar deleted for good (their own or, for an admin, anyone's): its purge
-    clears the user's reference (a write of the user: open pages show initials again)."""
+    """The user's avatar deleted for good (their own or, for an admin, anyone's): trashing
+    it on the way clears the user's reference (a write of the user: open pages show
+    initials again; ``avatars.forgetting``)."""
     user = await LifecycleRepository(uow.session, USERS).get(user_id)
     if user is None:
         raise NotFound(f"no users record {user_id}")

@@ -2,7 +2,8 @@
 
 Writers insert rows without an ``offset``; the sequencer (one at a time, under an advisory
 lock) assigns offsets in the order it sees committed rows, so an offset a reader has seen is
-never followed by a smaller one. Only rows with an offset are visible in the feed.
+never followed by a smaller one. Only rows with an offset are visible in the feed; a
+``withheld`` row never gets one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, func, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, false, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,7 +27,11 @@ class EntityEvent(Base):
         Index("ix_entity_events_entity", "entity_type", "entity_id", "id"),
         # a record's timeline: its changes by time
         Index("ix_entity_events_timeline", "entity_type", "entity_id", "occurred_at", "id"),
-        Index("ix_entity_events_unsequenced", "id", postgresql_where=text('"offset" IS NULL')),
+        Index(
+            "ix_entity_events_unsequenced",
+            "id",
+            postgresql_where=text('"offset" IS NULL AND NOT withheld'),
+        ),
         Index(
             "ix_entity_events_unpublished",
             "offset",
@@ -48,3 +53,6 @@ class EntityEvent(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Kept for the record's history only: never numbered, so never in the feed nor
+    #: published (a file's writes before its upload completes).
+    withheld: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())

@@ -24,14 +24,17 @@ async def record_event(
     actor_id: uuid.UUID | None,
     version: int,
     changes: dict[str, Any],
+    withheld: bool = False,
 ) -> None:
     """Insert one change event; it commits or rolls back with the change itself.
 
     ``changes`` maps each changed field to ``{"before": ..., "after": ...}`` (JSON values).
     The event gets its offset later, from the sequencer, once the transaction is visible
-    (the session wakes it after the commit).
+    (the session wakes it after the commit); a ``withheld`` one never does: it is the
+    record's history only, neither in the feed nor published.
     """
-    mark_events_written(session, event_key(entity_id, version))
+    if not withheld:
+        mark_events_written(session, event_key(entity_id, version))
     log.info(
         "%s %s %s version %d",
         entity_type,
@@ -49,5 +52,6 @@ async def record_event(
             "actor_id": actor_id,
             "version": version,
             "changes": changes,
+            "withheld": withheld,
         },
     )

@@ -91,11 +91,12 @@ async def mark_published(conn: asyncpg.Connection, *, after: int, up_to: int) ->
 _BACKLOG = text(
     """
     SELECT
-        (SELECT count(*) FROM entity_events WHERE "offset" IS NULL) AS unsequenced,
+        (SELECT count(*) FROM entity_events
+            WHERE "offset" IS NULL AND NOT withheld) AS unsequenced,
         (SELECT count(*) FROM entity_events
             WHERE "offset" IS NOT NULL AND published_at IS NULL) AS unpublished,
         COALESCE(EXTRACT(EPOCH FROM now() - LEAST(
-            (SELECT occurred_at FROM entity_events WHERE "offset" IS NULL
+            (SELECT occurred_at FROM entity_events WHERE "offset" IS NULL AND NOT withheld
                 ORDER BY id LIMIT 1),
             (SELECT occurred_at FROM entity_events
                 WHERE "offset" IS NOT NULL AND published_at IS NULL

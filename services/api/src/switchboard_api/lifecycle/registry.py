@@ -116,6 +116,10 @@ class EntityType:
     stored_objects: Callable[[Mapping[str, Any]], list[str]] | None = None
     #: Narrows what callers may read of this type (lists, one record, its history).
     read_scope: ReadScope | None = None
+    #: Whether a change leaving a record as this row (the deleted row, for a purge) is news:
+    #: published on its channels and in the events feed. Otherwise its event is kept for the
+    #: record's history only (a file before its upload completes, which reads hide too).
+    announced: Callable[[Mapping[str, Any]], bool] | None = None
 
     @property
     def label(self) -> str:

@@ -256,6 +256,7 @@ class RecordWriter:
             actor_id=self.actor,
             version=row["version"],
             changes=changes,
+            withheld=not announced(self.entity, row),
         )
 
     @asynccontextmanager
@@ -310,4 +311,11 @@ async def purged_event(
         actor_id=actor,
         version=row["version"] + 1,
         changes={},
+        withheld=not announced(entity, row),
     )
+
+
+def announced(entity: EntityType, row: Mapping[str, Any]) -> bool:
+    """Whether the change that left ``row`` so is published (channels, feed) or only kept
+    in the record's history (see ``EntityType.announced``)."""
+    return entity.announced is None or entity.announced(row)
