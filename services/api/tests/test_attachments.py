@@ -11,7 +11,6 @@ import hashlib
 import io
 import secrets
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -26,7 +25,7 @@ from switchboard_api.attachments.jobs import inspect_attachment, remove_stale_up
 from switchboard_api.auth.permissions import MATRIX, Role
 from switchboard_api.db.attachments import Attachment
 from switchboard_api.erasure.objects import delete_pending_objects
-from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.resources import Resources
 from switchboard_api.settings import ApiSettings
 
 from fixtures.lifecycle import Actor, unique
@@ -45,12 +44,6 @@ def settings(settings: ApiSettings) -> ApiSettings:
             "attachments_max_bytes": 1024 * 1024,
         }
     )
-
-
-@pytest.fixture(scope="module")
-async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
-    async with open_resources(api_settings) as opened:
-        yield opened
 
 
 async def _record(actor: Actor, kind: str = "deals") -> dict[str, Any]:

@@ -10,7 +10,6 @@ import asyncio
 import io
 import secrets
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from switchboard_api.avatars.rules import avatar_keys
 from switchboard_api.db.attachments import Attachment
 from switchboard_api.db.users import User
 from switchboard_api.erasure.objects import delete_pending_objects
-from switchboard_api.platform.resources import Resources, open_resources
+from switchboard_api.platform.resources import Resources
 from switchboard_api.settings import ApiSettings
 
 from fixtures.auth import UserFactory, client
@@ -42,12 +41,6 @@ def settings(settings: ApiSettings) -> ApiSettings:
             "attachments_max_bytes": 512 * 1024,
         }
     )
-
-
-@pytest.fixture(scope="module")
-async def resources(api_settings: ApiSettings) -> AsyncIterator[Resources]:
-    async with open_resources(api_settings) as opened:
-        yield opened
 
 
 def _picture() -> bytes:

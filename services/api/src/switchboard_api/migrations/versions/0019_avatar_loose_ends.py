@@ -7,7 +7,7 @@ neither the feed nor the relay ever sees it); the sequencing pass and its index 
 Same function as 0008 otherwise. (A downgrade numbers, and so publishes, what was withheld.)
 
 Revision ID: 0019_avatar_loose_ends
-Revises: 0017_calls_awaiting_wrap_up
+Revises: 0018_attachment_multipart
 Create Date: 2026-12-04
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_avatar_loose_ends"
-down_revision: str | Sequence[str] | None = "0017_calls_awaiting_wrap_up"
+down_revision: str | Sequence[str] | None = "0018_attachment_multipart"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
