@@ -360,11 +360,11 @@ export function EntityListPage({ type, trashed = false, fixed, title, header, re
         />
       ) : (
         <Table.ScrollContainer minWidth={640}>
-          {/* Cells padded 8 px a side (Mantine's 10): the call log's eight columns fit at 1280 px. */}
+          {/* Cells padded 6 px a side (Mantine's 10): the call log's eight columns fit at 1280 px with room to spare (long contact and employee names). */}
           <Table
             highlightOnHover
             verticalSpacing="sm"
-            horizontalSpacing={8}
+            horizontalSpacing={6}
             aria-label={heading}
             aria-busy={list.isFetching}
           >
