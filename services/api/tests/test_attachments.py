@@ -28,6 +28,7 @@ from switchboard_api.erasure.objects import delete_pending_objects
 from switchboard_api.platform.resources import Resources
 from switchboard_api.settings import ApiSettings
 
+from fixtures.files import storage_key_of
 from fixtures.lifecycle import Actor, unique
 
 PER_RECORD = 3
@@ -121,15 +122,6 @@ async def _uploaded(
     return completed
 
 
-async def _key_of(engine: AsyncEngine, attachment_id: str) -> str:
-    async with engine.connect() as conn:
-        key = await conn.scalar(
-            select(Attachment.storage_key).where(Attachment.id == uuid.UUID(attachment_id))
-        )
-    assert key is not None
-    return str(key)
-
-
 async def _listed(resources: Resources, key: str) -> bool:
     async with resources.s3_client() as s3:
         answer = await s3.list_objects_v2(Bucket=resources.settings.s3_bucket, Prefix=key)
@@ -199,7 +191,7 @@ async def test_s3_refuses_a_larger_file_and_another_type(
     assert retyped.status_code == 403, retyped.text
     other_key = await _post_form(form, PDF, key="attachments/elsewhere")
     assert other_key.status_code == 403, other_key.text
-    assert not await _listed(resources, await _key_of(engine, attachment["id"]))
+    assert not await _listed(resources, await storage_key_of(engine, attachment["id"]))
 
     missing = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/complete")
     assert missing.status_code == 409
@@ -231,7 +223,7 @@ async def test_s3_refuses_bytes_whose_checksum_differs_from_the_promised_one(
     other = base64.b64encode(hashlib.sha256(forged).digest()).decode()
     reclaimed = await _post_form(form, forged, **{"x-amz-checksum-sha256": other})
     assert reclaimed.status_code == 403, reclaimed.text  # the policy pins the checksum
-    assert not await _listed(resources, await _key_of(engine, attachment["id"]))
+    assert not await _listed(resources, await storage_key_of(engine, attachment["id"]))
 
     assert (await _post_form(form, PDF)).status_code in {200, 201, 204}
     done = await agent.http.post(f"/api/v1/attachments/{attachment['id']}/complete")
@@ -252,7 +244,7 @@ async def test_completing_an_object_without_the_promised_checksum_is_422(
     async with resources.s3_client() as s3:  # what an upload around the form could leave
         await s3.put_object(
             Bucket=resources.settings.s3_bucket,
-            Key=await _key_of(engine, attachment["id"]),
+            Key=await storage_key_of(engine, attachment["id"]),
             Body=PDF,
             ContentType="application/pdf",
         )
@@ -281,7 +273,7 @@ async def test_completing_a_different_object_is_422_naming_the_field(
     async with resources.s3_client() as s3:  # what a forged upload could leave there
         await s3.put_object(
             Bucket=resources.settings.s3_bucket,
-            Key=await _key_of(engine, attachment["id"]),
+            Key=await storage_key_of(engine, attachment["id"]),
             Body=stored,
             ContentType=content_type,
         )
@@ -442,7 +434,7 @@ async def test_purging_a_file_deletes_its_object(
 ) -> None:
     deal = await _record(admin)
     done = await _uploaded(admin, deal, name="a.pdf", data=PDF, content_type="application/pdf")
-    key = await _key_of(engine, done["id"])
+    key = await storage_key_of(engine, done["id"])
     assert await _listed(resources, key)
     url = f"/api/v1/attachments/{done['id']}"
     assert (await admin.http.delete(url)).status_code == 200
@@ -458,7 +450,7 @@ async def test_purging_the_parent_purges_its_files_and_their_objects(
     live = await _uploaded(admin, deal, name="a.pdf", data=PDF, content_type="application/pdf")
     trashed = await _uploaded(admin, deal, name="b.pdf", data=PDF, content_type="application/pdf")
     assert (await admin.http.delete(f"/api/v1/attachments/{trashed['id']}")).status_code == 200
-    keys = [await _key_of(engine, f["id"]) for f in (live, trashed)]
+    keys = [await storage_key_of(engine, f["id"]) for f in (live, trashed)]
 
     assert (await admin.http.delete(f"/api/v1/deals/{deal['id']}")).status_code == 200
     assert (await admin.http.delete(f"/api/v1/deals/{deal['id']}/permanent")).status_code == 204
@@ -476,7 +468,7 @@ async def test_uploads_never_completed_are_removed_after_a_day(
     stale, form = await _start(agent, deal, name="a.pdf", data=PDF, content_type="application/pdf")
     assert (await _post_form(form, PDF)).status_code in {200, 201, 204}  # sent, never completed
     fresh, _ = await _start(agent, deal, name="b.pdf", data=PDF, content_type="application/pdf")
-    key = await _key_of(engine, stale["id"])
+    key = await storage_key_of(engine, stale["id"])
     async with engine.begin() as conn:
         await conn.execute(
             update(Attachment)

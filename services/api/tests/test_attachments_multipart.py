@@ -25,6 +25,7 @@ from switchboard_api.erasure.objects import delete_pending_objects
 from switchboard_api.platform.resources import Resources
 from switchboard_api.settings import ApiSettings
 
+from fixtures.files import storage_key_of
 from fixtures.lifecycle import Actor, unique
 
 PART = 5 * 1024 * 1024  # S3's smallest part
@@ -99,15 +100,6 @@ async def _uploads_in_progress(resources: Resources, key: str) -> list[str]:
     async with resources.s3_client() as s3:
         listed = await s3.list_multipart_uploads(Bucket=resources.settings.s3_bucket, Prefix=key)
     return [u["UploadId"] for u in listed.get("Uploads", []) if u["Key"] == key]
-
-
-async def _key_of(engine: AsyncEngine, attachment_id: str) -> str:
-    async with engine.connect() as conn:
-        key = await conn.scalar(
-            select(Attachment.storage_key).where(Attachment.id == uuid.UUID(attachment_id))
-        )
-    assert key is not None
-    return str(key)
 
 
 async def test_a_large_file_goes_up_in_verified_parts_and_downloads_whole(
@@ -193,7 +185,7 @@ async def test_a_part_of_another_length_is_422_at_completion(
 ) -> None:
     attachment, _ = await _start(agent)
     await _send_all(agent, attachment["id"], numbers=(1, 3))
-    key = await _key_of(engine, attachment["id"])
+    key = await storage_key_of(engine, attachment["id"])
     async with engine.connect() as conn:
         upload_id = await conn.scalar(
             select(Attachment.upload_id).where(Attachment.id == uuid.UUID(attachment["id"]))
@@ -234,7 +226,7 @@ async def test_an_upload_never_completed_is_aborted_with_its_parts(
 ) -> None:
     stale, _ = await _start(agent)
     await _send_all(agent, stale["id"])  # every part sent, never completed
-    key = await _key_of(engine, stale["id"])
+    key = await storage_key_of(engine, stale["id"])
     assert len(await _uploads_in_progress(resources, key)) == 1
     async with engine.begin() as conn:
         await conn.execute(
@@ -252,7 +244,7 @@ async def test_purging_a_parent_aborts_its_files_uploads(
 ) -> None:
     attachment, _ = await _start(admin)
     await _send_all(admin, attachment["id"])
-    key = await _key_of(engine, attachment["id"])
+    key = await storage_key_of(engine, attachment["id"])
     deal = f"/api/v1/deals/{attachment['parent_id']}"
     assert (await admin.http.delete(deal)).status_code == 200
     assert (await admin.http.delete(f"{deal}/permanent")).status_code == 204
